@@ -1,0 +1,92 @@
+"""Turn the packaged ``data/catalog.json`` into the catalog's frozen types.
+
+The file is generated and tested, so a bad shape here is a bug in bolaudit, not in the user's
+code: it raises ``CatalogError`` loudly instead of being tolerated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from ._model import Host, Operation, Prefix, Resource, RetiredVersion, ScopeEntry
+
+if TYPE_CHECKING:
+    from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+class CatalogError(ValueError):
+    """The catalog data or an override of it is invalid; the message says which entry."""
+
+
+def read_packaged() -> Mapping[str, Any]:
+    """The JSON shipped in the package, read with importlib.resources (works from a wheel too).
+    Imported here, not at module level: importing the package must stay cheap."""
+    import json
+    from importlib import resources
+
+    text = resources.files("bolaudit.catalog").joinpath("data", "catalog.json").read_text("utf-8")
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        raise CatalogError(f"catalog.json: expected schema_version {SCHEMA_VERSION}")
+    return data
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def operation(raw: Mapping[str, Any]) -> Operation:
+    return Operation(
+        api=str(raw["api"]),
+        version=int(raw["version"]),
+        method=str(raw["method"]),
+        path=str(raw["path"]),
+        operation_id=str(raw["operation_id"]),
+        tag=str(raw["tag"]),
+        summary=str(raw["summary"]),
+        group=_opt(raw["group"]),
+        resource=str(raw["resource"]),
+        resource_id=str(raw["resource_id"]),
+        right=str(raw["right"]),
+        scopes=_strs(raw["scopes"]),
+        scopes_inferred=bool(raw["scopes_inferred"]),
+        media_types=_strs(raw["media_types"]),
+        deprecated=bool(raw["deprecated"]),
+        beta=bool(raw["beta"]),
+        end_date=_opt(raw["end_date"]),
+        request_media_types=_strs(raw["request_media_types"]),
+        response_media_types=_strs(raw["response_media_types"]),
+    )
+
+
+def resource(raw: Mapping[str, Any]) -> Resource:
+    return Resource(str(raw["id"]), str(raw["name"]), _opt(raw["group"]), _strs(raw["rights"]),
+                    str(raw.get("note", "")))
+
+
+def scope_entry(raw: Mapping[str, Any]) -> ScopeEntry:
+    grants = tuple((str(g["resource_id"]), str(g["right"])) for g in raw["grants"])
+    source = "confirmed" if raw["confirmed"] else "inferred"
+    return ScopeEntry(str(raw["scope"]).lower(), grants, source, str(raw.get("note", "")))
+
+
+def host(raw: Mapping[str, Any]) -> Host:
+    return Host(str(raw["host"]), str(raw["kind"]), str(raw["path"]), bool(raw["retired"]),
+                str(raw["note"]))
+
+
+def prefix(raw: Mapping[str, Any]) -> Prefix:
+    return Prefix(_strs(raw["segments"]), str(raw["status"]), str(raw["name"]),
+                  _opt(raw["alias_of"]), bool(raw["retired"]), str(raw["note"]))
+
+
+def retired_version(raw: Mapping[str, Any]) -> RetiredVersion:
+    return RetiredVersion(str(raw["family"]), int(raw["version"]), _opt(raw["end_date"]),
+                          str(raw["note"]))
