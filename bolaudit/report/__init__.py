@@ -1,0 +1,123 @@
+"""Reports: one frozen ``Report`` in, one string out, per format.
+
+Every format is a pure function in a sibling module (``text``, ``json_format``, ``sarif``,
+``github``): it reads the report and returns text. Printing, choosing colour and exit codes are
+the CLI's job. Reporters never read the audited files: all they show comes from the findings, whose
+messages hold masked values only, so no format can leak a secret by quoting source.
+
+Paths: ``Finding.path`` is relative to the project root (stable, part of the fingerprint); every
+format shows it relative to the current directory, as the user typed paths and as editors and CI
+annotations resolve them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+
+from bolaudit import __version__
+from bolaudit.findings import Finding, Problem, RuleInfo
+from bolaudit.suppress import Suppressed, SuppressionKind, UnusedSuppression
+
+FORMATS = ("text", "json", "sarif", "github")
+
+# Control characters (and bidi overrides) in a file name or message could move the cursor, recolour
+# or reorder a terminal line; shown escaped instead.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, *, keep: str = "") -> str:
+    """``text`` with control and bidi-override characters (but those in ``keep``) escaped.
+
+    Shown as ``\\x1b`` or ``\\u202e``: visible, and inert in a terminal or CI log.
+    """
+    return _UNPRINTABLE.sub(lambda m: _escape(m.group(), keep), text)
+
+
+def _escape(char: str, keep: str) -> str:
+    if char in keep:
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one ``bolaudit check`` run has to say.
+
+    ``rules`` holds the infos of the rules that ran (SARIF lists them all, found or not);
+    ``suppressed`` the findings hidden inline or by the baseline, with why; ``unused_suppressions``
+    inline directives that matched nothing; ``baseline_unmatched`` how many baseline entries
+    matched nothing (stale entries to clean up).
+    """
+
+    findings: tuple[Finding, ...]
+    root: Path
+    cwd: Path
+    rules: Mapping[str, RuleInfo] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()
+    suppressed: tuple[Suppressed, ...] = ()
+    unused_suppressions: tuple[UnusedSuppression, ...] = ()
+    baseline_unmatched: int = 0
+    statistics: bool = False
+    version: str = __version__
+
+    def display_path(self, path: str) -> str:
+        """A project-relative path as shown: relative to the current directory, posix."""
+        if not path:
+            return path
+        full = self.root / PurePath(path)
+        try:
+            shown = os.path.relpath(full, self.cwd)
+        except ValueError:  # another drive (Windows): relative is impossible
+            return full.as_posix()
+        return PurePath(shown).as_posix()
+
+    def sorted_findings(self) -> list[Finding]:
+        """Findings in the order every format shows them: shown path, line, column, code."""
+        return sorted(
+            self.findings,
+            key=lambda f: (self.display_path(f.path), f.span.line, f.span.column, f.code),
+        )
+
+    def rule_info(self, finding: Finding) -> RuleInfo:
+        """The finding's rule info; made from the finding when the rule is not in ``rules``."""
+        info = self.rules.get(finding.code)
+        if info is None:
+            return RuleInfo(finding.code, finding.name, finding.severity, finding.name)
+        return info
+
+    def count_suppressed(self, kind: SuppressionKind) -> int:
+        return sum(1 for s in self.suppressed if s.kind is kind)
+
+
+def color_wanted(isatty: bool, environ: Mapping[str, str]) -> bool:
+    """Colour for the text format: only on a terminal, and never when ``NO_COLOR`` is set.
+
+    no-color.org: ``NO_COLOR`` present and not empty disables colour, whatever its value.
+    """
+    return isatty and not environ.get("NO_COLOR")
+
+
+def render(report: Report, fmt: str, *, color: bool = False) -> str:
+    """The report in format ``fmt`` (one of ``FORMATS``); only ``text`` uses ``color``."""
+    if fmt == "text":
+        from bolaudit.report import text
+
+        return text.render(report, color=color)
+    if fmt == "json":
+        from bolaudit.report import json_format
+
+        return json_format.render(report)
+    if fmt == "sarif":
+        from bolaudit.report import sarif
+
+        return sarif.render(report)
+    if fmt == "github":
+        from bolaudit.report import github
+
+        return github.render(report)
+    raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -1,0 +1,108 @@
+"""The text format: ``path:line:col: CODE message``, one finding a line, then a summary.
+
+That shape is what editors, terminals and ``grep`` understand, so every line is clickable. Colour
+is ANSI and only when asked (the CLI asks on a TTY without ``NO_COLOR``); file names and messages
+are escaped so they cannot carry terminal control sequences.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bolaudit.findings import Severity
+from bolaudit.report import Report, printable
+from bolaudit.suppress import SuppressionKind, UnusedSuppression
+
+_RESET = "\x1b[0m"
+_BOLD = "\x1b[1m"
+_DIM = "\x1b[2m"
+_GREEN = "\x1b[32m"
+_SEVERITY_COLOUR = {
+    Severity.ERROR: "\x1b[1;31m",
+    Severity.WARNING: "\x1b[1;33m",
+    Severity.NOTE: "\x1b[1;36m",
+}
+
+
+def render(report: Report, *, color: bool) -> str:
+    """Findings, unused suppressions, the statistics table if asked, and the summary line."""
+
+    def paint(style: str, text: str) -> str:
+        return f"{style}{text}{_RESET}" if color else text
+
+    lines: list[str] = []
+    for f in report.sorted_findings():
+        where = f"{printable(report.display_path(f.path))}:{f.span.line}:{f.span.column}:"
+        code = paint(_SEVERITY_COLOUR[f.severity], f.code)
+        lines.append(f"{paint(_BOLD, where)} {code} {printable(f.message)}")
+    for unused in report.unused_suppressions:
+        where = f"{printable(report.display_path(unused.path))}:{unused.line}:"
+        lines.append(f"{paint(_BOLD, where)} {paint(_DIM, _unused_text(unused))}")
+    if report.statistics and report.findings:
+        lines.extend(statistics_table(report))
+    lines.append(paint(_GREEN if not report.findings else _BOLD, summary(report)))
+    return "\n".join(lines) + "\n"
+
+
+def _unused_text(unused: UnusedSuppression) -> str:
+    if not unused.codes:
+        return "unused suppression (bolaudit: ignore, all codes): it matches no finding"
+    return f"unused suppression for {', '.join(unused.codes)}: it matches no finding"
+
+
+def summary(report: Report) -> str:
+    """One line: ``Found 3 findings (2 BOL101, 1 BOL301) in 2 files.``, or ``No findings.``.
+
+    Notes follow a semicolon: ``...; 2 suppressed inline, 1 unused suppression.``
+    """
+    if report.findings:
+        by_code = Counter(f.code for f in report.findings)
+        counts = ", ".join(f"{n} {code}" for code, n in sorted(by_code.items()))
+        files = len({f.path for f in report.findings})
+        head = (
+            f"Found {_plural(len(report.findings), 'finding')} ({counts}) "
+            f"in {_plural(files, 'file')}"
+        )
+    else:
+        head = "No findings"
+    notes: list[str] = []
+    inline = report.count_suppressed(SuppressionKind.IN_SOURCE)
+    external = report.count_suppressed(SuppressionKind.EXTERNAL)
+    if inline:
+        notes.append(f"{inline} suppressed inline")
+    if external:
+        notes.append(f"{external} hidden by the baseline")
+    if report.unused_suppressions:
+        notes.append(_plural(len(report.unused_suppressions), "unused suppression"))
+    if report.baseline_unmatched:
+        entries = _plural(report.baseline_unmatched, "baseline entry", "baseline entries")
+        notes.append(f"{entries} matching nothing")
+    unaudited = {p.path for p in report.problems if p.path}
+    if unaudited:
+        notes.append(f"{_plural(len(unaudited), 'file')} not fully audited")
+    if other := sum(1 for p in report.problems if not p.path):
+        notes.append(_plural(other, "other problem"))
+    return f"{head}; {', '.join(notes)}." if notes else f"{head}."
+
+
+def statistics_table(report: Report) -> list[str]:
+    """Counts per code with the rule's name, most frequent first."""
+    by_code = Counter(f.code for f in report.findings)
+    names = {f.code: report.rule_info(f).name for f in report.findings}
+    rows = sorted(by_code.items(), key=lambda item: (-item[1], item[0]))
+    width = len(str(rows[0][1])) if rows else 1
+    return [f"{n:>{width}}  {code}  {names[code]}" for code, n in rows]
+
+
+def render_problems(report: Report, *, color: bool) -> str:
+    """Problems (files not fully audited), one a line, for stderr; empty when there are none."""
+    lines = []
+    for p in sorted(report.problems, key=lambda p: (p.path, p.kind.value, p.message)):
+        where = printable(report.display_path(p.path)) or "bolaudit"
+        kind = f"\x1b[1;33m{p.kind.value}{_RESET}" if color else p.kind.value
+        lines.append(f"{where}: {kind}: {printable(p.message)}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _plural(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
