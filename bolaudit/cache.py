@@ -1,0 +1,88 @@
+"""The per-file result cache: ``.bolaudit_cache/`` keyed by path, content hash, tool version and config.
+
+One pickle per project root holds the latest result of every analysed file; a run loads it once
+and writes it back once (atomically) if anything changed. Entries never hold secrets: facts keep
+credential hashes and masked forms only. A missing, corrupt or foreign cache is ignored, never an
+error: the cache can only make a run faster, never change its results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+from bolaudit import __version__
+from bolaudit.filestage import FileResult
+
+CACHE_GITIGNORE = "# Created by bolaudit; the cache is local to this machine.\n*\n"
+FORMAT = 1
+
+
+def content_key(data: bytes, kind: str, module: str, config_key: str) -> str:
+    h = hashlib.sha256()
+    for part in (__version__, str(FORMAT), kind, module, config_key):
+        h.update(part.encode())
+        h.update(b"\0")
+    h.update(data)
+    return h.hexdigest()
+
+
+class Cache:
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.entries: dict[str, tuple[str, FileResult]] = {}
+        self.dirty = False
+        if folder is not None:
+            self._load()
+
+    @property
+    def file(self) -> Path | None:
+        return None if self.folder is None else self.folder / f"v{__version__}" / "results.pickle"
+
+    def _load(self) -> None:
+        f = self.file
+        if f is None or not f.is_file():
+            return
+        try:
+            with f.open("rb") as fh:
+                loaded = pickle.load(fh)
+        except Exception:  # noqa: BLE001 - a broken cache is as good as none
+            return
+        if isinstance(loaded, dict) and loaded.get("format") == FORMAT:
+            entries = loaded.get("entries")
+            if isinstance(entries, dict):
+                self.entries = entries
+
+    def get(self, rel: str, key: str) -> FileResult | None:
+        hit = self.entries.get(rel)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        return None
+
+    def put(self, rel: str, key: str, result: FileResult) -> None:
+        self.entries[rel] = (key, result)
+        self.dirty = True
+
+    def save(self) -> None:
+        f = self.file
+        if f is None or not self.dirty or self.folder is None:
+            return
+        try:
+            f.parent.mkdir(parents=True, exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text(CACHE_GITIGNORE)
+            fd, tmp = tempfile.mkstemp(dir=f.parent, prefix=".results-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    pickle.dump({"format": FORMAT, "entries": self.entries}, fh, protocol=5)
+                os.replace(tmp, f)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            # A read-only checkout or a full disk must not fail the audit.
+            return

@@ -1,0 +1,1 @@
+"""What each command does, as functions returning text and an exit code; ``cli`` prints them."""

@@ -1,0 +1,27 @@
+"""``bolaudit rules [CODE]``: the rule table, or one rule's docs and examples."""
+
+from __future__ import annotations
+
+from bolaudit.rule import all_rules, case_files
+
+
+def render(code: str | None) -> tuple[str, int]:
+    rules = all_rules()
+    if code is None:
+        width = max(len(r.name) for r in rules)
+        lines = [f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary()}" for r in rules]
+        return "\n".join(lines) + "\n", 0
+    matches = [r for r in rules if r.code == code or r.name == code.lower()]
+    if not matches:
+        known = ", ".join(r.code for r in rules)
+        return f"bolaudit: no rule {code}; known rules: {known}\n", 2
+    rule = matches[0]
+    out = [f"{rule.code} {rule.name} ({rule.severity.value})", "", rule.docs(), ""]
+    for title, cases in (("Flagged", rule.INVALID[:3]), ("Not flagged", rule.VALID[:3])):
+        out.append(f"## {title} (from the rule's test cases)")
+        for case in cases:
+            for path, content in case_files(case.files).items():
+                out.append(f"--- {path}")
+                out.append(content.rstrip("\n"))
+            out.append("")
+    return "\n".join(out).rstrip("\n") + "\n", 0

@@ -1,0 +1,204 @@
+"""The pipeline: paths -> sources -> per-file stage (parallel, cached) -> project stage -> findings.
+
+``run`` never raises because of what is in the audited files: unreadable, undecodable or
+unparsable files become problems or BOL000 findings and the run goes on. Filtering by the enabled
+rules, per-file ignores and inline suppressions happens here; baselines and output are the CLI's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from bolaudit.analysis import prefilter
+from bolaudit.cache import Cache, content_key
+from bolaudit.config import Config
+from bolaudit.filestage import FileJob, FileResult, analyze, internal_problem
+from bolaudit.findings import Finding, Problem, ProblemKind
+from bolaudit.suppress import Suppressed, UnusedSuppression
+
+# Below this many files to parse, a process pool costs more than it saves (pre-commit passes few).
+POOL_THRESHOLD = 8
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding]
+    problems: list[Problem]
+    suppressed: list[Suppressed] = field(default_factory=list)
+    unused_suppressions: list[UnusedSuppression] = field(default_factory=list)
+    project: object | None = None
+    files_seen: int = 0
+    files_analysed: int = 0
+    files_cached: int = 0
+    texts: dict[str, bytes] = field(default_factory=dict)
+
+
+def module_name(path: Path, rel: str) -> tuple[str, bool]:
+    """Dotted module name of a Python file by its package folders (``__init__.py``), and is-package."""
+    stem = path.stem
+    is_package = stem == "__init__"
+    parts: list[str] = [] if is_package else [stem]
+    folder = path.parent
+    while _is_package(folder):
+        parts.append(folder.name)
+        folder = folder.parent
+    if not parts and is_package:
+        parts = [path.parent.name]
+    name = ".".join(reversed(parts))
+    return (name if all(p.isidentifier() for p in parts) else ""), is_package
+
+
+@cache
+def _is_package(folder: Path) -> bool:
+    return (folder / "__init__.py").is_file()
+
+
+def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunResult:
+    from bolaudit import sources
+    from bolaudit.analysis.credentials import CANDIDATE_BYTES
+
+    files, problems = sources.discover(paths, config)
+    result = RunResult([], list(problems), files_seen=len(files))
+    cache_ = Cache(config.cache_path if config.use_cache else None)
+
+    datas: dict[str, tuple[sources.SourceFile, bytes]] = {}
+    for f in files:
+        try:
+            datas[f.rel] = (f, f.path.read_bytes())
+        except OSError as exc:
+            result.problems.append(
+                Problem(ProblemKind.UNREADABLE, f.rel, f"cannot read: {exc.strerror or exc}")
+            )
+
+    # Decide which files can matter, from their bytes and the import closure.
+    modules: dict[str, tuple[str, bool]] = {}
+    matters: dict[str, bool] = {}
+    imports: dict[str, set[str]] = {}
+    for rel, (f, data) in datas.items():
+        if f.kind in ("python", "notebook"):
+            modules[rel] = module_name(f.path, rel) if f.kind == "python" else ("", False)
+            matters[rel] = prefilter.content_matters(data, CANDIDATE_BYTES)
+            imports[rel] = prefilter.imported_modules(data, *modules[rel])
+    aliases = prefilter.module_aliases((rel, m[0]) for rel, m in modules.items())
+    wanted = prefilter.closure(matters, imports, aliases)
+    for rel, (f, data) in datas.items():
+        if f.kind == "text" and prefilter.content_matters(data, CANDIDATE_BYTES):
+            wanted.add(rel)
+        elif f.kind == "python" and rel not in wanted and not _decodes(data):
+            wanted.add(rel)  # cheap to tell, and worth a BOL000: Python cannot read this file
+
+    jobs: list[tuple[FileJob, str]] = []
+    results: dict[str, FileResult] = {}
+    for rel in sorted(wanted):
+        f, data = datas[rel]
+        module, is_package = modules.get(rel, ("", False))
+        key = content_key(data, f.kind, module, config.cache_key())
+        hit = cache_.get(rel, key)
+        if hit is not None:
+            results[rel] = hit
+            result.files_cached += 1
+            continue
+        jobs.append((FileJob(str(f.path), rel, f.kind, module, is_package, data), key))
+    for (job, key), res in zip(jobs, _analyze_all([j for j, _ in jobs], config, debug)):
+        results[job.rel] = res
+        if not any(p.kind is ProblemKind.INTERNAL for p in res.problems):
+            cache_.put(job.rel, key, res)
+    cache_.save()
+    result.files_analysed = len(results)
+    result.texts = {rel: datas[rel][1] for rel in results}
+
+    from bolaudit.analysis.project import Project
+
+    project = Project({rel: r.facts for rel, r in sorted(results.items())}, config)
+    result.project = project
+    findings: list[Finding] = []
+    for r in results.values():
+        findings.extend(r.findings)
+        result.problems.extend(r.problems)
+    findings.extend(_project_findings(project, config, debug, result.problems))
+    findings = [f for f in findings if _enabled(f, config)]
+    _apply_suppressions(result, findings, config)
+    return result
+
+
+def _decodes(data: bytes) -> bool:
+    """Whether a Python file's bytes decode as its PEP 263 declaration (or UTF-8) says; no parse."""
+    from bolaudit.decoding import DecodeFailure, decode_python
+
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return not isinstance(decode_python(data), DecodeFailure)
+
+
+
+
+def _analyze_all(jobs: list[FileJob], config: Config, debug: bool) -> Iterable[FileResult]:
+    workers = config.jobs or os.cpu_count() or 1
+    if len(jobs) < POOL_THRESHOLD or workers <= 1:
+        return [_safe_analyze(j, debug) for j in jobs]
+    chunk = max(1, len(jobs) // (workers * 8))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_safe_analyze, jobs, [debug] * len(jobs), chunksize=chunk))
+
+
+def _safe_analyze(job: FileJob, debug: bool = False) -> FileResult:
+    if debug:
+        return analyze(job)
+    try:
+        return analyze(job)
+    except Exception as exc:  # noqa: BLE001 - a bolaudit bug in one file must not sink the run
+        from bolaudit.facts import ModuleFacts
+
+        return FileResult(ModuleFacts(job.rel, job.module), problems=(internal_problem(job.rel, exc),))
+
+
+def _project_findings(
+    project: object, config: Config, debug: bool, problems: list[Problem]
+) -> list[Finding]:
+    from bolaudit.rule import ProjectRule, all_rules
+
+    out: list[Finding] = []
+    for rule_cls in all_rules():
+        if not issubclass(rule_cls, ProjectRule) or not config.rule_enabled(rule_cls.code):
+            continue
+        rule = rule_cls()
+        try:
+            out.extend(rule.check(project))  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not sink the run
+            if debug:
+                raise
+            problems.append(internal_problem(rule_cls.code, exc))
+    return out
+
+
+def _enabled(f: Finding, config: Config) -> bool:
+    if not config.rule_enabled(f.code):
+        return False
+    ignored = config.ignored_codes_for(f.path)
+    return not any(f.code.startswith(code) for code in ignored)
+
+
+def _apply_suppressions(result: RunResult, findings: list[Finding], config: Config) -> None:
+    """Inline ``# bolaudit: ignore[...]`` / ``# noqa: BOLxxx`` comments, in every analysed file
+    (so that suppressions matching nothing are reported too)."""
+    from bolaudit import suppress
+    from bolaudit.rule import all_rules
+
+    enabled = frozenset(r.code for r in all_rules() if config.rule_enabled(r.code))
+    by_path: dict[str, tuple[suppress.Suppression, ...]] = {}
+    for rel, data in result.texts.items():
+        if b"bolaudit" in data or b"noqa" in data:
+            by_path[rel] = suppress.parse_suppressions(rel, data.decode("utf-8", "replace"))
+    applied = suppress.apply(findings, by_path, enabled)
+    result.findings = sorted(applied.kept, key=Finding.sort_key)
+    result.suppressed = list(applied.suppressed)
+    result.unused_suppressions = list(applied.unused)

@@ -1,0 +1,429 @@
+"""Facts: the contract between the per-file stage and the project stage.
+
+The per-file stage (``bolaudit.analysis.extract``) turns one parsed file into a ``ModuleFacts``;
+the project stage (``bolaudit.analysis.project``) reads the facts of every file and resolves names
+across modules, binds wrapper arguments, and builds the call graph. Facts are plain frozen
+dataclasses made only of str/int/bool/None/tuples of them, so they pickle into the cache and travel
+between processes.
+
+Values in code are kept *symbolically* as ``Expr`` trees: a URL built as
+``f"{config.BASE_URL}/orders/{order_id}"`` becomes ``Concat(Attr(Name("config"), "BASE_URL"),
+Const("/orders/"), Param(...))``. Local variables are inlined by the extractor, so an ``Expr`` only
+refers to things the project stage can look up: module names, attributes of ``self``/classes,
+parameters of the enclosing function, and loop variables. What cannot be known is ``Unknown`` with
+a reason; it is never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from bolaudit.findings import Span
+
+# --------------------------------------------------------------------------------------------
+# Symbolic expressions
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A literal: str, bytes (decoded latin-1), number, bool or None."""
+
+    value: str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A module-level name (a global, an import, a function, a class), resolved in the module."""
+
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A parameter of the function ``func`` (qualified name within its module)."""
+
+    func: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoopVar:
+    """A name bound by the loop ``loop`` (its ``LoopFact.id``), e.g. ``account`` in ``for account in ...``."""
+
+    loop: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    """``base.attr``. ``self``/``cls`` are ``Name("self")``/``Name("cls")`` inside methods."""
+
+    base: Expr
+    attr: str
+
+
+@dataclass(frozen=True, slots=True)
+class Subscript:
+    """``base[key]``, e.g. ``config["bol"]["url"]`` or ``os.environ["X"]`` (see ``EnvVar``)."""
+
+    base: Expr
+    key: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Concat:
+    """String concatenation: ``+``, f-strings, implicitly concatenated literals."""
+
+    parts: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """``template % args`` (style ``"%"``) or ``template.format(*args, **kwargs)`` (style ``"{}"``)."""
+
+    template: Expr
+    args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str, Expr], ...]
+    style: str
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    """``sep.join(items)``; ``items`` is a ``Seq`` when the iterable is a literal list/tuple."""
+
+    sep: Expr
+    items: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Seq:
+    """A literal list or tuple."""
+
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UrlJoin:
+    """``urllib.parse.urljoin(base, rel)`` (also ``httpx.URL(base).join(rel)``)."""
+
+    base: Expr
+    rel: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class DictExpr:
+    """A dict display or ``dict(...)`` call. A ``None`` key means ``**value`` is spread in."""
+
+    items: tuple[tuple[Expr | None, Expr], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EnvVar:
+    """``os.getenv(var, default)``, ``os.environ.get(var, default)`` or ``os.environ[var]``."""
+
+    var: Expr
+    default: Expr | None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One of several values: ``a or b``, ``a if c else b``, a name assigned on several paths."""
+
+    options: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CallExpr:
+    """A call whose result is the value, e.g. ``requests.Session()`` or ``get_token()``.
+
+    ``call`` is the ``CallFact.id`` of the call in the same module, or -1 when not recorded.
+    """
+
+    func: Expr
+    args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str, Expr], ...]
+    call: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value bolaudit cannot know statically; ``reason`` says why (shown to users)."""
+
+    reason: str
+
+
+Expr = Union[
+    Const,
+    Name,
+    Param,
+    LoopVar,
+    Attr,
+    Subscript,
+    Concat,
+    Format,
+    Join,
+    Seq,
+    UrlJoin,
+    DictExpr,
+    EnvVar,
+    Choice,
+    CallExpr,
+    Unknown,
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Module structure
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    """``import a.b as c`` -> Import("c", "a.b", None); ``from .x import y as z`` -> Import("z", "pkg.x", "y")."""
+
+    local: str
+    module: str
+    name: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ParamSpec:
+    name: str
+    kind: str  # "positional" (incl. positional-only), "keyword" (keyword-only), "*args", "**kwargs"
+    default: Expr | None = None
+    annotation: Expr | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionFact:
+    """A function or method. ``qualname`` is ``Class.method``, ``func``, or ``outer.inner``."""
+
+    qualname: str
+    cls: str | None
+    params: tuple[ParamSpec, ...]
+    decorators: tuple[Expr, ...]
+    is_async: bool
+    span: Span
+    returns: tuple[Expr, ...] = ()
+    # State the function writes: "self.<attr>", "cls.<attr>", "global:<name>", "item:<expr-text>".
+    writes: tuple[str, ...] = ()
+    # Names declared ``global`` in the function.
+    globals: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClassFact:
+    qualname: str
+    bases: tuple[Expr, ...]
+    # ``X = ...`` in the class body.
+    class_attrs: tuple[tuple[str, Expr], ...]
+    # ``self.x = ...`` in any method: (attr, value, method qualname). Several entries per attr possible.
+    instance_attrs: tuple[tuple[str, Expr, str], ...]
+    span: Span
+
+
+# --------------------------------------------------------------------------------------------
+# Control flow around calls
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """A condition a call depends on.
+
+    ``kind``: ``"if"`` (call in the body), ``"else"`` (call in the else branch), ``"early-return"``
+    (an earlier ``if cond: return`` in the same function), ``"while"``, ``"except"`` (call inside an
+    ``except`` handler; ``status`` holds an HTTP status the handler or its condition compares with,
+    e.g. 401), ``"cached"`` (a caching decorator).
+    ``reads`` are the state names the condition reads, in the same notation as
+    ``FunctionFact.writes`` plus plain local names. ``margin`` is a constant number of seconds
+    subtracted from / compared against an expiry in the condition, when there is one.
+    """
+
+    kind: str
+    reads: tuple[str, ...] = ()
+    margin: float | None = None
+    status: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoopFact:
+    """A loop: ``for``, ``async for``, ``while``, a comprehension, ``map(...)`` or ``gather(*gen)``."""
+
+    id: int
+    func: str | None
+    kind: str
+    targets: tuple[str, ...]
+    iter: Expr | None
+    span: Span
+    parent: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallFact:
+    """A call whose callee is a name or an attribute chain, anywhere in the module.
+
+    ``func`` is the enclosing function's qualname (None at module or class level). ``loops`` are the
+    enclosing loops of the same function, outermost first. ``assigned_to`` is the local name the
+    result is assigned to, if any. ``kwargs`` uses the key ``"**"`` for a ``**mapping`` spread and
+    ``args`` wraps a ``*iterable`` spread as ``Unknown("*args")``.
+    """
+
+    id: int
+    func: str | None
+    callee: Expr
+    args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str, Expr], ...]
+    span: Span
+    loops: tuple[int, ...] = ()
+    guards: tuple[Guard, ...] = ()
+    assigned_to: str | None = None
+    awaited: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HttpCall:
+    """An HTTP request made through a known client library.
+
+    ``library``: ``requests``, ``httpx``, ``aiohttp``, ``urllib``, ``oauth2`` (requests_oauthlib /
+    authlib sessions, which fetch and refresh tokens themselves). ``receiver`` is the session or
+    client object for method calls (``self.session``, ``client``), None for module functions
+    (``requests.get``). ``method`` is upper-case when constant. ``headers``/``params``/``verify``/
+    ``auth`` are None when not passed. ``body`` is the keyword carrying a body (``json``, ``data``,
+    ``content``, ``files``) or None. ``kwargs_spread`` is the ``**mapping`` passed, if any (its
+    contents may add headers). ``call`` is the ``CallFact.id`` of the same call.
+    """
+
+    call: int
+    func: str | None
+    library: str
+    receiver: Expr | None
+    method: Expr
+    url: Expr
+    headers: Expr | None
+    params: Expr | None
+    body: str | None
+    body_value: Expr | None
+    verify: Expr | None
+    auth: Expr | None
+    kwargs_spread: Expr | None
+    span: Span
+    # "request", or "fetch_token" for OAuth2 sessions' fetch_token/fetch_access_token.
+    purpose: str = "request"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFact:
+    """A session/client object being constructed: ``requests.Session()``, ``httpx.Client(...)``...
+
+    A session is identified by its constructor call (``call``, a ``CallFact.id`` in the same
+    module): wherever the object is stored (``self.session``, a module global, a local, the return
+    value of a factory), the stored value is a ``CallExpr`` with that id, so the project stage can
+    tie requests and header updates to it. ``library`` as in ``HttpCall``; ``kind`` names the
+    constructor (``requests.Session``, ``httpx.Client``, ``httpx.AsyncClient``,
+    ``aiohttp.ClientSession``, ``OAuth2Session``...).
+    """
+
+    call: int
+    func: str | None
+    library: str
+    kind: str
+    base_url: Expr | None
+    headers: Expr | None
+    verify: Expr | None
+    auth: Expr | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderSet:
+    """Default headers set on a session after creation.
+
+    ``session.headers.update({...})`` -> ``headers`` is the dict; ``session.headers["Accept"] = v`` ->
+    a one-item ``DictExpr``; ``session.headers = {...}`` -> ``replace`` is True.
+    ``target`` is the session expression as written (``self.session``, or the ``CallExpr`` of a local
+    session's constructor).
+    """
+
+    target: Expr
+    func: str | None
+    headers: Expr
+    replace: bool
+    span: Span
+
+
+# --------------------------------------------------------------------------------------------
+# Credentials
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialSighting:
+    """A bol credential literal in a file (never the value itself).
+
+    ``kind``: ``client_secret``, ``client_id``. ``fingerprint`` is the unsalted SHA-256 of the
+    value (safe for high-entropy secrets; joins sightings across files and repositories).
+    ``masked`` is what may be shown. ``context`` says how it was recognised (``"keyword client_secret="``,
+    ``"default of os.getenv('BOL_CLIENT_SECRET')"``, ``"Basic header"``...). ``pair`` links a
+    client id and secret seen together (same Basic header, same ``auth=`` tuple, same call), as a
+    shared opaque id within the file; empty when not paired.
+    """
+
+    kind: str
+    fingerprint: str
+    masked: str
+    span: Span
+    context: str
+    pair: str = ""
+    # For verification (issue: opt-in --verify-credentials) the engine keeps the raw value in
+    # memory only, never in facts; see bolaudit.verify.
+
+
+@dataclass(frozen=True, slots=True)
+class SecretSource:
+    """A place where a credential comes from without being a literal.
+
+    ``kind``: ``env`` (code or config reads an environment variable), ``compose-env``,
+    ``k8s-secret``, ``gha-secret``, ``env-file``. ``name`` identifies the source (``BOL_CLIENT_SECRET``,
+    ``bol-credentials/client-secret``, ``secrets.BOL_SECRET``). ``role`` is ``client_secret`` or
+    ``client_id``. ``unit`` names the deployable unit inside the file when the file declares several
+    (a compose service, a Kubernetes workload, a workflow job).
+    """
+
+    kind: str
+    name: str
+    role: str
+    span: Span
+    unit: str = ""
+
+
+# --------------------------------------------------------------------------------------------
+# One file
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleFacts:
+    """Everything the project stage needs from one file.
+
+    ``module`` is the dotted module name derived from the path (``shop.bol.client``), or "" for
+    files that are not Python modules. ``constants`` are module-level assignments (last one wins
+    unless the name is assigned differently on several paths, then a ``Choice``).
+    """
+
+    path: str
+    module: str
+    is_package: bool = False
+    constants: tuple[tuple[str, Expr], ...] = ()
+    imports: tuple[Import, ...] = ()
+    functions: tuple[FunctionFact, ...] = ()
+    classes: tuple[ClassFact, ...] = ()
+    calls: tuple[CallFact, ...] = ()
+    http_calls: tuple[HttpCall, ...] = ()
+    sessions: tuple[SessionFact, ...] = ()
+    header_sets: tuple[HeaderSet, ...] = ()
+    loops: tuple[LoopFact, ...] = ()
+    sightings: tuple[CredentialSighting, ...] = ()
+    secret_sources: tuple[SecretSource, ...] = ()
+    # Why the file could not be decoded or parsed (BOL000): (message, position).
+    errors: tuple[tuple[str, Span], ...] = ()
+    # Free-form, JSON-safe extras a rule pack adds in the per-file stage: (key, value) pairs.
+    extra: tuple[tuple[str, str], ...] = field(default=())

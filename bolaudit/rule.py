@@ -1,0 +1,185 @@
+"""Rule bases: a rule is one class in one file, with its docs and its test cases.
+
+Two kinds:
+
+* ``Rule``: a LibCST visitor run on each Python file that can matter, batched with every other
+  per-file rule and the fact extractor into one traversal. For what one file shows by its syntax.
+* ``ProjectRule``: runs once over the facts of all files (``bolaudit.analysis.project.Project``).
+  For anything that needs names resolved across modules, wrappers bound, the call graph, or
+  facts from non-Python files (credential sightings come from both).
+
+A rule exists because it subclasses one of these in a module of ``bolaudit.rules``; there is no
+registry to edit. Its docstring has the sections *What it does*, *Why is this bad*, *Example* and
+*Use instead*; ``VALID`` and ``INVALID`` hold code that must not / must produce the rule's finding.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import textwrap
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import libcst as cst
+
+from bolaudit.findings import Finding, Fix, RuleInfo, Severity, Span, text_hash
+
+if TYPE_CHECKING:
+    from bolaudit.analysis.project import Project
+
+DOC_SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead")
+
+Files = str | Mapping[str, str]
+"""A case's code: one Python file's source (named ``example.py``), or {relative path: content}."""
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code on which the rule must report nothing."""
+
+    files: Files
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code on which the rule must report.
+
+    ``line`` (and ``path`` for multi-file cases) pins where the first finding must be; ``count``
+    the exact number of findings when given; ``message`` a substring its message must contain;
+    ``fixed`` the expected content of the file after ``--fix`` (for fixable rules).
+    """
+
+    files: Files
+    line: int | None = None
+    path: str | None = None
+    count: int | None = None
+    message: str | None = None
+    fixed: str | None = None
+    note: str = ""
+
+
+def case_files(files: Files) -> dict[str, str]:
+    if isinstance(files, str):
+        return {"example.py": textwrap.dedent(files).lstrip("\n")}
+    return {p: textwrap.dedent(c).lstrip("\n") for p, c in files.items()}
+
+
+class RuleBase:
+    code: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    severity: ClassVar[Severity] = Severity.ERROR
+    VALID: ClassVar[list[Valid]] = []
+    INVALID: ClassVar[list[Invalid]] = []
+
+    @classmethod
+    def docs(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        return cls.docs().split("\n", 1)[0].strip()
+
+    @classmethod
+    def info(cls) -> RuleInfo:
+        return RuleInfo(cls.code, cls.name, cls.severity, cls.summary(), cls.docs())
+
+    def make_finding(
+        self,
+        path: str,
+        span: Span,
+        message: str,
+        *,
+        flagged: str,
+        fix: Fix | None = None,
+        properties: Iterable[tuple[str, str]] = (),
+    ) -> Finding:
+        """A finding of this rule. ``flagged`` is hashed, never stored."""
+        return Finding(
+            code=self.code,
+            name=self.name,
+            severity=self.severity,
+            message=message,
+            path=path,
+            span=span,
+            flagged_hash=text_hash(flagged),
+            fix=fix,
+            properties=tuple(properties),
+        )
+
+
+@dataclass
+class PendingReport:
+    """A per-file report waiting for its node's position (positions are computed once, lazily)."""
+
+    rule: Rule
+    node: cst.CSTNode
+    message: str
+    flagged: str
+    fix_replacement: str | None
+    fix_description: str
+    properties: tuple[tuple[str, str], ...]
+
+
+class Rule(RuleBase, cst.BatchableCSTVisitor):
+    """A per-file rule: define ``visit_<Node>``/``leave_<Node>`` methods and call ``self.report``."""
+
+    def __init__(self, path: str, source: str) -> None:
+        super().__init__()
+        self.path = path
+        self.source = source
+        self.pending: list[PendingReport] = []
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        flagged: str | None = None,
+        fix_replacement: str | None = None,
+        fix_description: str = "",
+        properties: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        if flagged is None:
+            flagged = cst.Module(body=[]).code_for_node(node)
+        self.pending.append(
+            PendingReport(
+                self, node, message, flagged, fix_replacement, fix_description, tuple(properties)
+            )
+        )
+
+
+class ProjectRule(RuleBase):
+    """A rule over the facts of the whole project: implement ``check``."""
+
+    def check(self, project: Project) -> Iterator[Finding]:
+        raise NotImplementedError
+
+
+def _rule_modules() -> Iterator[str]:
+    # Imported by name: the pack lives in the top-level rules/ folder, installed as bolaudit.rules.
+    pack = importlib.import_module("bolaudit.rules")
+    for info in pkgutil.iter_modules(pack.__path__, pack.__name__ + "."):
+        yield info.name
+
+
+def all_rules() -> list[type[RuleBase]]:
+    """Every concrete rule in ``bolaudit.rules``, sorted by code."""
+    for module in _rule_modules():
+        importlib.import_module(module)
+    found: dict[str, type[RuleBase]] = {}
+    stack: list[type[RuleBase]] = [Rule, ProjectRule]
+    while stack:
+        cls = stack.pop()
+        for sub in cls.__subclasses__():
+            stack.append(sub)
+            if sub.code and sub.__module__.startswith("bolaudit.rules."):
+                found[sub.code] = sub
+    return [found[c] for c in sorted(found)]
+
+
+def rule_infos() -> dict[str, RuleInfo]:
+    return {r.code: r.info() for r in all_rules()}
