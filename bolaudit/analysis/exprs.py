@@ -8,6 +8,8 @@ becomes ``Unknown`` with a reason.
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Callable
 
 import libcst as cst
@@ -146,7 +148,8 @@ class ExprBuilder:
         parts: list[Expr] = []
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
-                parts.append(Const(part.value.replace("{{", "{").replace("}}", "}")))
+                text = part.value.replace("{{", "{").replace("}}", "}")
+                parts.append(Const(redact(text) if len(text) >= 36 else text))
             elif isinstance(part, cst.FormattedStringExpression):
                 parts.append(self.of(part.expression, d))
         return _flat_concat(tuple(parts))
@@ -239,8 +242,43 @@ def _const_string(node: cst.SimpleString) -> Expr:
     except Exception:  # noqa: BLE001 - libcst evaluates with literal_eval; any failure is "unknown"
         return Unknown("string literal")
     if isinstance(value, bytes):
-        return Const(value.decode("latin-1"))
-    return Const(value)
+        value = value.decode("latin-1")
+    return Const(redact(value) if len(value) >= 40 else value)
+
+
+REDACTED = "<redacted-secret>"
+_JWT = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
+_SECRET_RUN = re.compile(r"(?<![A-Za-z0-9!?()@+\-_])[A-Za-z0-9!?()@+\-_]{64,87}(?![A-Za-z0-9!?()@+\-_])")
+_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40,}={0,2}")
+
+
+def redact(value: str) -> str:
+    """Facts are cached and travel between processes: keep no credential in them.
+
+    JWTs, runs shaped like a bol client secret, and base64 credential pairs (a ready Basic
+    header) are replaced by ``REDACTED``; rules that need to know a secret was there look for it.
+    URLs, media types and ordinary text are left alone.
+    """
+    value = _JWT.sub(REDACTED, value)
+    value = _BASE64_RUN.sub(_pair_or_keep, value)
+    return _SECRET_RUN.sub(_secret_or_keep, value)
+
+
+def _secret_or_keep(m: re.Match[str]) -> str:
+    from bolaudit.analysis.credentials import secret_shape
+
+    return REDACTED if secret_shape(m.group()) is not None else m.group()
+
+
+def _pair_or_keep(m: re.Match[str]) -> str:
+    run = m.group()
+    if len(run) % 4:
+        return run
+    try:
+        decoded = base64.b64decode(run, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return run
+    return REDACTED if ":" in decoded else run
 
 
 def _stringish(expr: Expr) -> bool:

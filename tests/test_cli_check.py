@@ -1,0 +1,121 @@
+"""`bolaudit check` from the command line: exit codes, config errors, cache, baseline, big trees."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import write_tree
+
+SECRET = "Pq3!xT7@vB2-kN9+zR4(mW6)yH1?cJ8_dF5eL0gS3aU7iO2nK4tV9wX1rQ6bM8zD"
+LEAK = {".env": f"BOL_CLIENT_SECRET={SECRET}\n"}
+
+
+def bolaudit(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    full.pop("BOLAUDIT_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bolaudit.cli", *args], cwd=cwd, env=full, capture_output=True, text=True
+    )
+
+
+def test_exit_codes(tree: Path) -> None:
+    write_tree(tree, {"app.py": "import os\nSECRET = os.environ['BOL_CLIENT_SECRET']\n"})
+    clean = bolaudit(tree, "check")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "No findings" in clean.stdout
+    write_tree(tree, LEAK)
+    dirty = bolaudit(tree, "check")
+    assert dirty.returncode == 1
+    assert dirty.stdout.startswith(".env:1:19: BOL101 ")
+    assert bolaudit(tree, "check", "--exit-zero").returncode == 0
+    assert bolaudit(tree, "check", "--select", "BOL3").returncode == 0
+    assert bolaudit(tree, "check", "--ignore", "BOL101").returncode == 0
+
+
+def test_usage_and_config_errors_exit_2_naming_file_and_key(tree: Path) -> None:
+    assert bolaudit(tree, "check", "--format", "xml").returncode == 2
+    (tree / "pyproject.toml").write_text("[tool.bolaudit]\njobs = 'two'\nselekt = ['BOL1']\n")
+    proc = bolaudit(tree, "check")
+    assert proc.returncode == 2
+    assert "pyproject.toml" in proc.stderr and ("jobs" in proc.stderr or "selekt" in proc.stderr)
+    assert "Traceback" not in proc.stderr
+
+
+def test_cache_never_changes_results(tree: Path) -> None:
+    write_tree(
+        tree,
+        {
+            **LEAK,
+            "shop/__init__.py": "",
+            "shop/config.py": "BASE = 'https://api.bol.com/retailer'\n",
+            "shop/client.py": (
+                "import requests\nfrom shop.config import BASE\n\n"
+                "def orders():\n    return requests.get(BASE + '/orders', headers={'Accept': 'application/json'})\n"
+            ),
+        },
+    )
+    cold = bolaudit(tree, "check", "--format", "json")
+    assert (tree / ".bolaudit_cache" / ".gitignore").is_file()
+    warm = bolaudit(tree, "check", "--format", "json")
+    uncached = bolaudit(tree, "check", "--format", "json", "--no-cache")
+    assert json.loads(cold.stdout) == json.loads(warm.stdout) == json.loads(uncached.stdout)
+    assert cold.returncode == warm.returncode == 1
+
+
+def test_parallel_workers_give_the_same_findings(tree: Path) -> None:
+    files = {f"pkg/mod{i}.py": f"BOL_CLIENT_SECRET = '{SECRET}'\n" for i in range(20)}
+    write_tree(tree, files)
+    one = bolaudit(tree, "check", "--format", "json", "--no-cache", "--jobs", "1")
+    two = bolaudit(tree, "check", "--format", "json", "--no-cache", "--jobs", "2")
+    assert json.loads(one.stdout) == json.loads(two.stdout)
+    assert len(json.loads(one.stdout)["findings"]) == 20
+
+
+def test_baseline_hides_accepted_findings_until_they_change(tree: Path) -> None:
+    write_tree(tree, {"settings.py": f"X = 1\nBOL_CLIENT_SECRET = '{SECRET}'\n"})
+    assert bolaudit(tree, "check", "--write-baseline", "bl.json").returncode == 0
+    assert SECRET not in (tree / "bl.json").read_text()
+    assert bolaudit(tree, "check", "--baseline", "bl.json").returncode == 0
+    # Lines move: still hidden.
+    write_tree(tree, {"settings.py": f"X = 1\n\n\nY = 2\nBOL_CLIENT_SECRET = '{SECRET}'\n"})
+    assert bolaudit(tree, "check", "--baseline", "bl.json").returncode == 0
+    # The secret changes: raised again.
+    other = SECRET[::-1]
+    write_tree(tree, {"settings.py": f"BOL_CLIENT_SECRET = '{other}'\n"})
+    proc = bolaudit(tree, "check", "--baseline", "bl.json")
+    assert proc.returncode == 1 and "BOL101" in proc.stdout
+
+
+def test_big_messy_tree_finishes_without_a_traceback(tree: Path) -> None:
+    """Thousands of unrelated files, a syntax error, a binary, a Latin-1 file and a 5 MB file."""
+    files: dict[str, str | bytes] = {
+        f"lib/pkg{i // 100}/mod{i}.py": f"def f{i}(x):\n    return x * {i}\n" for i in range(3000)
+    }
+    files.update(
+        {
+            "lib/broken_bol.py": "import requests\nBOL = 'https://api.bol.com/retailer'\ndef f(:\n",
+            "assets/logo.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4,
+            "lib/legacy.py": "# old module\nNAME = 'caf\xe9'\n".encode("latin-1"),
+            "lib/declared.py": "# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n".encode("latin-1"),
+            "data/huge.py": "X = 1\n" * 900_000,
+            **LEAK,
+        }
+    )
+    write_tree(tree, files)
+    proc = bolaudit(tree, "check", "--format", "json")
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    by_code = {(f["code"], f["path"]) for f in report["findings"]}
+    assert ("BOL000", "lib/broken_bol.py") in by_code
+    assert ("BOL000", "lib/legacy.py") in by_code  # not UTF-8 and no declaration
+    assert ("BOL101", ".env") in by_code
+    assert not any(path == "lib/declared.py" for _, path in by_code)
+    kinds = {(p["kind"], p["path"]) for p in report["problems"]}
+    assert ("skipped-large", "data/huge.py") in kinds
