@@ -8,11 +8,12 @@ rules, per-file ignores and inline suppressions happens here; baselines and outp
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bolaudit.analysis import prefilter
 from bolaudit.cache import Cache, content_key
@@ -20,6 +21,9 @@ from bolaudit.config import Config
 from bolaudit.filestage import FileJob, FileResult, analyze, internal_problem
 from bolaudit.findings import Finding, Problem, ProblemKind
 from bolaudit.suppress import Suppressed, UnusedSuppression
+
+if TYPE_CHECKING:
+    from bolaudit.sources import SourceFile
 
 # Below this many files to parse, a process pool costs more than it saves (pre-commit passes few).
 POOL_THRESHOLD = 8
@@ -67,13 +71,13 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
     cache_ = Cache(config.cache_path if config.use_cache else None)
 
     datas: dict[str, tuple[sources.SourceFile, bytes]] = {}
-    for f in files:
-        try:
-            datas[f.rel] = (f, f.path.read_bytes())
-        except OSError as exc:
-            result.problems.append(
-                Problem(ProblemKind.UNREADABLE, f.rel, f"cannot read: {exc.strerror or exc}")
-            )
+    _read_all(files, datas, result.problems)
+    reported: set[str] | None = None
+    if paths and all(p.is_file() for p in paths):
+        # Files named one by one (pre-commit): report on them, but read the modules they import
+        # too, so a base URL or a wrapper defined elsewhere still resolves.
+        reported = set(datas)
+        _read_all(_context_files(datas, config), datas, [])
 
     # Decide which files can matter, from their bytes and the import closure.
     modules: dict[str, tuple[str, bool]] = {}
@@ -122,8 +126,72 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
         result.problems.extend(r.problems)
     findings.extend(_project_findings(project, config, debug, result.problems))
     findings = [f for f in findings if _enabled(f, config)]
+    if reported is not None:
+        findings = [f for f in findings if f.path in reported]
+        result.texts = {rel: data for rel, data in result.texts.items() if rel in reported}
     _apply_suppressions(result, findings, config)
     return result
+
+
+def _read_all(
+    files: Iterable[SourceFile], datas: dict[str, tuple[SourceFile, bytes]], problems: list[Problem]
+) -> None:
+    for f in files:
+        if f.rel in datas:
+            continue
+        try:
+            datas[f.rel] = (f, f.path.read_bytes())
+        except OSError as exc:
+            problems.append(
+                Problem(ProblemKind.UNREADABLE, f.rel, f"cannot read: {exc.strerror or exc}")
+            )
+
+
+MAX_CONTEXT_FILES = 400
+
+
+def _context_files(datas: dict[str, tuple[SourceFile, bytes]], config: Config) -> list[SourceFile]:
+    """Python files the named files import, transitively, found by module name under the root."""
+    from bolaudit import sources
+
+    roots: list[Path] = [config.root, config.root / "src"]
+    todo: list[tuple[Path, bytes]] = []
+    for f, data in datas.values():
+        path = f.path
+        if f.kind != "python":
+            continue
+        module, is_package = module_name(path, "")
+        depth = module.count(".") + (1 if is_package else 0) + 1
+        roots.append(path.parents[depth - 1] if depth <= len(path.parents) else path.parent)
+        todo.append((path, data))
+    seen = {f.path.resolve() for f, _ in datas.values()}
+    found: list[Path] = []
+    while todo and len(found) < MAX_CONTEXT_FILES:
+        path, data = todo.pop()
+        module, is_package = module_name(path, "")
+        for name in prefilter.imported_modules(data, module, is_package):
+            for candidate in _module_files(name, roots):
+                real = candidate.resolve()
+                if real in seen:
+                    continue
+                seen.add(real)
+                found.append(candidate)
+                try:
+                    todo.append((candidate, candidate.read_bytes()))
+                except OSError:
+                    continue
+    if not found:
+        return []
+    return sources.discover(found, config)[0]
+
+
+def _module_files(name: str, roots: list[Path]) -> Iterator[Path]:
+    parts = name.split(".")
+    for root in dict.fromkeys(roots):
+        for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
+            if candidate.is_file():
+                yield candidate
+                return
 
 
 def _decodes(data: bytes) -> bool:

@@ -119,3 +119,24 @@ def test_big_messy_tree_finishes_without_a_traceback(tree: Path) -> None:
     assert not any(path == "lib/declared.py" for _, path in by_code)
     kinds = {(p["kind"], p["path"]) for p in report["problems"]}
     assert ("skipped-large", "data/huge.py") in kinds
+
+
+def test_named_files_are_reported_alone_with_their_imports_as_context(tree: Path) -> None:
+    """pre-commit names the staged files: only they are reported, their imports only read."""
+    write_tree(
+        tree,
+        {
+            "shop/__init__.py": "",
+            "shop/settings.py": f"BOL_CLIENT_SECRET = '{SECRET}'\nBASE = 'https://api.bol.com/retailer'\n",
+            "shop/sync.py": "from shop.settings import BASE\n\nURL = BASE + '/orders'\n",
+        },
+    )
+    assert bolaudit(tree, "check", "shop/sync.py").returncode == 0
+    proc = bolaudit(tree, "check", "shop/settings.py", "shop/sync.py")
+    assert proc.returncode == 1 and proc.stdout.startswith("shop/settings.py:1:")
+
+    from bolaudit.config import Config
+    from bolaudit.engine import run
+
+    result = run([tree / "shop/sync.py"], Config(root=tree, use_cache=False), debug=True)
+    assert "shop/settings.py" in result.project.modules  # type: ignore[attr-defined]
