@@ -8,7 +8,8 @@ rules, per-file ignores and inline suppressions happens here; baselines and outp
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -79,28 +80,12 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
         reported = set(datas)
         _read_all(_context_files(datas, config), datas, [])
 
-    # Decide which files can matter, from their bytes and the import closure.
-    modules: dict[str, tuple[str, bool]] = {}
-    matters: dict[str, bool] = {}
-    imports: dict[str, set[str]] = {}
-    for rel, (f, data) in datas.items():
-        if f.kind in ("python", "notebook"):
-            modules[rel] = module_name(f.path, rel) if f.kind == "python" else ("", False)
-            matters[rel] = prefilter.content_matters(data, CANDIDATE_BYTES)
-            imports[rel] = prefilter.imported_modules(data, *modules[rel])
-    aliases = prefilter.module_aliases((rel, m[0]) for rel, m in modules.items())
-    wanted = prefilter.closure(matters, imports, aliases)
-    for rel, (f, data) in datas.items():
-        if f.kind == "text" and prefilter.content_matters(data, CANDIDATE_BYTES):
-            wanted.add(rel)
-        elif f.kind == "python" and rel not in wanted and not _decodes(data):
-            wanted.add(rel)  # cheap to tell, and worth a BOL000: Python cannot read this file
-
+    modules, wanted = _select(datas, CANDIDATE_BYTES)
     jobs: list[tuple[FileJob, str]] = []
     results: dict[str, FileResult] = {}
     for rel in sorted(wanted):
         f, data = datas[rel]
-        module, is_package = modules.get(rel, ("", False))
+        module, is_package = modules(rel) if f.kind == "python" else ("", False)
         key = content_key(data, f.kind, module, config.cache_key())
         hit = cache_.get(rel, key)
         if hit is not None:
@@ -131,6 +116,42 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
         result.texts = {rel: data for rel, data in result.texts.items() if rel in reported}
     _apply_suppressions(result, findings, config)
     return result
+
+
+_UTF16_32 = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _select(
+    datas: dict[str, tuple[SourceFile, bytes]], candidate: re.Pattern[bytes]
+) -> tuple[Callable[[str], tuple[str, bool]], set[str]]:
+    """Which files can matter, decided from their bytes and the import closure; no parsing."""
+    names: dict[str, tuple[str, bool]] = {}
+
+    def module_of(rel: str) -> tuple[str, bool]:
+        if rel not in names:
+            names[rel] = module_name(datas[rel][0].path, rel)
+        return names[rel]
+
+    wanted: set[str] = set()
+    api: dict[str, tuple[str, bool]] = {}
+    python: dict[str, bytes] = {}
+    for rel, (f, data) in datas.items():
+        if f.kind == "text" and b"\0" in data[:8192] and not data.startswith(_UTF16_32):
+            continue  # binary: skipped silently
+        low = data.lower()
+        if f.kind == "python":
+            python[rel] = data
+        if prefilter.api_matters(data, low):
+            if f.kind == "python":
+                api[rel] = module_of(rel)
+            wanted.add(rel)
+        elif prefilter.credentials_matter(data, candidate, low):
+            wanted.add(rel)
+        elif f.kind == "python" and not _decodes(data):
+            wanted.add(rel)  # cheap to tell, and worth a BOL000: Python cannot read this file
+    if api:
+        wanted |= prefilter.importers_closure(api, python, module_of)
+    return module_of, wanted
 
 
 def _read_all(

@@ -11,13 +11,42 @@ search.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
-BOL_BYTES = re.compile(
-    rb"bol\.com|plazaapi|vnd\.retailer|vnd\.economic-operator|vnd\.delivery-promise|vnd\.advertiser"
-    rb"|retailer-demo|\bBOL_|\bbol_|\bBol[A-Z_]|client_credentials|grant_type|fetch_token"
-    rb"|fetch_access_token|OAuth2Session|OAuth2Client|[Cc]lient_?[Ss]ecret|CLIENT_SECRET"
+# Plain substrings of the lower-cased bytes: ``in`` on bytes is a fast scan, unlike a regex with
+# many branches (measured: 0.07 s for one such scan over 44 MB, 4 s for one alternation regex).
+# Each group is behind an anchor shared by its words, so an unrelated file costs a few scans.
+API_WORDS: dict[bytes, tuple[bytes, ...]] = {
+    b"bol": (b"bol.com", b"retailer-demo"),
+    b"vnd.": (b"vnd.retailer", b"vnd.economic-operator", b"vnd.delivery-promise", b"vnd.advertiser"),
+    b"plazaapi": (b"plazaapi",),
+    b"client_cred": (b"client_credentials",),
+    b"grant_type": (b"grant_type",),
+    b"fetch_": (b"fetch_token", b"fetch_access_token"),
+    b"oauth2": (b"oauth2session", b"oauth2client"),
+}
+# bol-named identifiers (BOL_API_URL, bol_client, BolClient), checked only when "bol" is there.
+API_NAMES = re.compile(rb"(?<![A-Za-z0-9])(?:BOL|bol|Bol)_|(?<![A-Za-z0-9])Bol[A-Z]")
+CREDENTIAL_WORDS: dict[bytes, tuple[bytes, ...]] = {
+    b"client": (
+        b"client_secret", b"clientsecret", b"client-secret", b"client secret", b"client_id",
+        b"clientid", b"client-id", b"client id",
+    ),
+    b"auth": (b"httpbasicauth", b"auth=(", b"auth = ("),
+}
+# bol-named credentials (BOL_SECRET, bolApiKey, BOL_NL_CLIENT_ID), not words that contain "bol".
+BOL_CREDENTIAL_NAME = re.compile(
+    rb"(?<![A-Za-z])(?:BOL|[Bb]ol)[\w\-. ]{0,40}?(?i:secret|key|pass|pwd|id|user|login)"
 )
+# Some value a credential could be: a UUID, a 64-character secret run, a long base64 run.
+VALUE_SHAPE = re.compile(
+    rb"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-|[A-Za-z0-9!?()@+\-_]{64}|[A-Za-z0-9+/]{40}"
+)
+
+
+def _any_word(low: bytes, groups: dict[bytes, tuple[bytes, ...]]) -> bool:
+    return any(anchor in low and any(w in low for w in words) for anchor, words in groups.items())
+
 
 _IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([^\n#;]*)|import[ \t]+([^\n#;]+))",
@@ -25,10 +54,34 @@ _IMPORT = re.compile(
 )
 
 
-def content_matters(data: bytes, extra: re.Pattern[bytes] | None = None) -> bool:
-    if BOL_BYTES.search(data):
+def api_matters(data: bytes, lowered: bytes | None = None) -> bool:
+    """The bytes mention bol's API: hosts, media types, bol-named identifiers, token grants."""
+    low = data.lower() if lowered is None else lowered
+    if _any_word(low, API_WORDS):
         return True
-    return extra is not None and extra.search(data) is not None
+    return b"bol" in low and API_NAMES.search(data) is not None
+
+
+def credentials_matter(data: bytes, candidate: re.Pattern[bytes], lowered: bytes | None = None) -> bool:
+    """The bytes may hold a bol credential: a credential word or a bol name, and a value shape.
+
+    A secret-shaped value with no credential word and no mention of bol anywhere in the file is
+    not looked for (a documented trade-off: it keeps large unrelated trees fast).
+    """
+    low = data.lower() if lowered is None else lowered
+    named = (
+        _any_word(low, CREDENTIAL_WORDS)
+        or b"Basic " in data
+        or (b"bol" in low and BOL_CREDENTIAL_NAME.search(data) is not None)
+    )
+    return named and VALUE_SHAPE.search(data) is not None and candidate.search(data) is not None
+
+
+def content_matters(data: bytes, candidate: re.Pattern[bytes] | None = None) -> bool:
+    low = data.lower()
+    if api_matters(data, low):
+        return True
+    return candidate is not None and credentials_matter(data, candidate, low)
 
 
 def imported_modules(data: bytes, module: str, is_package: bool) -> set[str]:
@@ -62,29 +115,34 @@ def _absolute(name: str, level: int, module: str, is_package: bool) -> str:
     return ".".join([*base, name] if name else base)
 
 
-def closure(
-    matters: Mapping[str, bool], imports: Mapping[str, set[str]], aliases: Mapping[str, str]
+def importers_closure(
+    api: Mapping[str, tuple[str, bool]],
+    python: Mapping[str, bytes],
+    module_of: Callable[[str], tuple[str, bool]],
 ) -> set[str]:
-    """Paths that matter: by content, or by importing (transitively) a module that matters.
+    """Python files that import, directly or through others, a module that mentions bol's API.
 
-    ``matters`` and ``imports`` are keyed by path; ``aliases`` maps every name a module can be
-    imported by (its dotted name, and shorter suffixes for scripts run from their folder) to its
-    path.
+    ``api`` maps the paths of such modules to (dotted name, is-package); ``python`` holds every
+    Python file's bytes. A file can only import module ``a.b.c`` if its bytes contain ``c`` (or
+    ``b`` for ``from a import b``): that substring test picks the few candidates whose imports
+    are then read, so unrelated files cost one fast scan per frontier module, and no regex.
     """
-    result = {p for p, m in matters.items() if m}
-    importers: dict[str, set[str]] = {}
-    for path, names in imports.items():
-        for name in names:
-            target = lookup_module(name, aliases)
-            if target is not None and target != path:
-                importers.setdefault(target, set()).add(path)
-    todo = list(result)
-    while todo:
-        cur = todo.pop()
-        for imp in importers.get(cur, ()):
-            if imp not in result:
-                result.add(imp)
-                todo.append(imp)
+    result: set[str] = set(api)
+    frontier = dict(api)
+    while frontier:
+        aliases = module_aliases((path, name) for path, (name, _) in frontier.items())
+        words = {part.encode() for name, _ in frontier.values() for part in name.split(".")[-2:] if part}
+        next_frontier: dict[str, tuple[str, bool]] = {}
+        for path, data in python.items():
+            if path in result or not any(w in data for w in words):
+                continue
+            module, is_package = module_of(path)
+            for name in imported_modules(data, module, is_package):
+                if lookup_module(name, aliases) is not None:
+                    next_frontier[path] = (module, is_package)
+                    break
+        result.update(next_frontier)
+        frontier = next_frontier
     return result
 
 
