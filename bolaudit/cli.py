@@ -11,11 +11,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bolaudit import __version__
+
+if TYPE_CHECKING:
+    from bolaudit.commands.token import Environment, KeySource, TokenSource
 
 CHECK_FORMATS = ("text", "json", "sarif", "github")
 
@@ -56,6 +59,8 @@ def main() -> None:
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Accept the current findings into this baseline.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes (e.g. a missing Accept header) to the files.")
+@click.option("--diff", "show_diff", is_flag=True, help="Show the safe fixes as a unified diff; change nothing.")
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -70,6 +75,8 @@ def check(
     write_baseline: Path | None,
     exit_zero: bool,
     statistics: bool,
+    fix: bool,
+    show_diff: bool,
 ) -> None:
     """Run the rules on PATHS (files or folders; default: the current folder)."""
     from bolaudit.commands import check as run_check
@@ -96,6 +103,8 @@ def check(
         write_baseline=write_baseline,
         statistics=statistics,
         color=_color(),
+        fix=fix,
+        diff=show_diff,
     )
     _emit(outcome.stdout, outcome.stderr)
     code = outcome.exit_code
@@ -113,6 +122,115 @@ def rules(code: str | None) -> None:
     text, status = rules_cmd.render(code.upper() if code else None)
     _emit(text, "")
     sys.exit(status)
+
+
+SCOPES_FORMATS = ("text", "json", "markdown")
+TOKEN_FORMATS = ("text", "json")
+
+
+def _token_options(command: Any) -> Any:
+    """Where a token comes from (never an argument: ``ps`` would show it) and how to check it."""
+    options = [
+        click.option("--token-file", metavar="PATH", help="Read the access token or token response JSON from PATH ('-': stdin)."),
+        click.option("--token-env", metavar="VAR", help="Read the access token or token response JSON from this environment variable."),
+        click.option("--live", is_flag=True, help="Fetch one client-credentials token with the credentials in the environment (BOL_CLIENT_ID, BOL_CLIENT_SECRET)."),
+        click.option("--token-url", metavar="URL", help="Token service for --live (https; http only to loopback)."),
+        click.option("--jwks-url", metavar="URL", help="Verify the RS256 signature with this JWKS."),
+        click.option("--public-key", type=click.Path(path_type=Path, dir_okay=False), help="Verify the RS256 signature with this PEM public key."),
+        click.option("--warn-days", type=click.IntRange(min=0), help="BOL404 when the authorisation ends within this many days (default: warn-days in the config, else 60)."),
+        click.option("--timeout", type=click.FloatRange(min=0.1, max=300.0), default=10.0, show_default=True, help="Seconds to wait for the token service."),
+        click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False)),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _token_inputs(token_file: str | None, token_env: str | None, live: bool, token_url: str | None,
+                  jwks_url: str | None, public_key: Path | None,
+                  timeout: float) -> tuple[TokenSource, KeySource, Environment]:
+    from bolaudit.commands.token import Environment, KeySource, TokenSource, check_sources
+
+    source = TokenSource(token_file, token_env, live)
+    key = KeySource(jwks_url, public_key)
+    problem = check_sources(source, key, token_url_given=token_url is not None)
+    if problem is not None:
+        raise click.UsageError(problem)
+    return source, key, Environment(os.environ, sys.stdin.read, timeout)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(SCOPES_FORMATS), default="text", show_default=True)
+@_token_options
+@click.option("--exclude", multiple=True, help="Gitignore-style pattern of paths to skip.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0: one per CPU).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .bolaudit_cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
+def scopes(
+    paths: tuple[Path, ...],
+    fmt: str,
+    token_file: str | None,
+    token_env: str | None,
+    live: bool,
+    token_url: str | None,
+    jwks_url: str | None,
+    public_key: Path | None,
+    warn_days: int | None,
+    timeout: float,
+    config_file: Path | None,
+    exclude: tuple[str, ...],
+    jobs: int | None,
+    no_cache: bool,
+    cache_dir: Path | None,
+) -> None:
+    """The bol resources and rights the code in PATHS needs; with a token, compared with its grants.
+
+    Exit 0 when the token covers the code (or no token is given), 1 when a grant is missing or
+    insufficient, 2 on an error.
+    """
+    from bolaudit.commands import scopes as scopes_cmd
+
+    source, key, env = _token_inputs(token_file, token_env, live, token_url, jwks_url, public_key, timeout)
+    overrides: dict[str, Any] = {"exclude": list(exclude), "jobs": jobs, "cache_dir": cache_dir,
+                                 "token_url": token_url, "warn_days": warn_days}
+    if no_cache:
+        overrides["use_cache"] = False
+    config = _config(paths, config_file, {k: (str(v) if isinstance(v, Path) else v) for k, v in overrides.items()})
+    outcome = scopes_cmd.run(list(paths) or [Path(".")], config, source=source, key=key, env=env, fmt=fmt)
+    _emit(outcome.stdout, outcome.stderr)
+    sys.exit(outcome.exit_code)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(TOKEN_FORMATS), default="text", show_default=True)
+@_token_options
+def token(
+    fmt: str,
+    token_file: str | None,
+    token_env: str | None,
+    live: bool,
+    token_url: str | None,
+    jwks_url: str | None,
+    public_key: Path | None,
+    warn_days: int | None,
+    timeout: float,
+    config_file: Path | None,
+) -> None:
+    """Decode a token offline (stdin, --token-file, --token-env), or fetch one with --live.
+
+    Shows the claims, client, seller, scopes with the resources and rights they grant, expiry
+    and signature status; the token itself only masked. Exit 0, or 2 on an error.
+    """
+    from bolaudit.commands import token as token_cmd
+
+    source, key, env = _token_inputs(token_file, token_env, live, token_url, jwks_url, public_key, timeout)
+    if not source.given and sys.stdin.isatty():
+        raise click.UsageError("give the token on standard input, or with --token-file, --token-env or --live")
+    config = _config((), config_file, {"token_url": token_url, "warn_days": warn_days})
+    outcome = token_cmd.run(source, key, config, env, fmt=fmt)
+    _emit(outcome.stdout, outcome.stderr)
+    sys.exit(outcome.exit_code)
 
 
 def _color() -> bool:

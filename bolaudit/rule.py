@@ -29,6 +29,7 @@ from bolaudit.findings import Finding, Fix, RuleInfo, Severity, Span, text_hash
 
 if TYPE_CHECKING:
     from bolaudit.analysis.project import Project
+    from bolaudit.scopes import GrantAudit
 
 DOC_SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead")
 
@@ -38,10 +39,11 @@ Files = str | Mapping[str, str]
 
 @dataclass(frozen=True)
 class Valid:
-    """Code on which the rule must report nothing."""
+    """Code on which the rule must report nothing (``token_claims``: see ``Invalid``)."""
 
     files: Files
     note: str = ""
+    token_claims: Mapping[str, object] | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,9 @@ class Invalid:
     ``line`` (and ``path`` for multi-file cases) pins where the first finding must be; ``count``
     the exact number of findings when given; ``message`` a substring its message must contain;
     ``fixed`` the expected content of the file after ``--fix`` (for fixable rules).
+    ``token_claims`` (rules about a token's grants, BOL4xx): the claims of a test token; the
+    case then runs through ``bolaudit scopes`` with it instead of ``check``. ``iat`` and ``exp``
+    there are seconds relative to the moment the case runs.
     """
 
     files: Files
@@ -60,6 +65,7 @@ class Invalid:
     message: str | None = None
     fixed: str | None = None
     note: str = ""
+    token_claims: Mapping[str, object] | None = None
 
 
 def case_files(files: Files) -> dict[str, str]:
@@ -156,6 +162,17 @@ class ProjectRule(RuleBase):
     """A rule over the facts of the whole project: implement ``check``."""
 
     def check(self, project: Project) -> Iterator[Finding]:
+        raise NotImplementedError
+
+
+class TokenRule(ProjectRule):
+    """A rule about what a token grants (``bolaudit scopes``/``token``): implement
+    ``check_grants``. ``check`` has no token, so these rules report nothing there."""
+
+    def check(self, project: Project) -> Iterator[Finding]:
+        return iter(())
+
+    def check_grants(self, audit: GrantAudit) -> Iterator[Finding]:
         raise NotImplementedError
 
 

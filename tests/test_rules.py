@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from bolaudit.findings import Finding, Problem
 from bolaudit.rule import DOC_SECTIONS, Invalid, RuleBase, Valid, all_rules, case_files
 from conftest import audit, write_tree
 
@@ -21,9 +24,13 @@ CASES = [
 def test_case(rule: type[RuleBase], case: Valid | Invalid, tree: Path) -> None:
     files = case_files(case.files)
     write_tree(tree, files)
-    result = audit(tree, select=(rule.code,))
-    found = [f for f in result.findings if f.code == rule.code]
-    assert not [p for p in result.problems if p.kind.value == "internal"], result.problems
+    if case.token_claims is not None:
+        found, problems = token_case(tree, rule.code, case.token_claims)
+    else:
+        result = audit(tree, select=(rule.code,))
+        found = [f for f in result.findings if f.code == rule.code]
+        problems = list(result.problems)
+    assert not [p for p in problems if p.kind.value == "internal"], problems
     if isinstance(case, Valid):
         assert found == [], f"{rule.code} must not report on this VALID case: {[f.message for f in found]}"
         return
@@ -37,6 +44,53 @@ def test_case(rule: type[RuleBase], case: Valid | Invalid, tree: Path) -> None:
         assert first.span.line == case.line, f"first finding at {first.path}:{first.span.line}: {first.message}"
     if case.message is not None:
         assert any(case.message in f.message for f in found), [f.message for f in found]
+
+
+def token_case(tree: Path, code: str, claims: Mapping[str, object]) -> tuple[list[Finding], list[Problem]]:
+    """A case with a test token runs through ``bolaudit scopes``' pipeline: an RS256 token with
+    these claims (``iat``/``exp`` relative to now, in seconds) is compared with the code."""
+    from bolaudit.commands.scopes import analyse
+    from bolaudit.commands.token import Obtained
+    from bolaudit.config import Config
+    from bolaudit.tokens import decode
+
+    try:
+        from tokenserver import mint  # type: ignore[import-not-found]
+    except ModuleNotFoundError:  # tests/ became a package
+        from tests.tokenserver import mint
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    stamp = int(now.timestamp())
+    given = {k: stamp + v if k in ("iat", "exp") and isinstance(v, int) else v for k, v in claims.items()}
+    decoded = decode(mint(given), now=now)
+    config = Config(root=tree, jobs=1, use_cache=False)
+    result = analyse([tree], config, Obtained(decoded, "a test token"), now=now, cwd=tree)
+    return [f for f in result.report.findings if f.code == code], list(result.problems)
+
+
+FIXED = [
+    pytest.param(rule, case, id=f"{rule.code}-invalid-{i}")
+    for rule in RULES
+    for i, case in enumerate(rule.INVALID)
+    if case.fixed is not None
+]
+
+
+@pytest.mark.parametrize(("rule", "case"), FIXED)
+def test_fix(rule: type[RuleBase], case: Invalid, tree: Path) -> None:
+    """``--fix`` on an INVALID case turns the flagged file into the case's ``fixed`` text."""
+    import textwrap
+
+    from bolaudit.fixes import apply_fixes
+
+    files = case_files(case.files)
+    write_tree(tree, files)
+    found = [f for f in audit(tree, select=(rule.code,)).findings if f.code == rule.code]
+    fixes = [f for f in found if f.fix is not None]
+    assert fixes, f"{rule.code} offers no fix on this INVALID case"
+    target = case.path or fixes[0].path
+    applied = apply_fixes(files[target], [f.fix for f in fixes if f.path == target and f.fix])
+    assert applied.text == textwrap.dedent(case.fixed or "").lstrip("\n")
+    assert not applied.skipped
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])

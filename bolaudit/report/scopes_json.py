@@ -1,0 +1,87 @@
+"""``bolaudit scopes --format json``: a stable interface other tools read.
+
+Shape (keys in this order, indent 2)::
+
+    {"version": "...",
+     "operations": [{"method", "path", "api", "operation_id", "resource", "group", "right",
+                     "deprecated", "locations": [{"path", "line"}]}],
+     "unresolved": [{"path", "line", "reason"}],
+     "required": [{"group", "resource", "right"}],
+     "token": null | {"client_id", "client_name", "seller_id", "scopes", "expires_at",
+                      "signature_verified"},
+     "missing": [{"resource", "needed", "granted"}],
+     "insufficient": [...], "unused": [...],
+     "expiring": [{"subject", "expires_at", "message"}]}
+
+``resource`` is bol's resource as a lower-case hyphenated id (``orders``, ``shipping-labels``);
+``group`` the dashboard group (null for a resource outside bol's table); ``right`` ``read`` or
+``manage``; ``needed``/``granted`` a right or null. ``operations`` holds every resolved operation,
+process status included (it needs no grant of its own, so it is in no ``required`` entry).
+Location paths are relative to the current folder. Adding a key is a compatible change; renaming
+or removing one is not. ``expiring`` holds the BOL404 warnings (empty without a token).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bolaudit.report.scopes_report import ScopesReport
+from bolaudit.scopes import Gap
+
+
+def render(report: ScopesReport) -> str:
+    return json.dumps(document(report), indent=2, ensure_ascii=True) + "\n"
+
+
+def document(report: ScopesReport) -> dict[str, Any]:
+    audit = report.audit
+    need = audit.needs
+    comparison = audit.comparison
+    token = report.token
+    return {
+        "version": report.version,
+        "operations": [
+            {
+                "method": used.operation.method,
+                "path": used.operation.path,
+                "api": used.operation.api,
+                "operation_id": used.operation.operation_id,
+                "resource": used.operation.resource_id,
+                "group": used.operation.group,
+                "right": used.operation.right,
+                "deprecated": used.operation.deprecated,
+                "locations": [{"path": report.display_path(loc.path), "line": loc.line}
+                              for loc in used.locations],
+            }
+            for used in need.operations
+        ],
+        "unresolved": [
+            {"path": report.display_path(c.location.path), "line": c.location.line,
+             "reason": c.reason}
+            for c in need.unresolved
+        ],
+        "required": [
+            {"group": req.resource.group, "resource": req.resource.id, "right": req.right}
+            for req in need.required
+        ],
+        "token": None if token is None else {
+            "client_id": token.client_id,
+            "client_name": token.client_name,
+            "seller_id": token.seller_id,
+            "scopes": list(token.scopes),
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+            "signature_verified": token.signature_verified,
+        },
+        "missing": _gaps(comparison.missing if comparison else ()),
+        "insufficient": _gaps(comparison.insufficient if comparison else ()),
+        "unused": _gaps(comparison.unused if comparison else ()),
+        "expiring": [
+            {"subject": w.subject, "expires_at": w.expires_at.isoformat(), "message": w.message}
+            for w in audit.expiring
+        ],
+    }
+
+
+def _gaps(gaps: tuple[Gap, ...]) -> list[dict[str, Any]]:
+    return [{"resource": g.resource.id, "needed": g.needed, "granted": g.granted} for g in gaps]

@@ -1,0 +1,59 @@
+"""What every ``bolaudit scopes`` format renders: one frozen ``ScopesReport``.
+
+The audit itself (needs, comparison, BOL404 warnings) comes from ``bolaudit.scopes``; this adds what
+the formats need around it: the token as it may be shown (masked), the findings, and where paths
+are shown from.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePath
+
+from bolaudit.catalog import Catalog
+from bolaudit.findings import Finding
+from bolaudit.scopes import GrantAudit, Location
+
+
+@dataclass(frozen=True)
+class TokenSummary:
+    """What the reports say about the token compared; never the token itself, only ``masked``."""
+
+    client_id: str | None
+    client_name: str | None
+    seller_id: str | None
+    scopes: tuple[str, ...]
+    expires_at: datetime | None
+    signature_verified: bool
+    signature_detail: str
+    masked: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ScopesReport:
+    """One ``bolaudit scopes`` run, as every format renders it."""
+
+    audit: GrantAudit
+    catalog: Catalog
+    root: Path
+    cwd: Path
+    version: str
+    token: TokenSummary | None = None
+    findings: tuple[Finding, ...] = ()
+    now: datetime | None = None  # the run's clock, for "expires in 4 min"
+
+    def display_path(self, path: str) -> str:
+        """A project-relative path as the user sees it: relative to the current folder, posix."""
+        if not path:
+            return path
+        try:
+            shown = os.path.relpath(self.root / PurePath(path), self.cwd)
+        except ValueError:  # another drive (Windows)
+            return (self.root / PurePath(path)).as_posix()
+        return PurePath(shown).as_posix()
+
+    def where(self, location: Location) -> str:
+        return f"{self.display_path(location.path)}:{location.line}"
