@@ -3,8 +3,10 @@
 State names: ``self.<attr>`` / ``cls.<attr>`` (instance and class attributes), ``global:<name>``
 (module globals), ``local:<name>`` (locals of the function), ``item:<dotted>`` (an entry of a dict
 or cache object), ``file`` (the file system), ``call:<dotted>`` (a helper whose result the
-condition uses, e.g. ``self._token_is_valid()``). A token request guarded by a condition that
-reads state the same function (or loop) writes after the request is a cache, not a per-call fetch.
+condition uses, e.g. ``self._token_is_valid()``), ``db`` (a database row, read by a query and written
+by an update or commit). A token request guarded by a condition that reads state the same function
+(or loop) writes after the request is a cache, not a per-call fetch. A condition on a local
+(``row = cur.execute(...).fetchone(); if row and ...``) also reads what that local was read from.
 """
 
 from __future__ import annotations
@@ -13,10 +15,17 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from bolaudit.facts import Attr, CallExpr, Concat, Choice, Expr, Format, Name, Param, Subscript
+
 FILE_CHECKS = ("exists", "is_file", "isfile", "getmtime", "stat")
 FILE_WRITES = ("write_text", "write_bytes", "dump", "dumps_to", "save")
 ITEM_WRITES = ("set", "setdefault", "update", "setex", "hset", "put", "__setitem__", "add")
 UNAUTHORIZED_NAMES = ("UNAUTHORIZED", "unauthorized", "HTTP_401_UNAUTHORIZED")
+DB_READS = ("fetchone", "fetchall", "fetchmany", "first", "one", "one_or_none", "scalar",
+            "scalar_one_or_none", "find_one", "latest", "last", "query", "execute", "hget")
+DB_WRITES = ("commit", "executemany", "update_one", "replace_one", "insert_one", "update_or_create",
+             "upsert", "bulk_create", "merge")
+SQL_WRITES = ("insert", "update", "replace", "upsert", "merge")
 
 
 def dotted_node(node: cst.BaseExpression) -> str | None:
@@ -171,3 +180,81 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         if isinstance(cur, (cst.Lambda, cst.FunctionDef)):
             continue
         stack.extend(reversed(cur.children))
+
+
+def expr_states(expr: Expr, depth: int = 0) -> list[str]:
+    """State names a value was read from, for a local a condition tests (same notation as ``reads``).
+
+    ``self._tokens.get(account)`` -> ``item:self._tokens``; ``self._token`` -> ``self._token``;
+    ``cur.execute(...).fetchone()`` -> ``db``; ``json.load(open(path))`` -> ``file``.
+    """
+    out: list[str] = []
+    if depth > 12:
+        return out
+    d = depth + 1
+    if isinstance(expr, (Name, Attr)):
+        head = _expr_dotted(expr)
+        if head is not None:
+            first, _, rest = head.partition(".")
+            if first in ("self", "cls"):
+                attr = rest.split(".", 1)[0]
+                out.append(f"{first}.{attr}" if attr else first)
+            elif isinstance(_expr_root(expr), Name):
+                out.append(f"global:{first}")
+        elif isinstance(expr, Attr):
+            out.extend(expr_states(expr.base, d))
+    elif isinstance(expr, Subscript):
+        base = _expr_dotted(expr.base)
+        if base is not None:
+            out.append("item:" + base)
+        out.extend(expr_states(expr.base, d))
+    elif isinstance(expr, CallExpr):
+        name = _expr_dotted(expr.func)
+        last = name.rsplit(".", 1)[-1] if name else (
+            expr.func.attr if isinstance(expr.func, Attr) else "")
+        if last in DB_READS:
+            out.append("db")
+        if last == "open" or last in ("read_text", "read_bytes", "load") or last in FILE_CHECKS:
+            out.append("file")
+        if name is not None and (name.startswith("self.") or "." not in name):
+            out.append(f"call:{name}")
+        elif last == "get" and isinstance(expr.func, Attr):
+            base = _expr_dotted(expr.func.base)
+            if base is not None:
+                out.append("item:" + base)
+        if isinstance(expr.func, Attr):
+            out.extend(expr_states(expr.func.base, d))
+        for arg in expr.args:
+            out.extend(expr_states(arg, d))
+    elif isinstance(expr, (Concat, Choice)):
+        for part in expr.parts if isinstance(expr, Concat) else expr.options:
+            out.extend(expr_states(part, d))
+    elif isinstance(expr, Format):
+        for arg in expr.args:
+            out.extend(expr_states(arg, d))
+    return out
+
+
+def _expr_root(expr: Expr) -> Expr:
+    while isinstance(expr, Attr):
+        expr = expr.base
+    return expr
+
+
+def _expr_dotted(expr: Expr) -> str | None:
+    """``self._cache`` / ``_TOKENS`` / a parameter's name followed by attributes, else None."""
+    parts: list[str] = []
+    while isinstance(expr, Attr):
+        parts.append(expr.attr)
+        expr = expr.base
+    if isinstance(expr, Name):
+        parts.append(expr.id)
+    elif isinstance(expr, Param):
+        parts.append(expr.name)
+    else:
+        return None
+    return ".".join(reversed(parts))
+
+
+def is_sql_write(sql: object) -> bool:
+    return isinstance(sql, str) and sql.lstrip().split(" ", 1)[0].lower() in SQL_WRITES
