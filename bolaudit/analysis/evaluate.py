@@ -9,14 +9,23 @@ reason, never guesses. Results are memoised per (expression, context); recursion
 
 from __future__ import annotations
 
-import re
-import string
-from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
-from bolaudit.analysis import clients
-from bolaudit.analysis.exprs import dotted
-from bolaudit.analysis.values import DVal, Hole, Obj, SVal
+from bolaudit.analysis.binding import Binding
+from bolaudit.analysis.contexts import (
+    MAX_ALTERNATIVES,
+    MAX_DEPTH,
+    Callee,
+    Ctx,
+    dedupe,
+    describe,
+    func_key,
+    param_key,
+)
+from bolaudit.analysis.objects import Objects
+from bolaudit.analysis.stringops import apply_format, product, strip, urljoin_values
+from bolaudit.analysis.values import DVal, Hole, Obj, SVal, combine
 from bolaudit.facts import (
     Attr,
     CallExpr,
@@ -29,80 +38,82 @@ from bolaudit.facts import (
     Expr,
     Format,
     Join,
-    LoopFact,
-    LoopVar,
     Name,
-    Param,
     Seq,
-    Subscript,
     Unknown,
     UrlJoin,
 )
 
 if TYPE_CHECKING:
-    from bolaudit.analysis.project import FuncKey, Project
-
-MAX_ALTERNATIVES = 16
-MAX_DEPTH = 30
-
-
-@dataclass(frozen=True, slots=True)
-class Ctx:
-    path: str
-    func: str | None = None
-    self_cls: tuple[str, str] | None = None
-    bindings: tuple[tuple[str, Expr, Ctx], ...] | None = None
-    depth: int = 0
-
-    def deeper(self) -> Ctx:
-        return Ctx(self.path, self.func, self.self_cls, self.bindings, self.depth + 1)
-
-
-@dataclass(frozen=True, slots=True)
-class Callee:
-    """A project function a call reaches: ``how`` is direct, self, super, method or init."""
-
-    target: tuple[str, str]
-    how: str
-    self_cls: tuple[str, str] | None
-
+    from bolaudit.analysis.project import Project
 
 _IN_PROGRESS = object()
+_STRIPS = ("strip", "lstrip", "rstrip")
 
 
 class Evaluator:
     def __init__(self, project: Project) -> None:
         self.p = project
-        self._memo: dict[tuple[str, Expr, Ctx], object] = {}
+        # Keyed by the expression's identity (facts are shared objects; hashing deep trees on
+        # every lookup was the main cost), holding the expression so the id stays its own.
+        self._memo: dict[tuple[str, int, Ctx], tuple[Expr, object]] = {}
         # Linking ``x.m()`` on an unknown ``x`` by the method's name is the last resort; the
         # project enables it for the final round of building the callers index.
         self.allow_by_name = True
+        self._binding = Binding(self)
+        self._objects = Objects(self)
+        self._related_cache: dict[tuple[str, str], set[tuple[str, str]]] = {}
 
     def clear(self) -> None:
         self._memo.clear()
+        self._binding = Binding(self)
+        self._objects = Objects(self)
 
-    # ------------------------------------------------------------------ contexts
+    # ------------------------------------------------------------------ the parts
+
+    def resolve(self, expr: Expr, ctx: Ctx) -> list[tuple[Expr, Ctx]]:
+        """One step: what a name, parameter, attribute, loop variable or call stands for."""
+        return self._binding.resolve(expr, ctx)
+
+    def member(self, cls: tuple[str, str], attr: str, c: Ctx) -> list[tuple[Expr, Ctx]]:
+        """Values assigned to ``self.<attr>`` in any method along the MRO, or the class attribute."""
+        return self._binding.member(cls, attr, c)
+
+    def bind(
+        self, args: tuple[Expr, ...], kwargs: tuple[tuple[str, Expr], ...], callee: Callee, caller: Ctx
+    ) -> Ctx:
+        """The context of ``callee`` entered from a call with these arguments."""
+        return self._binding.bind(args, kwargs, callee, caller)
+
+    def objects(self, expr: Expr, ctx: Ctx) -> list[Obj]:
+        """What ``expr`` denotes: sessions, instances, classes, functions, modules, unknown."""
+        return self._objects.objects(expr, ctx)
+
+    def callees(self, path: str, call: CallFact) -> list[Callee]:
+        """The project functions a recorded call reaches, and how."""
+        return self._objects.callees(path, call)
+
+    def callees_of(self, expr: CallExpr, ctx: Ctx) -> list[Callee]:
+        return self._objects.callees_of(expr, ctx)
+
+    # ------------------------------------------------------------------ memo
 
     def ctx_for(self, path: str, func: str | None) -> Ctx:
         cls = self.p.class_of((path, func)) if func is not None else None
         return Ctx(path, func, cls)
 
     def _memoised(self, kind: str, expr: Expr, ctx: Ctx, compute: object) -> object:
-        key = (kind, expr, ctx)
+        key = (kind, id(expr), ctx)
         hit = self._memo.get(key)
-        if hit is _IN_PROGRESS:
-            return None
         if hit is not None:
-            return hit
-        self._memo[key] = _IN_PROGRESS
+            return None if hit[1] is _IN_PROGRESS else hit[1]
+        self._memo[key] = (expr, _IN_PROGRESS)
         try:
             value = compute(expr, ctx)  # type: ignore[operator]
         finally:
             self._memo.pop(key, None)
-        self._memo[key] = value
+        self._memo[key] = (expr, value)
         return value
-
-    # ------------------------------------------------------------------ strings
 
     def strings(self, expr: Expr, ctx: Ctx) -> list[SVal]:
         if ctx.depth > MAX_DEPTH:
@@ -118,7 +129,7 @@ class Evaluator:
         alts = self.strings(expr, ctx)
         if len(alts) == 1:
             return alts[0]
-        return SVal.hole("several possible values")
+        return SVal.hole("several possible values", next((a.param_of() for a in alts if a.param_of()), ""))
 
     def _strings(self, expr: Expr, ctx: Ctx) -> list[SVal]:
         c = ctx.deeper()
@@ -131,10 +142,10 @@ class Evaluator:
         if isinstance(expr, Concat):
             out = [SVal(())]
             for part in expr.parts:
-                out = _product(out, self.strings(part, c))
+                out = product(out, self.strings(part, c))
             return out
         if isinstance(expr, Choice):
-            return _dedupe(alt for o in expr.options for alt in self.strings(o, c))
+            return dedupe(alt for o in expr.options for alt in self.strings(o, c))
         if isinstance(expr, EnvVar):
             if expr.default is not None:
                 return self.strings(expr.default, c)
@@ -145,42 +156,67 @@ class Evaluator:
         if isinstance(expr, Join):
             return self._join(expr, c)
         if isinstance(expr, UrlJoin):
-            return [_urljoin(b, r) for b in self.strings(expr.base, c) for r in self.strings(expr.rel, c)][
+            return [urljoin_values(b, r) for b in self.strings(expr.base, c) for r in self.strings(expr.rel, c)][
                 :MAX_ALTERNATIVES
             ]
         if isinstance(expr, Unknown):
             return [SVal.hole(expr.reason)]
-        return _dedupe(
+        if isinstance(expr, CallExpr):
+            special = self._string_method(expr, c)
+            if special is not None:
+                return special
+        fallback = SVal.hole(describe(expr), param_key(expr, ctx))
+        return dedupe(
             alt
             for sub, sub_ctx in self.resolve(expr, c)
-            for alt in (self.strings(sub, sub_ctx) if sub != expr else [SVal.hole(_describe(expr))])
-        ) or [SVal.hole(_describe(expr))]
+            for alt in (self.strings(sub, sub_ctx) if sub != expr else [fallback])
+        ) or [fallback]
+
+    def _string_method(self, expr: CallExpr, c: Ctx) -> list[SVal] | None:
+        """``x.strip("/")`` and friends on a value that is not a literal (a parameter, a name)."""
+        func = expr.func
+        if not isinstance(func, Attr) or func.attr not in _STRIPS or self.callees_of(expr, c):
+            return None
+        chars = self.string(expr.args[0], c).known if expr.args else None
+        if expr.args and chars is None:
+            return None
+        return [strip(v, func.attr, chars) for v in self.strings(func.base, c)]
 
     def _format(self, expr: Format, c: Ctx) -> list[SVal]:
         out: list[SVal] = []
+        # Each combination of the arguments' alternatives (a prefix set by two subclasses).
+        combos: list[tuple[SVal, ...]] = [()]
+        for a in (*expr.args, *(v for _, v in expr.kwargs)):
+            combos = [(*done, alt) for done in combos for alt in self.strings(a, c)][:MAX_ALTERNATIVES]
+        n = len(expr.args)
         for template in self.strings(expr.template, c):
             text = template.known
             if text is None:
                 out.append(template + SVal.hole("formatted value"))
                 continue
-            args = [self.string(a, c) for a in expr.args]
-            kwargs = {k: self.string(v, c) for k, v in expr.kwargs}
-            out.append(_apply_format(text, expr.style, args, kwargs))
-        return out
+            for combo in combos:
+                kwargs = {k: combo[n + i] for i, (k, _) in enumerate(expr.kwargs)}
+                out.append(apply_format(text, expr.style, list(combo[:n]), kwargs))
+        return dedupe(out)
 
     def _join(self, expr: Join, c: Ctx) -> list[SVal]:
         sep = self.string(expr.sep, c).known
-        items = expr.items
-        if sep is None or not isinstance(items, Seq):
-            return [SVal.hole("joined parts")]
-        value = SVal(())
-        for i, item in enumerate(items.items):
-            if i:
-                value = value + SVal.of(sep)
-            value = value + self.string(item, c)
-        return [value]
-
-    # ------------------------------------------------------------------ dicts
+        seqs: list[tuple[Seq, Ctx]] = []
+        if isinstance(expr.items, Seq):
+            seqs.append((expr.items, c))
+        else:
+            seqs.extend((sub, sc) for sub, sc in self.resolve(expr.items, c) if isinstance(sub, Seq))
+        if sep is None or not seqs:
+            return [SVal.hole("joined parts", param_key(expr.items, c))]
+        out: list[SVal] = []
+        for seq, sc in seqs[:MAX_ALTERNATIVES]:
+            value = SVal(())
+            for i, item in enumerate(seq.items):
+                if i:
+                    value = value + SVal.of(sep)
+                value = value + self.string(item, sc)
+            out.append(value)
+        return dedupe(out)
 
     def dicts(self, expr: Expr, ctx: Ctx) -> list[DVal]:
         if ctx.depth > MAX_DEPTH:
@@ -209,394 +245,112 @@ class Evaluator:
         if isinstance(expr, Const) and expr.value is None:
             return [DVal()]
         if isinstance(expr, Choice):
-            return _dedupe(alt for o in expr.options for alt in self.dicts(o, c))
+            return dedupe(alt for o in expr.options for alt in self.dicts(o, c))
         if isinstance(expr, Unknown):
             return [DVal.unknown(expr.reason)]
+        fallback = DVal.unknown(describe(expr), param_key(expr, ctx))
         subs = self.resolve(expr, c)
         if not subs:
-            return [DVal.unknown(_describe(expr))]
-        return _dedupe(
+            return [fallback]
+        found = dedupe(
             alt
             for sub, sub_ctx in subs
-            for alt in (self.dicts(sub, sub_ctx) if sub != expr else [DVal.unknown(_describe(expr))])
+            for alt in (self.dicts(sub, sub_ctx) if sub != expr else [fallback])
         )
+        for change in self._changes(expr, ctx):
+            found = [f.merged(change) for f in found]
+        return found
+
+    def _changes(self, expr: Expr, ctx: Ctx) -> list[DVal]:
+        """What happens to a dict after it is made: ``self.headers.update({...})`` or
+        ``self.headers["Accept"] = ...`` in any method of the class (or a subclass, or a base),
+        ``HEADERS[k] = v`` in a function of the module. Changes bolaudit cannot read make the
+        dict open, so a header set there is never taken for a missing one."""
+        if isinstance(expr, Attr) and expr.base == Name("self") and ctx.self_cls is not None:
+            related = self._related(ctx.self_cls)
+            state = f"item:self.{expr.attr}"
+            out: list[DVal] = []
+            explained: set[tuple[str, str]] = set()
+            if expr.attr == "headers":
+                for path, sets in self.p.header_sets_in.items():
+                    for hs in sets:
+                        if hs.target == Name("self") and hs.func and self.p.class_of((path, hs.func)) in related:
+                            inner = Ctx(path, hs.func, ctx.self_cls)
+                            out.append(combine(self.dicts(hs.headers, inner)))
+                            explained.add((path, hs.func))
+            for key in self._writers.get(state, ()):
+                if key not in explained and self.p.class_of(key) in related:
+                    out.append(DVal.unknown(f"`self.{expr.attr}` is changed in `{key[1]}`"))
+            return out
+        if isinstance(expr, Name):
+            sym = self.p.symbol(ctx.path, expr.id)
+            if sym.kind == "constant":
+                return [
+                    DVal.unknown(f"`{expr.id}` is changed in `{key[1]}`")
+                    for key in self._writers.get(f"item:{sym.name}", ())
+                    if key[0] == sym.path
+                ]
+        return []
+
+    def _related(self, cls: tuple[str, str]) -> set[tuple[str, str]]:
+        found = self._related_cache.get(cls)
+        if found is None:
+            found = set(self.p.mro(cls)) | set(self.p.subclasses(cls))
+            self._related_cache[cls] = found
+        return found
+
+    @cached_property
+    def _writers(self) -> dict[str, list[tuple[str, str]]]:
+        """State name (``FunctionFact.writes``) -> the functions that write it."""
+        out: dict[str, list[tuple[str, str]]] = {}
+        for key, fn in self.p.functions.items():
+            for state in fn.writes:
+                out.setdefault(state, []).append(key)
+        return out
 
     def dict_item(self, expr: Expr, key: str, ctx: Ctx) -> list[tuple[Expr, Ctx]]:
         """The expression stored under ``key`` in a dict expression (e.g. ``headers`` in ``**kwargs``)."""
+        return self.dict_lookup(expr, key, ctx)[0]
+
+    def dict_lookup(self, expr: Expr, key: str, ctx: Ctx) -> tuple[list[tuple[Expr, Ctx]], bool]:
+        """(values stored under ``key``, whether every alternative of the dict is fully known, so
+        that finding nothing means the key is certainly absent)."""
+        if ctx.depth > MAX_DEPTH:
+            return [], False
         out: list[tuple[Expr, Ctx]] = []
-        for sub, sub_ctx in [(expr, ctx), *self.resolve(expr, ctx)]:
+        complete = True
+        todo: list[tuple[Expr, Ctx]] = [(expr, ctx)]
+        steps = 0
+        while todo and steps < 4 * MAX_ALTERNATIVES:
+            steps += 1
+            sub, sub_ctx = todo.pop(0)
             if isinstance(sub, DictExpr):
+                # Later items win, as in ``{**a, "k": v}``; so ``bind`` puts spreads first.
+                here: list[tuple[Expr, Ctx]] = []
                 for k, v in sub.items:
                     if k is None:
-                        out.extend(self.dict_item(v, key, sub_ctx.deeper()))
-                    elif self.string(k, sub_ctx).known == key:
-                        out.append((v, sub_ctx))
+                        found, whole = self.dict_lookup(v, key, sub_ctx.deeper())
+                        here = found or here
+                        complete = complete and whole
+                        continue
+                    name = self.string(k, sub_ctx).known
+                    if name == key:
+                        here = [(v, sub_ctx)]
+                    elif name is None:
+                        complete = False
+                out.extend(here)
             elif isinstance(sub, Choice):
-                for o in sub.options:
-                    out.extend(self.dict_item(o, key, sub_ctx.deeper()))
-        return out[:MAX_ALTERNATIVES]
-
-    # ------------------------------------------------------------------ names, attributes, calls
-
-    def resolve(self, expr: Expr, ctx: Ctx) -> list[tuple[Expr, Ctx]]:
-        """One step: what a name, parameter, attribute, loop variable or call stands for."""
-        if ctx.depth > MAX_DEPTH:
-            return []
-        c = ctx.deeper()
-        if isinstance(expr, Name):
-            sym = self.p.symbol(ctx.path, expr.id)
-            if sym.kind == "constant" and sym.value is not None:
-                return [(sym.value, Ctx(sym.path, None, None, None, c.depth))]
-            return []
-        if isinstance(expr, Param):
-            return self._param(expr, c)
-        if isinstance(expr, LoopVar):
-            loop = self._loop(ctx.path, expr.loop)
-            if loop is not None and isinstance(loop.iter, Seq) and len(loop.targets) == 1:
-                return [(item, c) for item in loop.iter.items][:MAX_ALTERNATIVES]
-            if loop is not None and loop.iter is not None and len(loop.targets) == 1:
-                return [(item, ictx) for it, ictx in self.resolve(loop.iter, c) if isinstance(it, Seq) for item in it.items]
-            return []
-        if isinstance(expr, Attr):
-            return self._attr(expr, c)
-        if isinstance(expr, Subscript):
-            key = self.string(expr.key, c).known
-            if key is None:
-                return []
-            return self.dict_item(expr.base, key, c)
-        if isinstance(expr, CallExpr):
-            out: list[tuple[Expr, Ctx]] = []
-            for callee in self.callees_of(expr, c):
-                fn = self.p.functions.get(callee.target)
-                if fn is None:
-                    continue
-                inner = self.bind(expr.args, expr.kwargs, callee, c)
-                out.extend((r, inner) for r in fn.returns)
-            return out[:MAX_ALTERNATIVES]
-        return []
-
-    def _loop(self, path: str, loop_id: int) -> LoopFact | None:
-        return self.p.loops.get((path, loop_id))
-
-    def _param(self, expr: Param, c: Ctx) -> list[tuple[Expr, Ctx]]:
-        key = (c.path, expr.func)
-        fn = self.p.functions.get(key)
-        spec = next((s for s in fn.params if s.name == expr.name), None) if fn else None
-        if c.bindings is not None and c.func == expr.func:
-            for name, bound, bctx in c.bindings:
-                if name == expr.name:
-                    return [(bound, bctx)]
-            if spec is not None and spec.kind == "**kwargs":
-                return [(DictExpr(()), c)]
-            if spec is not None and spec.default is not None:
-                return [(spec.default, Ctx(c.path, None, None, None, c.depth))]
-            return []
-        if fn is not None and expr.func.endswith(".__init__") and c.self_cls is not None:
-            out: list[tuple[Expr, Ctx]] = []
-            for site_path, call, callee in self.p.callers.get(key, []):
-                caller = self.ctx_for(site_path, call.func)
-                # Only sites that construct an instance of self's class (or of a subclass).
-                if callee.self_cls is None or c.self_cls not in self.p.mro(callee.self_cls):
-                    continue
-                entered = self.bind(call.args, call.kwargs, callee, caller)
-                out.extend(
-                    self._param(expr, Ctx(entered.path, entered.func, c.self_cls, entered.bindings, c.depth))
-                )
-            if not out and spec is not None and spec.default is not None:
-                out.append((spec.default, Ctx(c.path, None, None, None, c.depth)))
-            return out[:MAX_ALTERNATIVES]
-        return []
-
-    def _attr(self, expr: Attr, c: Ctx) -> list[tuple[Expr, Ctx]]:
-        if expr.base in (Name("self"), Name("cls")) and c.self_cls is not None:
-            return self.member(c.self_cls, expr.attr, c)
-        out: list[tuple[Expr, Ctx]] = []
-        for obj in self.objects(expr.base, c):
-            if obj.kind == "module":
-                sym = self.p.symbol(obj.path, expr.attr)
-                if sym.kind == "constant" and sym.value is not None:
-                    out.append((sym.value, Ctx(sym.path, None, None, None, c.depth)))
-            elif obj.kind in ("instance", "class"):
-                out.extend(self.member((obj.path, obj.name), expr.attr, c))
-        return out[:MAX_ALTERNATIVES]
-
-    def member(self, cls: tuple[str, str], attr: str, c: Ctx) -> list[tuple[Expr, Ctx]]:
-        """Values assigned to ``self.<attr>`` in any method along the MRO, or the class attribute."""
-        out: list[tuple[Expr, Ctx]] = []
-        for klass in self.p.mro(cls):
-            fact = self.p.classes[klass]
-            for name, value, method in fact.instance_attrs:
-                if name == attr:
-                    out.append((value, Ctx(klass[0], method, cls, None, c.depth)))
-            for name, value in fact.class_attrs:
-                if name == attr:
-                    out.append((value, Ctx(klass[0], None, cls, None, c.depth)))
-            if out:
-                break
-        meaningful = [o for o in out if o[0] != Const(None)]
-        return (meaningful or out)[:MAX_ALTERNATIVES]
-
-    # ------------------------------------------------------------------ objects and callees
-
-    def objects(self, expr: Expr, ctx: Ctx) -> list[Obj]:
-        if ctx.depth > MAX_DEPTH:
-            return []
-        found = self._memoised("o", expr, ctx, self._objects)
-        if found is None:
-            return []
-        assert isinstance(found, list)
-        return found
-
-    def _objects(self, expr: Expr, ctx: Ctx) -> list[Obj]:
-        c = ctx.deeper()
-        if isinstance(expr, Name):
-            if expr.id in ("self", "cls") and ctx.self_cls is not None:
-                kind = "instance" if expr.id == "self" else "class"
-                return [Obj(kind, ctx.self_cls[0], ctx.self_cls[1])]
-            sym = self.p.symbol(ctx.path, expr.id)
-            if sym.kind in ("class", "function", "module"):
-                return [Obj(sym.kind, sym.path, sym.name)]
-            if sym.kind == "external":
-                return [Obj("external", name=sym.name)]
-            if sym.kind == "unknown" and expr.id in ("super", "map", "dict", "str", "print", "open"):
-                return [Obj("external", name=expr.id)]
-        if isinstance(expr, Attr) and expr.base not in (Name("self"), Name("cls")):
-            out: list[Obj] = []
-            for base in self.objects(expr.base, c):
-                if base.kind == "module":
-                    sym = self.p.symbol(base.path, expr.attr)
-                    if sym.kind in ("class", "function", "module"):
-                        out.append(Obj(sym.kind, sym.path, sym.name))
-                    elif sym.kind == "external":
-                        out.append(Obj("external", name=sym.name))
-                elif base.kind == "external":
-                    out.append(Obj("external", name=f"{base.name}.{expr.attr}"))
-                elif base.kind in ("instance", "class"):
-                    m = self.p.method((base.path, base.name), expr.attr)
-                    if m is not None:
-                        out.append(Obj("function", m[0], m[1], extra=("bound", base.path, base.name)))
-            if out:
-                return out
-        if isinstance(expr, CallExpr):
-            return self._call_objects(expr, c)
-        if isinstance(expr, Param):
-            fn = self.p.functions.get((ctx.path, expr.func))
-            spec = next((s for s in fn.params if s.name == expr.name), None) if fn else None
-            if spec is not None and spec.annotation is not None:
-                cls = self.p.class_symbol(ctx.path, spec.annotation)
-                if cls is not None:
-                    return [Obj("instance", cls[0], cls[1])]
-        if isinstance(expr, Choice):
-            return _dedupe(o for opt in expr.options for o in self.objects(opt, c))
-        return _dedupe(o for sub, sctx in self.resolve(expr, c) if sub != expr for o in self.objects(sub, sctx))
-
-    def _call_objects(self, expr: CallExpr, c: Ctx) -> list[Obj]:
-        out: list[Obj] = []
-        for f in self.objects(expr.func, c):
-            if f.kind == "external":
-                lib = clients.SESSION_CONSTRUCTORS.get(f.name)
-                if lib is not None:
-                    out.append(Obj("session", c.path, str(expr.call), lib, (f.name,)))
-                else:
-                    out.append(Obj("external", name=f.name + "()"))
-            elif f.kind == "class":
-                bases = self.p.external_bases((f.path, f.name))
-                lib = next((clients.SESSION_CONSTRUCTORS[b] for b in bases if b in clients.SESSION_CONSTRUCTORS), None)
-                if lib is not None:
-                    out.append(Obj("session", c.path, str(expr.call), lib, (f"{f.path}:{f.name}",)))
-                out.append(Obj("instance", f.path, f.name))
-        for sub, sctx in self.resolve(expr, c):
-            out.extend(self.objects(sub, sctx))
-        return _dedupe(out)
-
-    def callees_of(self, expr: CallExpr, ctx: Ctx) -> list[Callee]:
-        return self._callees(expr.func, ctx)
-
-    def callees(self, path: str, call: CallFact) -> list[Callee]:
-        return self._callees(call.callee, self.ctx_for(path, call.func))
-
-    def _callees(self, callee: Expr, ctx: Ctx) -> list[Callee]:
-        """The project functions a call reaches, how, and the class ``self`` has there."""
-        if isinstance(callee, Attr) and isinstance(callee.base, CallExpr):
-            if dotted(callee.base.func) == "super" and ctx.func is not None:
-                cls = self.p.class_of((ctx.path, ctx.func))
-                if cls is not None:
-                    start = ctx.self_cls or cls
-                    m = self.p.method(start, callee.attr, after=cls)
-                    return [Callee(m, "super", start)] if m is not None else []
-        if isinstance(callee, Attr) and callee.base == Name("self") and ctx.self_cls is not None:
-            m = self.p.method(ctx.self_cls, callee.attr)
-            return [Callee(m, "self", ctx.self_cls)] if m is not None else []
-        out: list[Callee] = []
-        for obj in self.objects(callee, ctx):
-            if obj.kind == "function":
-                key = (obj.path, obj.name)
-                if obj.extra[:1] == ("bound",):
-                    out.append(Callee(key, "method", (obj.extra[1], obj.extra[2])))
-                else:
-                    out.append(Callee(key, "direct", self.p.class_of(key)))
-            elif obj.kind == "class":
-                init = self.p.method((obj.path, obj.name), "__init__")
-                if init is not None:
-                    out.append(Callee(init, "init", (obj.path, obj.name)))
-        if (
-            not out
-            and self.allow_by_name
-            and isinstance(callee, Attr)
-            and not callee.attr.startswith("__")
-            and not self.objects(callee.base, ctx)
-        ):
-            out = self._by_name(callee)
-        return out
-
-    def _by_name(self, callee: Attr) -> list[Callee]:
-        """``x.method()`` on an object of unknown type: the project method of that name, if only
-        one class hierarchy defines it (a documented approximation; ``get``-like names that
-        several classes define stay unresolved)."""
-        candidates = self.p.methods_named(callee.attr)
-        if not candidates or len(candidates) > 3:
-            return []
-        classes = [self.p.class_of(c) for c in candidates]
-        roots = {c for c in classes if c is not None and not any(
-            o != c and o is not None and o in self.p.mro(c) for o in classes
-        )}
-        if len(roots) != 1:
-            return []
-        root = roots.pop()
-        target = self.p.method(root, callee.attr)
-        return [Callee(target, "by-name", root)] if target is not None else []
-
-    def bind(
-        self,
-        args: tuple[Expr, ...],
-        kwargs: tuple[tuple[str, Expr], ...],
-        callee: Callee,
-        caller: Ctx,
-    ) -> Ctx:
-        """The context of ``callee`` entered from a call with these arguments."""
-        target, how = callee.target, callee.how
-        fn = self.p.functions[target]
-        params = list(fn.params)
-        if how in ("self", "method", "init", "super", "by-name") and fn.cls is not None and params:
-            deco = {dotted(d) for d in fn.decorators}
-            if "staticmethod" not in deco:
-                params = params[1:]
-        bindings: list[tuple[str, Expr, Ctx]] = []
-        positional = [p for p in params if p.kind == "positional"]
-        star = next((p for p in params if p.kind == "*args"), None)
-        for i, a in enumerate(args):
-            if isinstance(a, Unknown) and a.reason == "*args":
-                break
-            if i < len(positional):
-                bindings.append((positional[i].name, a, caller))
-            elif star is not None:
-                break
-        names = {p.name for p in params}
-        extra: list[tuple[Expr | None, Expr]] = []
-        for k, v in kwargs:
-            if k == "**":
-                extra.append((None, v))
-            elif k in names:
-                bindings.append((k, v, caller))
+                todo.extend((o, sub_ctx) for o in sub.options)
+            elif isinstance(sub, Const) and sub.value is None:
+                continue
             else:
-                extra.append((Const(k), v))
-        varkw = next((p for p in params if p.kind == "**kwargs"), None)
-        if varkw is not None and extra:
-            bindings.append((varkw.name, DictExpr(tuple(extra)), caller))
-        self_cls = callee.self_cls
-        if how in ("self", "super") and caller.self_cls is not None:
-            self_cls = caller.self_cls
-        return Ctx(target[0], target[1], self_cls, tuple(bindings), caller.depth + 1)
+                resolved = [r for r in self.resolve(sub, sub_ctx.deeper()) if r[0] != sub]
+                if not resolved:
+                    complete = False
+                todo.extend(resolved)
+        if todo:
+            complete = False
+        return dedupe(out), complete
 
 
-def _product(left: list[SVal], right: list[SVal]) -> list[SVal]:
-    return [a + b for a in left for b in right][:MAX_ALTERNATIVES]
-
-
-def _dedupe(items: object) -> list:  # type: ignore[type-arg]
-    out: list[object] = []
-    for i in items:  # type: ignore[attr-defined]
-        if i not in out:
-            out.append(i)
-            if len(out) >= MAX_ALTERNATIVES:
-                break
-    return out
-
-
-def _describe(expr: Expr) -> str:
-    name = dotted(expr) if isinstance(expr, (Name, Attr)) else None
-    if name is not None:
-        return f"`{name}` is not known statically"
-    if isinstance(expr, Param):
-        return f"parameter `{expr.name}` of `{expr.func}` has no known caller"
-    if isinstance(expr, LoopVar):
-        return f"loop variable `{expr.name}`"
-    if isinstance(expr, CallExpr):
-        callee = dotted(expr.func)
-        return f"result of `{callee}()`" if callee else "result of a call"
-    if isinstance(expr, Subscript):
-        return "an item of a value not known statically"
-    return "a value not known statically"
-
-
-_PERCENT = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([sdifr%])")
-
-
-def _apply_format(text: str, style: str, args: list[SVal], kwargs: dict[str, SVal]) -> SVal:
-    out = SVal(())
-    if style == "%":
-        pos = 0
-        i = 0
-        for m in _PERCENT.finditer(text):
-            out = out + SVal.of(text[pos : m.start()])
-            pos = m.end()
-            if m.group(2) == "%":
-                out = out + SVal.of("%")
-            elif m.group(1):
-                out = out + kwargs.get(m.group(1), SVal.hole(f"%({m.group(1)})s"))
-            else:
-                out = out + (args[i] if i < len(args) else SVal.hole("format argument"))
-                i += 1
-        return out + SVal.of(text[pos:])
-    auto = 0
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError:
-        return SVal.hole("malformed format string")
-    for literal, field, _, _ in parsed:
-        out = out + SVal.of(literal)
-        if field is None:
-            continue
-        head = re.split(r"[.\[]", field, maxsplit=1)[0]
-        if head == "":
-            value = args[auto] if auto < len(args) else SVal.hole("format argument")
-            auto += 1
-        elif head.isdigit():
-            idx = int(head)
-            value = args[idx] if idx < len(args) else SVal.hole("format argument")
-        else:
-            value = kwargs.get(head, SVal.hole(f"{{{head}}}"))
-        if head != field:
-            value = SVal.hole(f"{{{field}}}")
-        out = out + value
-    return out
-
-
-def _urljoin(base: SVal, rel: SVal) -> SVal:
-    r = rel.known
-    b = base.known
-    if r is not None and r.startswith(("http://", "https://")):
-        return rel
-    prefix = base.prefix()
-    if r is not None and r.startswith("/"):
-        m = re.match(r"^(https?://[^/]+)", prefix)
-        if m:
-            return SVal.of(m.group(1)) + rel
-        return SVal.hole("URL base") + rel
-    if b is not None:
-        cut = b.rsplit("/", 1)[0] + "/" if "/" in b.split("://", 1)[-1] else b + "/"
-        return SVal.of(cut) + rel
-    return base + rel
-
-
-__all__ = ["Ctx", "Evaluator", "Hole"]
+__all__ = ["Callee", "Ctx", "Evaluator", "Hole", "func_key", "urljoin_values"]

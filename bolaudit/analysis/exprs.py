@@ -159,7 +159,8 @@ class ExprBuilder:
             return _flat_concat((self.of(node.left, d), self.of(node.right, d)))
         if isinstance(node.operator, cst.Modulo):
             left = self.of(node.left, d)
-            if _stringish(left):
+            # A name may hold a template (``URLS.ORDER % order_id``); evaluation decides.
+            if _stringish(left) or isinstance(left, (Name, Attr)):
                 right = node.right
                 if isinstance(right, cst.Tuple):
                     args = tuple(self.of(e.value, d) for e in right.elements)
@@ -198,6 +199,10 @@ class ExprBuilder:
             if method == "join" and _stringish(base) and len(args) == 1:
                 return Join(base, args[0])
             if method in ("strip", "rstrip", "lstrip", "lower", "upper") and _stringish(base):
+                if isinstance(base, Const) and isinstance(base.value, str) and method.endswith("strip"):
+                    chars = args[0].value if args and isinstance(args[0], Const) else None
+                    if chars is None or isinstance(chars, str):
+                        return Const(getattr(base.value, method)(chars))
                 return base if method.endswith("strip") else Unknown(f"str.{method}()")
         fexpr = self.of(func, d)
         qual = self.qualify(fexpr)

@@ -122,12 +122,14 @@ class FactExtractor(HttpFactsMixin, cst.BatchableCSTVisitor):
 
     def _guard(self, kind: str, test: cst.BaseExpression) -> Guard:
         f = self.frame
-        return Guard(
-            kind,
-            flow.reads(test, f.self_names, set(f.locals) | set(f.params), f.globals),
-            flow.margin(test),
-            flow.http_status(test),
-        )
+        reads = list(flow.reads(test, f.self_names, set(f.locals) | set(f.params), f.globals))
+        for name in [r[6:] for r in reads if r.startswith("local:")]:
+            # ``cached = self._tokens.get(key); if cached ...`` reads ``item:self._tokens``.
+            value = f.locals.get(name)
+            for state in flow.expr_states(value) if value is not None else ():
+                if state not in reads:
+                    reads.append(state)
+        return Guard(kind, tuple(reads), flow.margin(test), flow.http_status(test))
 
     # ------------------------------------------------------------------ imports
 
@@ -327,6 +329,8 @@ class FactExtractor(HttpFactsMixin, cst.BatchableCSTVisitor):
                 f.write(f"global:{name}")
             else:
                 old = f.locals.get(name)
+                if old is None and name in f.params:
+                    value = self.defaulted(name, value)  # ``if x is None: x = ...``, ``x = x or ...``
                 f.locals[name] = choice(old, value) if old is not None and f.depth and not augmented else value
                 f.write(f"local:{name}")
         elif isinstance(target, cst.Attribute):
@@ -346,6 +350,8 @@ class FactExtractor(HttpFactsMixin, cst.BatchableCSTVisitor):
             f.write(state)
         if target.attr.value == "headers":
             self.header_assignment(target, value)
+        elif target.attr.value == "verify":
+            self.verify_assignment(target, value)
 
     def _assign_item(self, target: cst.Subscript, value: Expr) -> None:
         base = flow.dotted_node(target.value)
@@ -355,6 +361,8 @@ class FactExtractor(HttpFactsMixin, cst.BatchableCSTVisitor):
             sl = target.slice[0].slice if len(target.slice) == 1 else None
             if isinstance(sl, cst.Index):
                 self.header_item(target, self.expr(sl.value), value)
+        elif isinstance(target.value, cst.Name):
+            self.local_item(target, value)
 
     def _normal_state(self, dotted_name: str) -> str:
         head, _, rest = dotted_name.partition(".")
@@ -379,18 +387,22 @@ class FactExtractor(HttpFactsMixin, cst.BatchableCSTVisitor):
 
     def visit_If_body(self, node: cst.If) -> None:
         self.frame.guards.append(self._guard("if", node.test))
+        self.branch_enter(node.test, True)
         self._enter_block()
 
     def leave_If_body(self, node: cst.If) -> None:
         self.frame.guards.pop()
+        self.branch_leave()
         self._leave_block()
 
     def visit_If_orelse(self, node: cst.If) -> None:
         self.frame.guards.append(self._guard("else", node.test))
+        self.branch_enter(node.test, False)
         self._enter_block()
 
     def leave_If_orelse(self, node: cst.If) -> None:
         self.frame.guards.pop()
+        self.branch_leave()
         self._leave_block()
 
     def leave_If(self, original_node: cst.If) -> None:
@@ -540,7 +552,9 @@ class FactExtractor(HttpFactsMixin, cst.BatchableCSTVisitor):
             return
         method = node.func.attr.value
         base = flow.dotted_node(node.func.value)
-        if method in flow.FILE_WRITES:
+        if method in flow.DB_WRITES or (method == "execute" and node.args and _sql_write(node.args[0].value)):
+            self.frame.write("db")
+        elif method in flow.FILE_WRITES:
             self.frame.write("file")
         elif method in flow.ITEM_WRITES and base is not None:
             self.frame.write("item:" + self._normal_state(base))
@@ -574,6 +588,7 @@ class FactExtractor(HttpFactsMixin, cst.BatchableCSTVisitor):
             sessions=tuple(self.sessions),
             header_sets=tuple(self.header_sets),
             loops=tuple(self.loops),
+            extra=tuple(self.extras),
         )
 
 
@@ -599,10 +614,27 @@ def _target_names(node: cst.BaseExpression) -> tuple[str, ...]:
     return ()
 
 
-def _ends_flow(stmt: cst.BaseStatement | cst.BaseSmallStatement) -> bool:
+def _ends_flow(stmt: cst.BaseStatement | cst.BaseSmallStatement, depth: int = 0) -> bool:
     if isinstance(stmt, cst.SimpleStatementLine):
         return any(isinstance(s, (cst.Return, cst.Raise, cst.Continue, cst.Break)) for s in stmt.body)
+    if depth < 8 and isinstance(stmt, cst.With) and isinstance(stmt.body, cst.IndentedBlock):
+        # ``if cached: with open(path) as fh: return json.load(fh)`` returns too.
+        body = stmt.body.body
+        return bool(body) and _ends_flow(body[-1], depth + 1)
+    if depth < 8 and isinstance(stmt, cst.If) and isinstance(stmt.orelse, cst.Else):
+        ends = [stmt.body.body, stmt.orelse.body.body]
+        return all(bool(b) and _ends_flow(b[-1], depth + 1) for b in ends)
     return isinstance(stmt, (cst.Return, cst.Raise, cst.Continue, cst.Break))
+
+
+def _sql_write(node: cst.BaseExpression) -> bool:
+    """``cur.execute("UPDATE tokens ...")``: a database write (a token cache refreshed in a table)."""
+    if not isinstance(node, cst.SimpleString):
+        return False
+    try:
+        return flow.is_sql_write(node.evaluated_value)
+    except Exception:  # noqa: BLE001 - literal_eval of an odd literal: not a write we can tell
+        return False
 
 
 def _attr_name(node: cst.Call) -> str | None:

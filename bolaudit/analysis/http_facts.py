@@ -1,13 +1,24 @@
-"""The HTTP part of the extractor: requests, sessions and default headers (see ``analysis.clients``)."""
+"""The HTTP part of the extractor: requests, sessions and default headers (see ``analysis.clients``).
+
+Besides the HTTP facts it records, in ``ModuleFacts.extra`` (JSON, no secret in full), what the
+request rules and the resolver need beyond them: string literals that look like URLs, paths or
+bol media types, with positions (``LITERAL_KEY``); ``session.verify = False``
+(``VERIFY_KEY``); the ``if method == "GET":`` conditions an HTTP call is under (``BRANCH_KEY``).
+It also follows a local dict through ``d.update(...)``/``d[k] = v`` and a parameter's default
+filled in by the function (``OR_DEFAULT``).
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from bolaudit.analysis import clients
-from bolaudit.analysis.exprs import dotted
+from bolaudit.analysis.conditions import conditions, tests_falsy
+from bolaudit.analysis.exprs import cap, choice, dotted, redact
 from bolaudit.facts import (
     Attr,
     CallExpr,
@@ -17,16 +28,33 @@ from bolaudit.facts import (
     Const,
     DictExpr,
     Expr,
+    Format,
     HeaderSet,
     HttpCall,
+    Join,
     Name,
+    Param,
+    ParamSpec,
+    Seq,
     SessionFact,
+    UrlJoin,
 )
 
 if TYPE_CHECKING:
     from bolaudit.analysis.extract import FactExtractor
 
+_NOT_DICTS = (Const, Concat, Format, Join, Seq, UrlJoin)
 UNVERIFIED_CONTEXTS = ("ssl._create_unverified_context", "ssl._create_default_https_context")
+
+# Keys of ``ModuleFacts.extra`` (read by ``analysis.literals`` and ``analysis.request_parts``).
+LITERAL_KEY = "bol.literal"
+VERIFY_KEY = "bol.verify-off"
+BRANCH_KEY = "bol.branch"
+# ``CallExpr(Name(OR_DEFAULT), (a, b))`` is ``a or b`` where it matters: a parameter's default
+# filled in by the function (not a Python name, so it cannot clash with one).
+OR_DEFAULT = "bolaudit:or"
+MAX_LITERAL = 300
+MAX_LITERALS = 2000
 
 
 class HttpFactsMixin:
@@ -34,13 +62,124 @@ class HttpFactsMixin:
         self.http_calls: list[HttpCall] = []
         self.sessions: list[SessionFact] = []
         self.header_sets: list[HeaderSet] = []
+        self.extras: list[tuple[str, str]] = []
+        self._bare_strings: set[cst.CSTNode] = set()
+        self._branches: list[tuple[object, cst.BaseExpression, bool]] = []
+
+    # ------------------------------------------------------------------ branches
+
+    def branch_enter(self, test: cst.BaseExpression, positive: bool) -> None:
+        """The extractor enters the body (``positive``) or the else branch of ``if test``."""
+        self._branches.append((self._x().frame, test, positive))
+
+    def branch_leave(self) -> None:
+        self._branches.pop()
+
+    def defaulted(self, name: str, value: Expr) -> Expr:
+        """The value of parameter ``name`` after ``if name is None: name = value`` (or ``if not
+        name``, or ``name = name or value``): the argument when one is given, else ``value``
+        (``OR_DEFAULT``, which evaluation understands). Any other reassignment: ``value``."""
+        x = self._x()
+        param = x.frame.lookup(name)
+        if isinstance(value, Choice) and value.options[:1] == (param,) and len(value.options) == 2:
+            return CallExpr(Name(OR_DEFAULT), (value.options[0], value.options[1]), ())
+        inner = next((b for b in reversed(self._branches) if b[0] is x.frame), None)
+        if inner is not None and param is not None and tests_falsy(inner[1], name) == inner[2]:
+            return CallExpr(Name(OR_DEFAULT), (param, value), ())
+        return value
+
+    def _note_branches(self, call_id: int) -> None:
+        """``if method == "GET": requests.get(...)``: the request is only sent when the
+        parameter has one of these values. Recorded under ``BRANCH_KEY`` as JSON
+        ``[call, parameter, values, negated, case_folded]``."""
+        x = self._x()
+        for frame, test, positive in self._branches:
+            if frame is not x.frame:
+                continue
+            for param, values, negated, folded in conditions(test, positive, set(x.frame.params)):
+                self.extras.append((BRANCH_KEY, json.dumps([call_id, param, values, negated, folded])))
+
+    # ------------------------------------------------------------------ literals
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        # A string on its own line is a docstring or a comment, not a value the code sends.
+        self._bare_strings.add(node.value)
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if node in self._bare_strings:
+            return
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001 - an odd literal is simply not recorded
+            return
+        if isinstance(value, str):
+            self._note_literal(node, value)
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        if node not in self._bare_strings:
+            text = "".join(
+                p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in node.parts
+            )
+            self._note_literal(node, text)
+
+    def _note_literal(self, node: cst.CSTNode, text: str) -> None:
+        if len(text) > MAX_LITERAL or len(self.extras) >= MAX_LITERALS:
+            return
+        if "/" not in text and "vnd." not in text and "bol.com" not in text:
+            return
+        span = self._x().span(node)
+        shown = mask_query(redact(text))
+        self.extras.append(
+            (LITERAL_KEY, json.dumps([span.line, span.column, span.end_line, span.end_column, shown]))
+        )
 
     # The extractor provides these.
     def _x(self) -> FactExtractor:
         return self  # type: ignore[return-value]
 
+    # ------------------------------------------------------------------ local dicts
+
+    def _set_local_dict(self, name: str, make: Callable[[Expr], Expr]) -> None:
+        """Rebind a local (or module-level) dict after ``d.update(...)`` / ``d[k] = v``, so that
+        a later request sees the merged dict. Inside a block it may not have happened: a choice."""
+        x = self._x()
+        f = x.frame
+        old = f.locals.get(name)
+        if old is None and f.qualname is None:
+            old = x.constants.get(name)
+        if old is None or isinstance(old, _NOT_DICTS):
+            return
+        new = cap(make(old))
+        if f.depth:
+            new = choice(old, new)
+        f.locals[name] = new
+        if f.qualname is None:
+            x.constants[name] = new
+
+    def local_item(self, target: cst.Subscript, value: Expr) -> None:
+        """``headers["Accept"] = v`` on a local dict (the extractor calls this)."""
+        x = self._x()
+        sl = target.slice[0].slice if len(target.slice) == 1 else None
+        if not isinstance(target.value, cst.Name) or not isinstance(sl, cst.Index):
+            return
+        key = x.expr(sl.value)
+        self._set_local_dict(target.value.value, lambda old: DictExpr(((None, old), (key, value))))
+
+    def _local_update(self, node: cst.Call, fact: CallFact) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+            return
+        if func.attr.value != "update" or len(fact.args) > 1:
+            return
+        items: list[tuple[Expr | None, Expr]] = [(None, a) for a in fact.args]
+        items += [(None, v) if k == "**" else (Const(k), v) for k, v in fact.kwargs]
+        self._set_local_dict(func.value.value, lambda old: DictExpr(((None, old), *items)))
+
+    # ------------------------------------------------------------------ calls
+
     def classify_call(self, node: cst.Call, fact: CallFact) -> None:
         x = self._x()
+        self._local_update(node, fact)
         qual = x.qualify(fact.callee)
         if qual in clients.MODULE_SENDERS:
             module_lib, method = clients.MODULE_SENDERS[qual]
@@ -106,11 +245,26 @@ class HttpFactsMixin:
                     found = self._session_library(value)
                     if found is not None:
                         return found
+            if isinstance(option, Param):
+                spec = self._param_spec(option)
+                if spec is not None and spec.annotation is not None:
+                    qual = x.qualify(spec.annotation)
+                    if qual in clients.SESSION_CONSTRUCTORS:
+                        return clients.SESSION_CONSTRUCTORS[qual]
         return None
+
+    def _param_spec(self, param: Param) -> ParamSpec | None:
+        """The parameter of the enclosing function, or of a method already seen (``__init__``)."""
+        x = self._x()
+        for frame in reversed(x.frames):
+            if frame.qualname == param.func:
+                return frame.params.get(param.name)
+        fn = next((f for f in x.functions if f.qualname == param.func), None)
+        return next((p for p in fn.params if p.name == param.name), None) if fn else None
 
     def _maybe_request(self, receiver: Expr, fact: CallFact) -> bool:
         """Keep ``x.get(url)`` on an unknown receiver only when it looks like an HTTP client call."""
-        name = dotted(receiver)
+        name = receiver.name if isinstance(receiver, Param) else dotted(receiver)
         if name is not None and clients.is_sessionish(name.rsplit(".", 1)[-1]):
             return True
         first = fact.args[0] if fact.args else dict(fact.kwargs).get("url")
@@ -160,6 +314,7 @@ class HttpFactsMixin:
         context = kw.get("context")
         if context is not None and self._x().qualify(_callee(context)) in UNVERIFIED_CONTEXTS:
             verify = Const(False)
+        self._note_branches(fact.id)
         self.http_calls.append(
             HttpCall(
                 call=fact.id,
@@ -208,6 +363,24 @@ class HttpFactsMixin:
             HeaderSet(x.expr(target.value), x.frame.qualname, value, True, x.span(target))
         )
 
+    def verify_assignment(self, target: cst.Attribute, value: Expr) -> None:
+        """``session.verify = False`` turns TLS checks off for every request on the session;
+        recorded in ``extra`` (``VERIFY_KEY``: JSON ``[func, how, ref]``, how is ``call`` for a
+        local session, ``self`` for ``self.<ref>``, ``name`` for a module-level one)."""
+        if value != Const(False):
+            return
+        x = self._x()
+        obj = x.expr(target.value)
+        ref: list[object] | None = None
+        if isinstance(obj, CallExpr) and obj.call >= 0:
+            ref = ["call", obj.call]
+        elif isinstance(obj, Attr) and obj.base == Name("self"):
+            ref = ["self", obj.attr]
+        elif isinstance(obj, Name):
+            ref = ["name", obj.id]
+        if ref is not None:
+            self.extras.append((VERIFY_KEY, json.dumps([x.frame.qualname, *ref])))
+
     def header_item(self, target: cst.Subscript, key: Expr, value: Expr) -> None:
         """``session.headers["Accept"] = value`` sets one default."""
         x = self._x()
@@ -221,6 +394,18 @@ class HttpFactsMixin:
                 x.span(target),
             )
         )
+
+
+def mask_query(text: str) -> str:
+    """A URL with the values of its query parameters hidden (they may be secrets)."""
+    if "?" not in text:
+        return text
+    head, _, query = text.partition("?")
+    pairs = []
+    for pair in query.split("&"):
+        key, eq, value = pair.partition("=")
+        pairs.append(f"{key}={'…' if value else ''}" if eq else key)
+    return head + "?" + "&".join(pairs)
 
 
 def _urlish(expr: Expr) -> bool:
@@ -246,3 +431,4 @@ def _has_data(fact: CallFact, sig: clients.SendSignature) -> bool:
 
 def _callee(expr: Expr) -> Expr:
     return expr.func if isinstance(expr, CallExpr) else expr
+

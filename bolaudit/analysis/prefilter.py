@@ -146,6 +146,33 @@ def importers_closure(
     return result
 
 
+def imports_closure(
+    start: Iterable[str],
+    python: Mapping[str, bytes],
+    module_of: Callable[[str], tuple[str, bool]],
+    hops: int = 3,
+) -> set[str]:
+    """Project modules that files in ``start`` import, directly or through up to ``hops``
+    imports: the base class, the constants module and the endpoint groups of an integration
+    often never say "bol", yet its requests are built from them."""
+    aliases = module_aliases((path, module_of(path)[0]) for path in python)
+    seen = set(start)
+    found: set[str] = set()
+    frontier = [p for p in seen if p in python]
+    for _ in range(hops):
+        following: list[str] = []
+        for path in frontier:
+            module, is_package = module_of(path)
+            for name in imported_modules(python[path], module, is_package):
+                target = lookup_module(name, aliases)
+                if target is not None and target not in seen:
+                    seen.add(target)
+                    found.add(target)
+                    following.append(target)
+        frontier = following
+    return found
+
+
 def module_aliases(modules: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Names by which each module can be imported -> its path (exact dotted names win)."""
     exact: dict[str, str] = {}

@@ -35,6 +35,7 @@ from bolaudit.analysis.evaluate import Callee
 if TYPE_CHECKING:
     from bolaudit.analysis.evaluate import Evaluator
     from bolaudit.analysis.requests import ResolvedRequest
+    from bolaudit.analysis.tokenflow import TokenFlow
     from bolaudit.catalog import Catalog
 
 MAX_IMPORT_HOPS = 8
@@ -275,6 +276,13 @@ class Project:
         from bolaudit.analysis.requests import resolve_all
 
         return resolve_all(self)
+
+    @cached_property
+    def tokenflow(self) -> TokenFlow:
+        """Token requests, token sources and the call chains to them (the BOL2xx rules share it)."""
+        from bolaudit.analysis.tokenflow import TokenFlow
+
+        return TokenFlow(self)
 
     def iter_modules(self) -> Iterator[tuple[str, ModuleFacts]]:
         yield from sorted(self.modules.items())

@@ -1,35 +1,55 @@
 """What each HTTP call really sends: method, URL, effective headers, body, TLS; and where from.
 
-For every ``HttpCall`` the resolver evaluates its URL and method in the function that makes it.
-When a parameter leaves them open (``self._request(method, path)``), it follows the callers of
-that function, binding their arguments, layer by layer, until the request is known well enough
-to match bol's catalog, the host is known not to be bol's, or there are no more callers. Each
-resulting request remembers the call site where it became known (``site``): that is where a user
-sees the endpoint chosen, and where ``bolaudit scopes`` points. Effective headers are the
-session's defaults (constructor and every ``headers.update``/``headers[...] =`` on the same
-session object anywhere in the project), then the call's own headers, including headers passed
-through ``**kwargs``. What stays unknown is reported as unresolved, with the reason.
+For every ``HttpCall`` the resolver evaluates its URL, method and headers in the function that
+makes it. While a parameter nobody has bound yet leaves them open (``self._request(method,
+path)``) and the endpoint is not yet settled, it follows the callers of that function, binding
+their arguments, layer by layer, until the request is settled (one documented operation, a path
+no operation has, a host that is not bol's API), nothing more can be bound, or there are no more
+callers. Each resulting request remembers the call site where it became known (``site``): that is
+where a user sees the endpoint chosen, and where ``bolaudit scopes`` points.
+
+Effective headers are the session's defaults (constructor and every ``headers.update`` /
+``headers[...] =`` / ``headers = ...`` on the same session object anywhere in the project), then
+the call's own headers, including headers passed through ``**kwargs``. Several possible header
+dicts are combined into one that is only as certain as all of them.
+
+What stays unknown is reported as ``unresolved``, with the reason; an unresolved request is never
+matched to an operation (``operation`` is None), however likely a candidate looks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING
 
-from bolaudit.analysis.evaluate import Callee, Ctx
-from bolaudit.analysis.values import DVal, Obj, SVal, Url, split_url
-from bolaudit.facts import CallFact, Const, Expr, HeaderSet, HttpCall, SessionFact
+from bolaudit.analysis.contexts import Callee, Ctx, func_key
+from bolaudit.analysis.endpoints import classify, possible, settled
+from bolaudit.analysis.request_parts import RequestParts
+from bolaudit.analysis.values import DVal, Url, split_url
+from bolaudit.facts import CallExpr, CallFact, HttpCall
 from bolaudit.findings import Span
 
 if TYPE_CHECKING:
     from bolaudit.analysis.project import FuncKey, Project
     from bolaudit.catalog import Match, Operation
 
-MAX_LAYERS = 6
-MAX_INSTANCES = 64
-MAX_PER_CALL = 128
+# Bounds, so that a large project cannot blow up: wrapper layers followed up from an HTTP call,
+# and call sites followed per function.
+MAX_LAYERS = 8
+MAX_INSTANCES = 1024
+MAX_STEPS = 16384  # call sites visited per HTTP call, over all layers
+
+
+@dataclass(frozen=True, slots=True)
+class _Instance:
+    """One way a function's request is reached: the context (bindings), the call sites from the
+    outermost in, and why the search stopped short, if it did."""
+
+    ctx: Ctx
+    chain: tuple[Site, ...]
+    limit: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +61,15 @@ class Site:
 
 @dataclass(frozen=True)
 class ResolvedRequest:
-    """One request a call site makes. ``kind``: api (a bol API host), token (login.bol.com/token),
-    authorize, plaza (retired), other (a host that is not bol's), unknown (host not known)."""
+    """One request a call site makes.
+
+    ``kind``: ``api`` (a bol API host, a covered or unknown prefix), ``uncovered`` (a bol API the
+    catalog does not cover: advertising, the retired catalog v4), ``token`` (login.bol.com/token),
+    ``authorize``, ``plaza`` (retired), ``other`` (a host that is not bol's), ``unknown`` (host
+    not known). ``unresolved`` says why the endpoint is not known, or is None when it is: then
+    ``operation`` is the documented operation, or None with ``undocumented`` True when no
+    documented operation has this method and path.
+    """
 
     http: HttpCall
     path: str
@@ -57,281 +84,187 @@ class ResolvedRequest:
     kind: str
     match: Match | None
     unresolved: str | None
+    params: DVal = DVal()
 
     @property
     def operation(self) -> Operation | None:
-        return self.match.operation if self.match is not None else None
+        if self.unresolved is not None or self.match is None:
+            return None
+        return self.match.operation
+
+    @property
+    def undocumented(self) -> bool:
+        return (
+            self.kind == "api"
+            and self.unresolved is None
+            and self.match is not None
+            and self.match.operation is None
+        )
 
     @property
     def is_bol_api(self) -> bool:
         return self.kind == "api"
 
     @property
+    def is_bol(self) -> bool:
+        """Any bol host: the API, the token service, the authorise page, Plaza."""
+        return self.kind in ("api", "uncovered", "token", "authorize", "plaza")
+
+    @property
     def call_site(self) -> Site:
         return Site(self.path, self.http.span, self.http.func)
+
+    @property
+    def endpoint(self) -> str:
+        """``GET /retailer/orders/{?}`` as a user reads it; unknown parts as ``{?}``/``{…}``."""
+        return f"{self.method or '{?}'} {self.url.path_text}"
 
 
 def resolve_all(project: Project) -> list[ResolvedRequest]:
     return _Resolver(project).run()
 
 
+def by_call(requests: Iterable[ResolvedRequest]) -> dict[tuple[str, int], list[ResolvedRequest]]:
+    """Requests grouped by the HTTP call that sends them (a wrapper's call sends many)."""
+    out: dict[tuple[str, int], list[ResolvedRequest]] = {}
+    for r in requests:
+        out.setdefault((r.path, r.http.call), []).append(r)
+    return out
+
+
 class _Resolver:
     def __init__(self, project: Project) -> None:
         self.p = project
         self.ev = project.evaluator
+        self.parts = RequestParts(project)
 
     def run(self) -> list[ResolvedRequest]:
         out: list[ResolvedRequest] = []
         for (path, _func), calls in sorted(self.p.http_in.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
             for h in calls:
-                if h.library == "unknown" and self._is_project_call(path, h):
+                if self._not_a_request(path, h):
                     continue
                 out.extend(self.resolve(path, h))
         return out
 
-    def _is_project_call(self, path: str, h: HttpCall) -> bool:
-        """``self.api.get(...)`` where ``self.api`` is a project class: a wrapper call, not HTTP."""
+    def _not_a_request(self, path: str, h: HttpCall) -> bool:
+        """``self.api.get(...)`` on a project class is a wrapper call, not HTTP; ``urlopen(req)``
+        sends the ``Request`` that is listed where it is built."""
+        if h.library == "urllib" and isinstance(h.url, CallExpr):
+            return True
+        if h.library != "unknown":
+            return False
         call = self.p.calls.get((path, h.call))
-        return call is not None and bool(self.ev.callees(path, call))
+        if call is not None and self.ev.callees(path, call):
+            return True
+        assert h.receiver is not None
+        objs = self.ev.objects(h.receiver, self.ev.ctx_for(path, h.func))
+        return bool(objs) and all(o.kind in ("module", "class") for o in objs)
 
     # ------------------------------------------------------------------ instances
 
     def resolve(self, path: str, h: HttpCall) -> list[ResolvedRequest]:
-        def ok(ctx: Ctx) -> bool:
-            urls = self.ev.strings(h.url, ctx)
-            methods = self.ev.strings(h.method, ctx)
-            return len(urls) == 1 and len(methods) == 1 and self._known_enough(h, ctx, urls[0])
+        def settled(ctx: Ctx, top: str) -> bool:
+            return not self._needs_binding(h, ctx, top)
 
-        instances: list[tuple[Ctx, tuple[Site, ...]]]
+        instances: list[_Instance]
         if h.func is None:
-            instances = [(self.ev.ctx_for(path, None), ())]
+            instances = [_Instance(self.ev.ctx_for(path, None), ())]
         else:
-            instances = self._instances((path, h.func), ok, 0, frozenset())
+            instances = self._instances((path, h.func), settled, 0, frozenset(), [MAX_STEPS])
         seen: set[tuple[Site, str | None, str]] = set()
         out: list[ResolvedRequest] = []
-        for ctx, chain in instances:
-            for req in self._requests(path, h, ctx, chain):
+        for inst in instances:
+            for req in self._requests(path, h, inst):
                 key = (req.site, req.method, req.url.raw.text())
                 if key not in seen:
                     seen.add(key)
                     out.append(req)
-            if len(out) >= MAX_PER_CALL:
-                break
         return out
 
     def _instances(
-        self, target: FuncKey, ok: Callable[[Ctx], bool], depth: int, seen: frozenset[tuple[str, int]]
-    ) -> list[tuple[Ctx, tuple[Site, ...]]]:
+        self,
+        target: FuncKey,
+        ok: Callable[[Ctx, str], bool],
+        depth: int,
+        seen: frozenset[tuple[str, int]],
+        budget: list[int],
+    ) -> list[_Instance]:
+        """Contexts to evaluate ``target`` in: unbound when ``ok`` says nothing of ``target``'s
+        own parameters is missing, else bound by each caller (whose own parameters may in turn
+        be missing: then by each of its callers), with the chain of call sites. Where a bound
+        stops the search, the instance says so (``limit``), so that it is listed as such."""
         ctx0 = self.ev.ctx_for(*target)
-        if depth >= MAX_LAYERS or ok(ctx0):
-            return [(ctx0, ())]
-        sites = self.p.callers.get(target, [])
-        if not sites:
-            return [(ctx0, ())]
-        out: list[tuple[Ctx, tuple[Site, ...]]] = []
-        for site_path, call, callee in sites:
-            if (site_path, call.id) in seen:
-                continue
+        if ok(ctx0, func_key(*target)):
+            return [_Instance(ctx0, ())]
+        if depth >= MAX_LAYERS:
+            return [_Instance(ctx0, (), f"wrappers more than {MAX_LAYERS} calls deep are not followed")]
+        sites = [s for s in self.p.callers.get(target, []) if (s[0], s[1].id) not in seen]
+        out: list[_Instance] = []
+        for n, (site_path, call, callee) in enumerate(sites):
+            budget[0] -= 1
+            if len(out) >= MAX_INSTANCES or budget[0] < 0:
+                out.append(_Instance(ctx0, (), f"{len(sites) - n} more call sites of "
+                                               f"`{target[1]}` are not followed"))
+                break
             here = Site(site_path, call.span, call.func)
 
-            def ok_up(caller: Ctx, call: CallFact = call, callee: Callee = callee) -> bool:
-                return ok(self.ev.bind(call.args, call.kwargs, callee, caller))
+            def ok_up(caller: Ctx, top: str, call: CallFact = call, callee: Callee = callee) -> bool:
+                return ok(self.ev.bind(call.args, call.kwargs, callee, caller), top)
 
             if call.func is None:
-                uppers: list[tuple[Ctx, tuple[Site, ...]]] = [(self.ev.ctx_for(site_path, None), ())]
+                uppers = [_Instance(self.ev.ctx_for(site_path, None), ())]
             else:
                 uppers = self._instances(
-                    (site_path, call.func), ok_up, depth + 1, seen | {(site_path, call.id)}
+                    (site_path, call.func), ok_up, depth + 1, seen | {(site_path, call.id)}, budget
                 )
-            for caller_ctx, chain in uppers:
-                out.append((self.ev.bind(call.args, call.kwargs, callee, caller_ctx), (*chain, here)))
-            if len(out) >= MAX_INSTANCES:
-                break
-        return out or [(ctx0, ())]
+            for up in uppers:
+                ctx = self.ev.bind(call.args, call.kwargs, callee, up.ctx)
+                out.append(_Instance(ctx, (*up.chain, here), up.limit))
+        return out or [_Instance(ctx0, ())]
 
-    def _known_enough(self, h: HttpCall, ctx: Ctx, url_value: SVal) -> bool:
-        url = split_url(self._with_base(h, ctx, url_value))
-        method = self.ev.string(h.method, ctx).known
-        if url.host is None or url.segments is None:
-            return False
-        kind = self.p.catalog.classify_url_host(url.host, url.path_text)
-        if kind != "api":
+    def _needs_binding(self, h: HttpCall, ctx: Ctx, top: str) -> bool:
+        """Whether the callers of ``top`` (``path::qualname``) could make this request better
+        known: a parameter of ``top`` leaves the method, the client, the headers or (unless the
+        endpoint is already settled) the URL open."""
+        methods = self.ev.strings(h.method, ctx)
+        if any(m.waits_on(top) for m in methods):
             return True
-        if method is None:
-            return False
-        if self.p.catalog.api_prefix(url.segments) != "covered":
+        if any(v.waits_on(top) for alts in self.parts.branch_values(h, ctx) for v in alts):
             return True
-        match = self.p.catalog.match(method, url.segments)
-        return match.operation is not None or bool(match.candidates)
-
-    # ------------------------------------------------------------------ one instance
-
-    def _requests(
-        self, path: str, h: HttpCall, ctx: Ctx, chain: tuple[Site, ...]
-    ) -> list[ResolvedRequest]:
-        site = chain[0] if chain else Site(path, h.span, h.func)
-        methods = [m.known.upper() if m.known else None for m in self.ev.strings(h.method, ctx)]
-        headers = self._effective_headers(h, ctx)
-        body = h.body or self._spread_body(h, ctx)
-        verify_off = self._verify_off(h, ctx)
-        out: list[ResolvedRequest] = []
+        if h.receiver is not None and any(
+            o.kind == "unknown" and o.extra == (top,) for o in self.ev.objects(h.receiver, ctx)
+        ):
+            return True
+        if self.parts.headers(h, ctx).param == top:
+            return True
+        known = [m.known.upper() for m in methods if m.known]
         for value in self.ev.strings(h.url, ctx):
-            url = split_url(self._with_base(h, ctx, value))
-            for method in methods or [None]:
-                for hdr in headers:
-                    out.append(self._classify(path, h, site, chain, method, url, hdr, body, verify_off))
-        return out
-
-    def _classify(
-        self,
-        path: str,
-        h: HttpCall,
-        site: Site,
-        chain: tuple[Site, ...],
-        method: str | None,
-        url: Url,
-        headers: DVal,
-        body: str | None,
-        verify_off: bool,
-    ) -> ResolvedRequest:
-        cat = self.p.catalog
-        kind, match, why = "unknown", None, None
-        if url.host is None:
-            why = _why(url.raw, "the URL's host")
-        else:
-            kind = cat.classify_url_host(url.host, url.path_text)
-            if kind == "api" and url.segments is not None:
-                status = cat.api_prefix(url.segments)
-                if status == "covered":
-                    accept = headers.get("accept")
-                    media = (accept.known,) if accept is not None and accept.known else ()
-                    match = cat.match(method, url.segments, media)
-                    if method is None:
-                        why = _why(self.ev.string(h.method, self.ev.ctx_for(path, h.func)), "the HTTP method")
-                    elif match.operation is None and not match.candidates:
-                        why = match.reason if None in url.segments else None
-                    elif match.operation is None and match.candidates:
-                        resources = {c.resource_id for c in match.candidates}
-                        if len(resources) > 1:
-                            why = match.reason
-                elif status != "covered":
-                    kind = "uncovered" if status == "uncovered-bol" else kind
-            elif kind == "api":
-                why = _why(url.raw, "the URL's path")
-        return ResolvedRequest(
-            h, path, site, chain, self._library(h), method, url, headers, body, verify_off, kind, match, why
-        )
-
-    def _library(self, h: HttpCall) -> str:
-        return h.library
-
-    # ------------------------------------------------------------------ sessions and headers
-
-    def _sessions(self, h: HttpCall, ctx: Ctx) -> list[tuple[SessionFact, Obj]] | None:
-        """The session objects a call is made on; None when the receiver cannot be known."""
-        if h.receiver is None:
-            return []
-        found: list[tuple[SessionFact, Obj]] = []
-        for obj in self.ev.objects(h.receiver, ctx):
-            if obj.kind == "session":
-                fact = self.p.sessions.get((obj.path, int(obj.name)))
-                if fact is not None:
-                    found.append((fact, obj))
-        return found or None
-
-    def _with_base(self, h: HttpCall, ctx: Ctx, value: SVal) -> SVal:
-        text = value.prefix()
-        if text.startswith(("http://", "https://")):
-            return value
-        sessions = self._sessions(h, ctx) or []
-        for fact, obj in sessions:
-            if fact.base_url is not None:
-                base = self.ev.string(fact.base_url, self.ev.ctx_for(obj.path, fact.func))
-                joined = SVal.of("") + base
-                known = joined.known
-                if known is not None and value.parts and isinstance(value.parts[0], str):
-                    return SVal.of(known.rstrip("/") + "/") + SVal((value.parts[0].lstrip("/"), *value.parts[1:]))
-                return joined + value
-        return value
-
-    def _effective_headers(self, h: HttpCall, ctx: Ctx) -> list[DVal]:
-        sessions = self._sessions(h, ctx)
-        if sessions is None:
-            base = [DVal.unknown("the session's default headers are not known")]
-        elif not sessions:
-            base = [DVal()]
-        else:
-            base = [self.session_headers[(obj.path, fact.call)] for fact, obj in sessions[:1]]
-        own: list[DVal]
-        if h.headers is not None:
-            own = self.ev.dicts(h.headers, ctx)
-        elif h.kwargs_spread is not None:
-            items = self.ev.dict_item(h.kwargs_spread, "headers", ctx)
-            if items:
-                own = [d for e, c in items for d in self.ev.dicts(e, c)]
-            elif self._spread_unknown(h.kwargs_spread, ctx):
-                own = [DVal.unknown("headers may come in through **kwargs")]
-            else:
-                own = [DVal()]
-        else:
-            own = [DVal()]
-        return [b.merged(o) for b in base for o in own][:8]
-
-    def _spread_unknown(self, spread: Expr, ctx: Ctx) -> bool:
-        for sub, sctx in self.ev.resolve(spread, ctx):
-            if not isinstance(sub, type(spread)) or sub != spread:
-                return False
-        return not self.ev.resolve(spread, ctx)
-
-    def _spread_body(self, h: HttpCall, ctx: Ctx) -> str | None:
-        if h.kwargs_spread is None:
-            return None
-        for key in ("json", "data", "content", "files"):
-            if self.ev.dict_item(h.kwargs_spread, key, ctx):
-                return key
-        return None
-
-    def _verify_off(self, h: HttpCall, ctx: Ctx) -> bool:
-        if h.verify is not None and self.ev.strings(h.verify, ctx) == [SVal.hole("the value False")]:
-            return True
-        if isinstance(h.verify, Const) and h.verify.value is False:
-            return True
-        for fact, _ in self._sessions(h, ctx) or []:
-            if isinstance(fact.verify, Const) and fact.verify.value is False:
+            full = self.parts.with_base(h, ctx, value)
+            if full.waits_on(top) and not settled(self.p.catalog, split_url(full), known):
                 return True
         return False
 
-    @cached_property
-    def session_headers(self) -> dict[tuple[str, int], DVal]:
-        """Default headers of every session: constructor headers, then every update to it."""
-        out: dict[tuple[str, int], DVal] = {}
-        for (path, call_id), fact in self.p.sessions.items():
-            ctx = self.ev.ctx_for(path, fact.func)
-            if fact.headers is None:
-                out[(path, call_id)] = DVal()
-            else:
-                alts = self.ev.dicts(fact.headers, ctx)
-                out[(path, call_id)] = alts[0] if len(alts) == 1 else DVal.unknown("several header sets")
-        for path, sets in sorted(self.p.header_sets_in.items()):
-            for hs in sets:
-                self._apply_header_set(path, hs, out)
+    # ------------------------------------------------------------------ one instance
+
+    def _requests(self, path: str, h: HttpCall, inst: _Instance) -> list[ResolvedRequest]:
+        ctx, chain = inst.ctx, inst.chain
+        if not self.parts.reachable(h, ctx):
+            return []
+        site = chain[0] if chain else Site(path, h.span, h.func)
+        methods = self.ev.strings(h.method, ctx)
+        headers = self.parts.headers(h, ctx)
+        body = self.parts.body(h, ctx)
+        verify_off = self.parts.verify_off(h, ctx)
+        params = self.parts.params(h, ctx)
+        out: list[ResolvedRequest] = []
+        for url in possible([split_url(self.parts.with_base(h, ctx, v)) for v in self.ev.strings(h.url, ctx)]):
+            for method in methods:
+                kind, verb, match, why = classify(self.p.catalog, method, url, headers, body)
+                req = ResolvedRequest(
+                    h, path, site, chain, h.library, verb, url, headers, body, verify_off, kind, match, why, params
+                )
+                if inst.limit and req.unresolved is not None:
+                    req = dataclasses.replace(req, unresolved=f"{inst.limit}: {req.unresolved}")
+                out.append(req)
         return out
-
-    def _apply_header_set(self, path: str, hs: HeaderSet, out: dict[tuple[str, int], DVal]) -> None:
-        ctx = self.ev.ctx_for(path, hs.func)
-        alts = self.ev.dicts(hs.headers, ctx)
-        update = alts[0] if len(alts) == 1 else DVal.unknown("several header sets")
-        for obj in self.ev.objects(hs.target, ctx):
-            if obj.kind != "session":
-                continue
-            key = (obj.path, int(obj.name))
-            if key not in out:
-                continue
-            out[key] = update if hs.replace else out[key].merged(update)
-
-
-def _why(value: SVal, what: str) -> str:
-    holes = value.holes()
-    if holes:
-        return f"{what} is not known: {holes[0].reason}"
-    return f"{what} is not known"

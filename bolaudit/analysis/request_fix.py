@@ -1,0 +1,76 @@
+"""The safe fix for BOL301/BOL302: add the missing Accept (and Content-Type) at the HTTP call.
+
+One fix per HTTP call, shared by both rules (so ``--fix`` applies it once): it adds a header only
+when every request the call sends lacks it and all of them want the same media type; a call that
+also reaches hosts that are not bol's API, or that some request leaves unresolved, is left alone.
+The text is made by ``bolaudit.fixes`` from the file as it is on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from bolaudit.analysis.media import Verdict, accept_verdict, content_type_verdict
+from bolaudit.findings import Fix
+
+if TYPE_CHECKING:
+    from bolaudit.analysis.project import Project
+    from bolaudit.analysis.requests import ResolvedRequest
+
+_CACHE: WeakKeyDictionary[Project, dict[tuple[str, int], Fix | None]] = WeakKeyDictionary()
+
+
+def missing_headers_fix(project: Project, requests: Sequence[ResolvedRequest]) -> Fix | None:
+    """The fix for the HTTP call all ``requests`` are sent by, or None."""
+    if not requests:
+        return None
+    first = requests[0]
+    key = (first.path, first.http.call)
+    cache = _CACHE.setdefault(project, {})
+    if key not in cache:
+        cache[key] = _build(project, requests)
+    return cache[key]
+
+
+def _build(project: Project, requests: Sequence[ResolvedRequest]) -> Fix | None:
+    cat = project.catalog
+    if any(r.kind != "api" or r.unresolved is not None for r in requests):
+        return None
+    add: list[tuple[str, str]] = []
+    checks: list[Callable[..., Verdict | None]] = [accept_verdict, content_type_verdict]
+    for check in checks:
+        verdicts = [check(r, cat) for r in requests]
+        wanted = {v.wanted for v in verdicts if v is not None}
+        if all(v is not None and v.absent for v in verdicts) and len(wanted) == 1:
+            value = wanted.pop()
+            if value is not None:
+                add.append((verdicts[0].header if verdicts[0] else "", value))
+    if not add:
+        return None
+    first = requests[0]
+    text = source_text(project, first.path)
+    if text is None:
+        return None
+    from bolaudit.fixes import header_fix
+
+    names = " and ".join(f"{name}: {value}" for name, value in add)
+    return header_fix(text, first.http.span, add, f"add {names}", first.library)
+
+
+def source_text(project: Project, rel: str) -> str | None:
+    """A Python file's text as the per-file stage read it; None for notebooks and files that are
+    gone or changed encoding since."""
+    from bolaudit.fixes import locate
+
+    if not rel.endswith(".py"):
+        return None
+    try:
+        data = locate(rel, project.config.root).read_bytes()
+    except OSError:
+        return None
+    from bolaudit.decoding import Decoded, decode_python
+
+    decoded = decode_python(data)
+    return decoded.text if isinstance(decoded, Decoded) else None

@@ -1,0 +1,226 @@
+"""Safe, mechanical fixes: build them from a file's source, and apply them to text.
+
+A ``Fix`` (``bolaudit.findings``) replaces the text of one span. Rules describe *what* to add;
+this module turns that into the exact new text with LibCST, which keeps every comment, quote
+style and line break of the code it touches: a header is added to a literal ``headers={...}``
+dict (the dict's span is replaced), or ``headers={...}`` is added to a call that passes none
+(the call's span is replaced). Anything else (a headers variable, a ``**kwargs`` spread) is not
+changed: a fix must never guess.
+
+Applying is plain text surgery on spans, so the same fixes render in SARIF and apply in
+``bolaudit check --fix``. Identical fixes (two rules proposing the same edit) are applied once;
+a fix overlapping another is skipped and reported, never merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from bolaudit.findings import Fix, Span
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+HEADERS_POSITION = {"urllib": 2}  # urllib.request.Request(url, data, headers)
+Item = TypeVar("Item", "cst.BaseDictElement", "cst.Arg")
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """The text after applying fixes, which were applied and which were skipped (overlaps)."""
+
+    text: str
+    applied: tuple[Fix, ...]
+    skipped: tuple[Fix, ...]
+
+
+def locate(rel: str, root: Path) -> Path:
+    """The file a finding's path names: relative to the root, or to the current folder when it
+    lies outside the root (``../x``), or absolute."""
+    path = Path(rel)
+    if path.is_absolute():
+        return path
+    return (Path.cwd() if rel.startswith("../") else root) / rel
+
+
+# ---------------------------------------------------------------------------------- building
+
+
+def header_fix(
+    source: str,
+    call_span: Span,
+    add: Sequence[tuple[str, str]],
+    description: str,
+    library: str = "",
+) -> Fix | None:
+    """A fix that adds the headers ``add`` (name, value) to the HTTP call at ``call_span``.
+
+    None when the call cannot be changed safely: not found, headers given as a variable or a
+    call, a ``**`` spread that may carry headers, or every header already written in the dict.
+    """
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    try:
+        wrapper = MetadataWrapper(cst.parse_module(source))
+    except cst.ParserSyntaxError:
+        return None
+    positions = wrapper.resolve(PositionProvider)
+    call = next(
+        (n for n, r in positions.items() if isinstance(n, cst.Call) and _span(r) == call_span), None
+    )
+    if call is None or any(a.star == "**" for a in call.args):
+        return None
+    given = _headers_arg(call, library)
+    if given is None:
+        quote = '"'
+        entries = [_element(name, value, quote) for name, value in add]
+        value = cst.Dict([e.with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in entries][:1])
+        for entry in entries[1:]:
+            value = value.with_changes(elements=_appended(list(value.elements), entry, value.lbrace.whitespace_after))
+        arg = cst.Arg(
+            value,
+            keyword=cst.Name("headers"),
+            equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+        )
+        args = _appended(list(call.args), arg, call.whitespace_before_args)
+        return _replacing(wrapper.module, source, call, call.with_changes(args=args), call_span, description)
+    if not isinstance(given.value, cst.Dict):
+        return None
+    old = given.value
+    written = {_key(e).lower() for e in old.elements if _key(e) is not None}  # type: ignore[union-attr]
+    todo = [(n, v) for n, v in add if n.lower() not in written]
+    if not todo:
+        return None
+    quote = _quote_of(old)
+    elements = list(old.elements)
+    for name, text in todo:
+        elements = _appended(elements, _element(name, text, quote), old.lbrace.whitespace_after)
+    new_dict = old.with_changes(elements=elements)
+    return _replacing(wrapper.module, source, old, new_dict, _span(positions[old]), description)
+
+
+def _replacing(
+    module: cst.Module, source: str, old: cst.CSTNode, new: cst.CSTNode, span: Span, description: str
+) -> Fix | None:
+    """The fix replacing ``old`` (at ``span``) by ``new``. The text comes from the whole module
+    rendered with the change, so the new lines keep the indentation of the block they are in."""
+    code = module.deep_replace(old, new).code  # type: ignore[attr-defined]
+    starts = _line_starts(source)
+    begin = _offset(starts, span.line, span.column)
+    end = _offset(starts, span.end_line, span.end_column)
+    if begin is None or end is None or not code.startswith(source[:begin]) or not code.endswith(source[end:]):
+        return None
+    return Fix(description, span, code[begin : len(code) - (len(source) - end)])
+
+
+def _span(rng: object) -> Span:
+    start, end = rng.start, rng.end  # type: ignore[attr-defined]
+    return Span(start.line, start.column + 1, end.line, end.column + 1)
+
+
+def _headers_arg(call: cst.Call, library: str) -> cst.Arg | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "headers":
+            return arg
+    pos = HEADERS_POSITION.get(library)
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if pos is not None and pos < len(positional):
+        return positional[pos]
+    return None
+
+
+def _key(element: cst.BaseDictElement) -> str | None:
+    import libcst as cst
+
+    if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+        value = element.key.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _quote_of(node: cst.Dict) -> str:
+    import libcst as cst
+
+    for e in node.elements:
+        if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString):
+            return e.key.quote[-1]
+    return '"'
+
+
+def _element(name: str, value: str, quote: str) -> cst.DictElement:
+    import libcst as cst
+
+    def lit(text: str) -> cst.SimpleString:
+        return cst.SimpleString(f"{quote}{text}{quote}")
+
+    return cst.DictElement(lit(name), lit(value))
+
+
+def _appended(items: list[Item], new: Item, opening: cst.BaseParenthesizableWhitespace) -> list[Item]:
+    """``items`` with ``new`` added at the end in the same layout: the separator between the
+    last two items is reused (or a space, or the opening bracket's line break for a single
+    item), and a trailing comma stays trailing."""
+    import libcst as cst
+
+    if not items:
+        return [new]
+    last = items[-1]
+    earlier = items[-2].comma if len(items) >= 2 else None
+    if isinstance(earlier, cst.Comma):
+        sep = earlier
+    elif isinstance(opening, cst.ParenthesizedWhitespace):
+        # The line break after the bracket, without the comment lines that follow it.
+        sep = cst.Comma(whitespace_after=opening.with_changes(empty_lines=()))
+    else:
+        sep = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    trailing = last.comma
+    out = list(items[:-1])
+    out.append(last.with_changes(comma=sep))
+    out.append(new.with_changes(comma=trailing))
+    return out
+
+
+# ---------------------------------------------------------------------------------- applying
+
+
+def apply_fixes(text: str, fixes: Sequence[Fix]) -> Applied:
+    """Apply non-overlapping fixes to ``text`` (spans are 1-based lines and code-point columns,
+    end exclusive). Duplicates are applied once; a fix overlapping an earlier one is skipped."""
+    starts = _line_starts(text)
+    unique: list[Fix] = []
+    for f in fixes:
+        if f not in unique:
+            unique.append(f)
+    placed: list[tuple[int, int, Fix]] = []
+    skipped: list[Fix] = []
+    for f in sorted(unique, key=lambda f: (f.span.line, f.span.column, f.span.end_line, f.span.end_column)):
+        begin, end = _offset(starts, f.span.line, f.span.column), _offset(starts, f.span.end_line, f.span.end_column)
+        if begin is None or end is None or end < begin:
+            skipped.append(f)
+            continue
+        if placed and begin < placed[-1][1]:
+            skipped.append(f)
+            continue
+        placed.append((begin, end, f))
+    out = text
+    for begin, end, f in reversed(placed):
+        out = out[:begin] + f.replacement + out[end:]
+    return Applied(out, tuple(f for _, _, f in placed), tuple(skipped))
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            starts.append(i + 1)
+    return starts
+
+
+def _offset(starts: list[int], line: int, column: int) -> int | None:
+    if line < 1 or line > len(starts) or column < 1:
+        return None
+    return starts[line - 1] + column - 1

@@ -1,0 +1,291 @@
+"""BOL301 missing-accept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from bolaudit.analysis.media import accept_verdict
+from bolaudit.analysis.request_fix import missing_headers_fix
+from bolaudit.analysis.requests import by_call
+from bolaudit.findings import Finding, Severity
+from bolaudit.rule import Invalid, ProjectRule, Valid
+
+if TYPE_CHECKING:
+    from bolaudit.analysis.project import Project
+
+
+class MissingAccept(ProjectRule):
+    """A Retailer API request is sent without the Retailer media type in its Accept header.
+
+    ## What it does
+    Follows each request to bol's API through wrappers, base URLs in other modules and session
+    defaults (`Session(headers=...)`, `session.headers.update(...)` in a `login()` method,
+    `httpx.Client(headers=...)`, `aiohttp.ClientSession(headers=...)`, `**kwargs` passed on) to
+    the headers it really sends, and reports the HTTP call when they certainly have no `Accept`,
+    or an `Accept` that is not a media type the operation answers: `application/json`, `*/*`,
+    `application/vnd.retailer.v10+json` for a v11-only resource, JSON for a PDF label. Comma
+    lists are fine when one of them fits. When the headers cannot be fully known (a header dict
+    from a file, a session passed in from outside), nothing is reported. Retired versions are
+    BOL303's; requests to other hosts are never reported.
+
+    ## Why is this bad
+    bol: every Retailer API call needs `Accept: application/vnd.retailer.v10+json` (or the
+    resource's own version, e.g. `application/vnd.retailer.v11+json` for offers v11 and
+    `application/vnd.economic-operator.v1+json`, and `+pdf`/`+csv` for labels and exports);
+    plain `application/json` is not the Retailer API's media type. The version is chosen by the
+    media type, so a request without the right one fails, or gets an answer in a version the
+    code was not written for.
+
+    ## Example
+    ```python
+    session = requests.Session()
+    session.headers.update({"Authorization": f"Bearer {token}"})
+    session.get("https://api.bol.com/retailer/orders")
+    ```
+
+    ## Use instead
+    ```python
+    session.headers.update({"Authorization": f"Bearer {token}",
+                            "Accept": "application/vnd.retailer.v10+json"})
+    ```
+    `bolaudit check --fix` adds the Accept the operation answers to a literal `headers={...}`
+    dict, or `headers={...}` to a call that passes none, when every request the call sends
+    lacks it and wants the same media type.
+    """
+
+    code = "BOL301"
+    name = "missing-accept"
+    severity = Severity.ERROR
+
+    VALID = [
+        Valid(
+            """
+            import requests
+
+            ACCEPT = "application/vnd.retailer.v10+json"
+
+            class Bol:
+                def __init__(self):
+                    self.session = requests.Session()
+
+                def login(self, token):
+                    self.session.headers.update({"Authorization": f"Bearer {token}", "Accept": ACCEPT})
+
+                def orders(self):
+                    return self.session.get("https://api.bol.com/retailer/orders").json()
+            """
+        ),
+        Valid(
+            {
+                "shop/config.py": 'import os\nBASE = os.getenv("BOL_URL", "https://api.bol.com/retailer")\n',
+                "shop/labels.py": """
+                    import httpx
+                    from shop.config import BASE
+
+                    async def label(token, label_id):
+                        async with httpx.AsyncClient(base_url=BASE) as client:
+                            return await client.get(
+                                f"/shipping-labels/{label_id}",
+                                headers={"Authorization": f"Bearer {token}",
+                                         "Accept": "application/vnd.retailer.v10+pdf"},
+                            )
+                    """,
+            },
+            note="a PDF label: the catalog says +pdf",
+        ),
+        Valid(
+            """
+            import json
+            import requests
+
+            HEADERS = json.load(open("headers.json"))
+
+            def stock(offer_id):
+                return requests.get("https://api.bol.com/retailer/offers/" + offer_id, headers=HEADERS)
+
+            def weather():
+                return requests.get("https://api.example.com/weather", headers={"Accept": "application/json"})
+            """,
+            note="headers read from a file are unknown, not empty; other hosts are not bol's",
+        ),
+        Valid(
+            """
+            import aiohttp
+
+            async def operators(token):
+                headers = {"Authorization": f"Bearer {token}",
+                           "Accept": "application/vnd.economic-operator.v1+json, application/json;q=0.5"}
+                async with aiohttp.ClientSession(headers=headers) as s:
+                    async with s.get("https://api.bol.com/retailer/economic-operators") as r:
+                        return await r.json()
+            """
+        ),
+        Valid(
+            """
+            import requests
+
+            V10 = "application/vnd.retailer.v10+json"
+            HEADERS = {"User-Agent": "shop/2.1"}
+
+            def configure():
+                HEADERS["Accept"] = V10
+
+            class Bol:
+                def __init__(self):
+                    self.headers = {"User-Agent": "shop/2.1"}
+
+                def login(self, token):
+                    self.headers.update({"Authorization": "Bearer " + token, "Accept": V10})
+
+                def orders(self):
+                    return requests.get("https://api.bol.com/retailer/orders", headers=self.headers)
+
+            def invoices():
+                return requests.get("https://api.bol.com/retailer/invoices", headers=HEADERS)
+            """,
+            note="a dict attribute or constant completed in another function",
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import requests
+
+            def orders(token):
+                return requests.get(
+                    "https://api.bol.com/retailer/orders",
+                    headers={"Authorization": f"Bearer {token}"},  # the token
+                )
+            """,
+            line=4,
+            message="without an Accept header",
+            fixed="""
+            import requests
+
+            def orders(token):
+                return requests.get(
+                    "https://api.bol.com/retailer/orders",
+                    headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.retailer.v10+json"},  # the token
+                )
+            """,
+        ),
+        Invalid(
+            {
+                "shop/settings.py": 'BOL_BASE = "https://api.bol.com/retailer"\n',
+                "shop/client.py": """
+                    import requests
+                    from shop.settings import BOL_BASE
+
+                    class Client:
+                        def __init__(self, token):
+                            self.session = requests.Session()
+                            self.session.headers["Authorization"] = "Bearer " + token
+
+                        def _request(self, method, path, **kwargs):
+                            return self.session.request(method, BOL_BASE + path, **kwargs)
+
+                        def shipments(self):
+                            return self._request("GET", "/shipments")
+                    """,
+            },
+            path="shop/client.py",
+            line=10,
+            count=1,
+            message="GET /retailer/shipments is sent without an Accept header",
+        ),
+        Invalid(
+            {
+                "bolapi/__init__.py": "",
+                "bolapi/config.py": 'import os\nAPI = os.getenv("BOL_API", "https://api.bol.com/retailer")\n',
+                "bolapi/client.py": """
+                    import requests
+                    from bolapi.config import API
+
+                    class Group:
+                        def __init__(self, client, prefix):
+                            self.client = client
+                            self.prefix = prefix
+
+                        def all(self, **params):
+                            return self.client.call("GET", f"/{self.prefix}", params=params)
+
+                    class Returns(Group):
+                        def __init__(self, client):
+                            super().__init__(client, "returns")
+
+                    class Client:
+                        def __init__(self):
+                            self.http = requests.Session()
+                            self.returns = Returns(self)
+
+                        def login(self, token):
+                            self.http.headers.update({"Authorization": f"Bearer {token}"})
+
+                        def call(self, method, path, **kwargs):
+                            return self.http.request(method, API + path, **kwargs)
+                    """,
+            },
+            path="bolapi/client.py",
+            line=25,
+            message="GET /retailer/returns is sent without an Accept header",
+        ),
+        Invalid(
+            """
+            import httpx
+
+            def invoices(token):
+                with httpx.Client(base_url="https://api.bol.com/retailer",
+                                  headers={"Accept": "application/json"}) as client:
+                    return client.get("/invoices", headers={"Authorization": f"Bearer {token}"})
+            """,
+            line=6,
+            message="is not a media type",
+        ),
+        Invalid(
+            """
+            import requests
+
+            def label(label_id):
+                return requests.get(f"https://api.bol.com/retailer/shipping-labels/{label_id}",
+                                    headers={"Accept": "application/vnd.retailer.v10+json"})
+            """,
+            line=4,
+            message="send Accept: application/vnd.retailer.v10+pdf",
+        ),
+        Invalid(
+            """
+            import requests
+
+            def process_status(process_id):
+                return requests.get("https://api.bol.com/shared/process-status/" + process_id)
+            """,
+            line=4,
+            fixed="""
+            import requests
+
+            def process_status(process_id):
+                return requests.get("https://api.bol.com/shared/process-status/" + process_id, headers={"Accept": "application/vnd.retailer.v10+json"})
+            """,
+        ),
+    ]
+
+    def check(self, project: Project) -> Iterator[Finding]:
+        cat = project.catalog
+        for (path, _call), reqs in by_call(project.requests).items():
+            bad = [(r, v) for r in reqs if (v := accept_verdict(r, cat)) is not None]
+            if not bad:
+                continue
+            req, verdict = bad[0]
+            message = verdict.text
+            if req.site != req.call_site:
+                message += f" (the endpoint is chosen at {req.site.path}:{req.site.span.line})"
+            if len(bad) > 1:
+                message += f"; and {len(bad) - 1} more request(s) through this call"
+            yield self.make_finding(
+                path,
+                req.http.span,
+                message,
+                flagged=f"{req.endpoint} accept={verdict.sent}",
+                fix=missing_headers_fix(project, reqs),
+            )

@@ -1,0 +1,211 @@
+"""BOL306 unknown-endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from bolaudit.findings import Finding, Severity, Span
+from bolaudit.rule import Invalid, ProjectRule, Valid
+
+if TYPE_CHECKING:
+    from bolaudit.analysis.project import Project
+    from bolaudit.analysis.requests import ResolvedRequest
+    from bolaudit.catalog import Catalog
+
+
+class UnknownEndpoint(ProjectRule):
+    """A request to bol's API uses a method and path that no documented operation has.
+
+    ## What it does
+    Resolves each request to bol's API host (base URLs from other modules, wrappers such as
+    `self._request("GET", "/orders")` several layers deep, path prefixes set in `__init__`) and
+    reports, where the endpoint is chosen, a method and path that match no operation in bol's
+    OpenAPI documents, with the nearest documented one ("did you mean GET /retailer/orders?").
+    An unknown part of the path (an id, a value read at run time) stands for one path segment.
+    A path that is not known well enough (an unresolved parameter that may hold several
+    segments, an unknown method) is not reported; nor are bol APIs outside the catalog
+    (advertising) or other hosts.
+
+    ## Why is this bad
+    A method and path bol does not document fail at run time (not found, method not allowed),
+    usually in a code path nobody tests: a typo (`/retailer/order`), a missing API prefix
+    (`https://api.bol.com/orders`), a method the path does not take (`POST` where bol wants
+    `PUT`), or a path from an API version that is gone.
+
+    ## Example
+    ```python
+    session.put(f"{BASE}/offers/{offer_id}/stok", json={"amount": 3})
+    ```
+
+    ## Use instead
+    ```python
+    session.put(f"{BASE}/offers/{offer_id}/stock", json={"amount": 3})
+    ```
+    """
+
+    code = "BOL306"
+    name = "unknown-endpoint"
+    severity = Severity.ERROR
+
+    VALID = [
+        Valid(
+            {
+                "bol/config.py": 'import os\nURL = os.getenv("BOL_URL", "https://api.bol.com/retailer")\n',
+                "bol/client.py": """
+                    import requests
+                    from bol.config import URL
+
+                    class Client:
+                        def __init__(self):
+                            self.session = requests.Session()
+
+                        def _request(self, method, path, **kwargs):
+                            return self.session.request(method, f"{URL}{path}", **kwargs)
+
+                        def order(self, order_id):
+                            return self._request("GET", f"/orders/{order_id}")
+
+                        def cancel(self, items):
+                            return self._request("PUT", "/orders/cancellation", json={"orderItems": items})
+                    """,
+            }
+        ),
+        Valid(
+            """
+            import requests
+
+            def fetch(path):
+                return requests.get("https://api.bol.com/retailer" + path)
+
+            def campaigns(session):
+                return session.get("https://api.bol.com/advertiser/sponsored-products/campaign-management/campaigns")
+            """,
+            note="a path nobody passes is unresolved, not undocumented; advertising is not in the catalog",
+        ),
+        Valid(
+            """
+            import httpx
+
+            async def status(client: httpx.AsyncClient, process_id):
+                return await client.get(f"https://api.bol.com/shared/process-status/{process_id}")
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import requests
+
+            BASE = "https://api.bol.com/retailer"
+
+            def update_stock(session: requests.Session, offer_id, amount):
+                return session.put(f"{BASE}/offers/{offer_id}/stok", json={"amount": amount})
+            """,
+            line=6,
+            message="did you mean PUT /retailer/offers/{offer-id}/stock",
+        ),
+        Invalid(
+            {
+                "shop/api.py": """
+                    import requests
+
+                    class Group:
+                        def __init__(self, api, prefix):
+                            self.api = api
+                            self.prefix = prefix
+
+                        def list(self):
+                            return self.api.request("GET", f"/{self.prefix}")
+
+                    class Api:
+                        base = "https://api.bol.com/retailer"
+
+                        def __init__(self):
+                            self.session = requests.Session()
+                            self.orders = Group(self, "orders")
+                            self.shipment = Group(self, "shipment")
+
+                        def request(self, method, path):
+                            return self.session.request(method, self.base + path)
+                    """,
+            },
+            path="shop/api.py",
+            line=9,
+            count=1,
+            message="GET /retailer/shipment",
+        ),
+        Invalid(
+            """
+            import requests
+
+            def orders(token):
+                return requests.get("https://api.bol.com/orders",
+                                    headers={"Authorization": f"Bearer {token}"})
+            """,
+            line=4,
+            message="did you mean GET /retailer/orders",
+        ),
+        Invalid(
+            """
+            import requests
+
+            def ship(token, body):
+                return requests.put("https://api.bol.com/retailer/shipments", json=body)
+            """,
+            line=4,
+            message="that path takes GET, POST",
+        ),
+    ]
+
+    def check(self, project: Project) -> Iterator[Finding]:
+        seen: set[tuple[str, Span, str]] = set()
+        aliases = {p.segments[0]: p.alias_of for p in project.catalog.prefixes if p.alias_of}
+        for req in project.requests:
+            if not req.undocumented:
+                continue
+            # The demo API has the live API's paths: one finding for both.
+            endpoint = req.endpoint
+            for alias, real in aliases.items():
+                endpoint = endpoint.replace(f" /{alias}/", f" /{real}/")
+            key = (req.site.path, req.site.span, endpoint)
+            if key in seen:
+                continue
+            seen.add(key)
+            yield self.make_finding(
+                req.site.path,
+                req.site.span,
+                _message(project.catalog, req),
+                flagged=req.endpoint,
+            )
+
+
+def _message(cat: Catalog, req: ResolvedRequest) -> str:
+    assert req.url.segments is not None
+    segments = req.url.segments
+    why = "no documented operation has this path"
+    if cat.api_prefix(segments) == "unknown":
+        prefixes = ", ".join("/" + "/".join(p.segments) for p in cat.prefixes if p.status == "covered")
+        why = f"the path does not start with a bol API prefix ({prefixes})"
+        segments = ("retailer", *segments)
+    else:
+        same_path = cat.match(None, segments)
+        takes = sorted({op.method for op in same_path.candidates})
+        if takes and not any(_guess(op.path, segments) for op in same_path.candidates):
+            why = f"that path takes {', '.join(takes)}"
+    near = cat.nearest(req.method, segments)
+    if near is None:
+        # The right path under another API (process status lives under /shared).
+        for prefix in (p for p in cat.prefixes if p.status == "covered" and not p.alias_of):
+            near = near or cat.nearest(req.method, (*prefix.segments, *segments[1:]))
+    hint = ""
+    if near is not None and (near.method == req.method or why.startswith("no") or why.startswith("the path")):
+        hint = f"; did you mean {near.method} {near.path}?"
+    via = f" (sent by {req.path}:{req.http.span.line})" if req.site != req.call_site else ""
+    return f"{req.endpoint} is not a documented bol API operation: {why}{hint}{via}"
+
+
+def _guess(template: str, segments: tuple[str | None, ...]) -> bool:
+    """Whether an unknown segment stands where the template has fixed text."""
+    parts = template.strip("/").split("/")
+    return any(have is None and not want.startswith("{") for want, have in zip(parts[-len(segments):], segments))

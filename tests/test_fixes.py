@@ -1,0 +1,248 @@
+"""The safe fixes: building them so formatting and comments stay, applying them to text and to
+files (``bolaudit check --fix`` / ``--diff``)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bolaudit.commands.check import run as run_check
+from bolaudit.commands.fixes import apply as apply_to_files
+from bolaudit.config import Config
+from bolaudit.findings import Finding, Fix, Severity, Span
+from bolaudit.fixes import apply_fixes, header_fix
+from conftest import write_tree
+
+ACCEPT = ("Accept", "application/vnd.retailer.v10+json")
+CT = ("Content-Type", "application/vnd.retailer.v10+json")
+
+
+def fixed(source: str, add: list[tuple[str, str]], library: str = "requests") -> str | None:
+    """The source after adding ``add`` to the only call on the line holding ``requests.``."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    source = textwrap.dedent(source).lstrip("\n")
+    wrapper = MetadataWrapper(cst.parse_module(source))
+    positions = wrapper.resolve(PositionProvider)
+    calls = [
+        (node, rng) for node, rng in positions.items()
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in ("get", "post", "put", "Request")
+    ]
+    assert len(calls) == 1
+    rng = calls[0][1]
+    span = Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
+    fix = header_fix(source, span, add, "add headers", library)
+    return None if fix is None else apply_fixes(source, [fix]).text
+
+
+LAYOUTS = [
+    pytest.param(
+        'requests.get(URL, headers={"Authorization": token})\n',
+        [ACCEPT],
+        'requests.get(URL, headers={"Authorization": token, "Accept": "application/vnd.retailer.v10+json"})\n',
+        id="one-line dict",
+    ),
+    pytest.param(
+        "requests.get(URL, headers={'Authorization': token})\n",
+        [ACCEPT],
+        "requests.get(URL, headers={'Authorization': token, 'Accept': 'application/vnd.retailer.v10+json'})\n",
+        id="single quotes kept",
+    ),
+    pytest.param(
+        "requests.get(URL, headers={})\n",
+        [ACCEPT, CT],
+        'requests.get(URL, headers={"Accept": "application/vnd.retailer.v10+json", "Content-Type": "application/vnd.retailer.v10+json"})\n',
+        id="empty dict",
+    ),
+    pytest.param(
+        """
+        def f():
+            return requests.post(
+                URL,
+                json=body,  # the order
+                headers={
+                    # who we are
+                    "Authorization": token,
+                },
+            )
+        """,
+        [CT],
+        """
+        def f():
+            return requests.post(
+                URL,
+                json=body,  # the order
+                headers={
+                    # who we are
+                    "Authorization": token,
+                    "Content-Type": "application/vnd.retailer.v10+json",
+                },
+            )
+        """,
+        id="multi-line dict with trailing comma and comments",
+    ),
+    pytest.param(
+        """
+        def f():
+            return requests.post(URL, headers={
+                "Authorization": token,
+                "X-Shop": "1"
+            })
+        """,
+        [ACCEPT],
+        """
+        def f():
+            return requests.post(URL, headers={
+                "Authorization": token,
+                "X-Shop": "1",
+                "Accept": "application/vnd.retailer.v10+json"
+            })
+        """,
+        id="multi-line dict without trailing comma",
+    ),
+    pytest.param(
+        """
+        class A:
+            def f(self):
+                return self.session.get(
+                    URL,
+                    timeout=5,
+                )
+        """,
+        [ACCEPT],
+        """
+        class A:
+            def f(self):
+                return self.session.get(
+                    URL,
+                    timeout=5,
+                    headers={"Accept": "application/vnd.retailer.v10+json"},
+                )
+        """,
+        id="no headers, multi-line call",
+    ),
+    pytest.param(
+        "x = (requests.get(URL))  # comment\n",
+        [ACCEPT],
+        'x = (requests.get(URL, headers={"Accept": "application/vnd.retailer.v10+json"}))  # comment\n',
+        id="no headers, parenthesised",
+    ),
+    pytest.param(
+        'req = urllib.request.Request(URL, None, {"Authorization": token})\n',
+        [ACCEPT],
+        'req = urllib.request.Request(URL, None, {"Authorization": token, "Accept": "application/vnd.retailer.v10+json"})\n',
+        id="urllib positional headers",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "add", "expected"), LAYOUTS)
+def test_header_fix_keeps_the_layout(source: str, add: list[tuple[str, str]], expected: str) -> None:
+    library = "urllib" if "urllib" in source else "requests"
+    assert fixed(source, add, library) == textwrap.dedent(expected).lstrip("\n")
+
+
+UNSAFE = [
+    pytest.param("requests.get(URL, headers=HEADERS)\n", id="headers variable"),
+    pytest.param("requests.get(URL, **kwargs)\n", id="kwargs spread"),
+    pytest.param("requests.get(URL, headers=dict(a=1))\n", id="headers call"),
+    pytest.param('requests.get(URL, headers={"ACCEPT": "x"})\n', id="already written"),
+]
+
+
+@pytest.mark.parametrize("source", UNSAFE)
+def test_header_fix_refuses_what_it_cannot_change_safely(source: str) -> None:
+    assert fixed(source, [ACCEPT]) is None
+
+
+def test_header_fix_on_a_span_that_is_no_call() -> None:
+    assert header_fix("x = 1\n", Span(1, 1, 1, 6), [ACCEPT], "d") is None
+    assert header_fix("def (:\n", Span(1, 1, 1, 2), [ACCEPT], "d") is None
+
+
+def test_apply_fixes_dedupes_and_skips_overlaps() -> None:
+    text = "abc\ndef\n"
+    a = Fix("a", Span(1, 2, 1, 3), "B")
+    b = Fix("b", Span(1, 1, 1, 4), "XYZ")
+    c = Fix("c", Span(2, 1, 2, 1), ">")
+    out = apply_fixes(text, [a, a, c, b])
+    assert out.text == "XYZ\n>def\n"
+    assert out.applied == (b, c) and out.skipped == (a,)
+
+
+def finding(path: str, fix: Fix | None) -> Finding:
+    return Finding("BOL301", "missing-accept", Severity.ERROR, "m", path, Span(1, 1, 1, 1), "h", fix)
+
+
+def test_files_keep_encoding_and_permissions_and_bad_results_are_refused(tree: Path) -> None:
+    latin = "# -*- coding: latin-1 -*-\nNAME = 'café'\nx = requests.get(URL)\n"
+    (tree / "a.py").write_bytes(latin.encode("latin-1"))
+    os.chmod(tree / "a.py", 0o640)
+    add = Fix("add", Span(3, 5, 3, 22), 'requests.get(URL, headers={"Accept": "v"})')
+    broken = Fix("break", Span(1, 1, 1, 4), "def (")
+    (tree / "b.py").write_text("x = 1\n")
+    out = apply_to_files([finding("a.py", add), finding("b.py", broken), finding("c.py", None)], tree, write=True)
+    assert (tree / "a.py").read_bytes() == latin.replace("requests.get(URL)", add.replacement).encode("latin-1")
+    assert stat.S_IMODE((tree / "a.py").stat().st_mode) == 0o640
+    assert (tree / "b.py").read_text() == "x = 1\n"
+    assert out.files == ["a.py"] and len(out.fixed) == 1
+    assert out.skipped == ["b.py: the fixed file would not parse; left unchanged"]
+    assert out.diff.startswith("--- a/a.py\n+++ b/a.py\n")
+
+
+CASE = {
+    "shop/bol.py": textwrap.dedent(
+        """
+        import requests
+
+        def orders(token):
+            return requests.get("https://api.bol.com/retailer/orders",
+                                headers={"Authorization": f"Bearer {token}"})
+
+        def weather():
+            return requests.get("https://example.com/weather")
+        """
+    ).lstrip("\n")
+}
+
+
+def test_check_diff_shows_and_fix_writes(tree: Path) -> None:
+    write_tree(tree, CASE)
+    config = Config(root=tree, jobs=1, use_cache=False)
+    before = (tree / "shop/bol.py").read_text()
+    shown = run_check([tree], config, diff=True)
+    assert shown.exit_code == 1
+    added = '+' + ' ' * 24 + 'headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.retailer.v10+json"})\n'
+    assert added in shown.stdout
+    assert "would fix 1 finding(s) in 1 file(s)" in shown.stderr
+    assert (tree / "shop/bol.py").read_text() == before
+    done = run_check([tree], config, fix=True)
+    assert "fixed 1 finding(s) in 1 file(s)" in done.stderr
+    assert done.exit_code == 0, done.stdout
+    assert "application/vnd.retailer.v10+json" in (tree / "shop/bol.py").read_text()
+    again = run_check([tree], config, diff=True)
+    assert (again.exit_code, again.stdout) == (0, "")
+
+
+def test_cli_fix_and_diff_flags(tree: Path) -> None:
+    write_tree(tree, CASE)
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("BOLAUDIT_DEBUG", None)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bolaudit.cli", "check", "--no-cache", *args],
+                              cwd=tree, env=env, capture_output=True, text=True)
+
+    diff = cli("--diff")
+    assert diff.returncode == 1 and diff.stdout.startswith("--- a/shop/bol.py\n"), diff.stdout + diff.stderr
+    fix = cli("--fix")
+    assert fix.returncode == 0 and "fixed 1 finding(s)" in fix.stderr, fix.stdout + fix.stderr
+    assert cli().returncode == 0
