@@ -61,6 +61,8 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes (e.g. a missing Accept header) to the files.")
 @click.option("--diff", "show_diff", is_flag=True, help="Show the safe fixes as a unified diff; change nothing.")
+@click.option("--verify-credentials", is_flag=True, help="Ask bol's token service whether each leaked id/secret pair is live (one token request per pair, at most 10).")
+@click.option("--token-url", metavar="URL", help="Token service for --verify-credentials (https; http only to loopback).")
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -77,11 +79,15 @@ def check(
     statistics: bool,
     fix: bool,
     show_diff: bool,
+    verify_credentials: bool,
+    token_url: str | None,
 ) -> None:
     """Run the rules on PATHS (files or folders; default: the current folder)."""
     from bolaudit.commands import check as run_check
 
-    overrides: dict[str, Any] = {}
+    if token_url is not None and not verify_credentials:
+        raise click.UsageError("--token-url is only used with --verify-credentials")
+    overrides: dict[str, Any] = {"token_url": token_url}
     if select:
         overrides["select"] = list(_split_codes(select))
     if ignore:
@@ -105,6 +111,7 @@ def check(
         color=_color(),
         fix=fix,
         diff=show_diff,
+        verify_credentials=verify_credentials,
     )
     _emit(outcome.stdout, outcome.stderr)
     code = outcome.exit_code

@@ -125,6 +125,8 @@ def _select(
     datas: dict[str, tuple[SourceFile, bytes]], candidate: re.Pattern[bytes]
 ) -> tuple[Callable[[str], tuple[str, bool]], set[str]]:
     """Which files can matter, decided from their bytes and the import closure; no parsing."""
+    from bolaudit.apps import deploy_matters
+
     names: dict[str, tuple[str, bool]] = {}
 
     def module_of(rel: str) -> tuple[str, bool]:
@@ -147,10 +149,13 @@ def _select(
             wanted.add(rel)
         elif prefilter.credentials_matter(data, candidate, low):
             wanted.add(rel)
+        elif f.kind == "text" and deploy_matters(rel, low):
+            wanted.add(rel)  # a compose env_file or a mounted bol secret: BOL103 reads the units
         elif f.kind == "python" and not _decodes(data):
             wanted.add(rel)  # cheap to tell, and worth a BOL000: Python cannot read this file
     if api:
         wanted |= prefilter.importers_closure(api, python, module_of)
+        wanted |= prefilter.imports_closure(wanted, python, module_of)
     return module_of, wanted
 
 

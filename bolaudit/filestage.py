@@ -69,10 +69,17 @@ def _analyze(job: FileJob) -> FileResult:
 
 
 def _scan_text(job: FileJob, text: str) -> FileResult:
+    from bolaudit.analysis.deploy_sources import scan_deploy
     from bolaudit.secrets import scan_text
 
     sightings, sources_ = scan_text(job.rel, text)
-    facts = ModuleFacts(job.rel, "", sightings=tuple(sightings), secret_sources=tuple(sources_))
+    # Compose/Kubernetes/workflow units and secret references, .env definitions (for BOL103).
+    deploy = scan_deploy(job.rel, text) if job.kind == "text" else None
+    facts = ModuleFacts(
+        job.rel, "", sightings=tuple(sightings),
+        secret_sources=tuple(sources_) + (deploy.sources if deploy else ()),
+        extra=deploy.extra if deploy else (),
+    )
     return FileResult(facts)
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from bolaudit.config import Config
 from bolaudit.findings import ProblemKind
+
+if TYPE_CHECKING:
+    from bolaudit.report import CredentialRecord
 
 # Problems that mean the audit itself failed (exit 2), not just that a file was skipped.
 FATAL = (ProblemKind.CONFIG, ProblemKind.INTERNAL)
@@ -29,7 +33,13 @@ def run(
     write_baseline: Path | None = None,
     statistics: bool = False,
     color: bool = False,
+    fix: bool = False,
+    diff: bool = False,
+    verify_credentials: bool = False,
 ) -> Outcome:
+    """``fix``: apply the findings' safe fixes to the files, then report what is left (audited
+    again). ``diff``: show those fixes as a unified diff instead of the report, changing
+    nothing; exit 1 when there is something to fix."""
     from bolaudit import engine
     from bolaudit.baseline import BaselineError, load_baseline
     from bolaudit.baseline import write_baseline as write
@@ -51,6 +61,26 @@ def run(
         findings, hidden = accepted.split(findings)
         suppressed.extend(Suppressed(f, SuppressionKind.EXTERNAL, "baseline") for f in hidden)
         unmatched = sum(e.count for e in accepted.unmatched(result.findings))
+    if verify_credentials and not diff:  # before --fix rewrites the values it reads back
+        from bolaudit.commands.verify import annotate
+        from bolaudit.tokens import TokenError
+
+        try:
+            verified = annotate(findings, suppressed, result.project, config.token_url, result.texts)
+        except TokenError as exc:
+            return Outcome("", f"bolaudit: {exc}\n", 2)
+        findings, suppressed = verified.findings, verified.suppressed
+        notes.append(verified.note)
+    if fix or diff:
+        from bolaudit.commands.fixes import apply as apply_fixes
+
+        fixed = apply_fixes(findings, config.root, write=fix and not diff)
+        if diff:
+            code = 2 if any(p.kind in FATAL for p in result.problems) else (1 if fixed.fixed else 0)
+            return Outcome(fixed.diff, fixed.summary(wrote=False), code)
+        notes.append(fixed.summary(wrote=True))
+        if fixed.files:
+            return _after_fix(paths, config, notes, fmt, baseline, write_baseline, statistics, color)
     if write_baseline is not None:
         try:
             write(write_baseline, findings)
@@ -69,6 +99,7 @@ def run(
         unused_suppressions=tuple(result.unused_suppressions),
         baseline_unmatched=unmatched,
         statistics=statistics,
+        credentials=_credentials(result.project, result.texts) if fmt == "json" else None,
     )
     stdout = render(report, fmt, color=color)
     stderr = render_problems(report, color=color) + "".join(notes)
@@ -77,3 +108,31 @@ def run(
     else:
         code = 1 if findings else 0
     return Outcome(stdout, stderr, code)
+
+
+def _after_fix(
+    paths: Sequence[Path],
+    config: Config,
+    notes: list[str],
+    fmt: str,
+    baseline: Path | None,
+    write_baseline: Path | None,
+    statistics: bool,
+    color: bool,
+) -> Outcome:
+    """The report on the files as ``--fix`` left them (positions have moved)."""
+    after = run(paths, config, fmt=fmt, baseline=baseline, write_baseline=write_baseline,
+                statistics=statistics, color=color)
+    return Outcome(after.stdout, "".join(notes) + after.stderr, after.exit_code)
+
+
+def _credentials(project: object, reported: Collection[str]) -> tuple[CredentialRecord, ...]:
+    """Every credential sighting with its fingerprint and app, for the JSON report."""
+    from bolaudit.analysis.credential_sharing import sightings_in_apps
+    from bolaudit.analysis.project import Project
+    from bolaudit.report import CredentialRecord
+
+    if not isinstance(project, Project):
+        return ()
+    return tuple(CredentialRecord(s.fingerprint, s.kind, app.name if app else None, path, s.span.line)
+                 for path, s, app in sightings_in_apps(project, reported))

@@ -44,6 +44,18 @@ def _escape(char: str, keep: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+@dataclass(frozen=True, slots=True)
+class CredentialRecord:
+    """A credential sighting for the JSON report: unsalted SHA-256 of the value (never the value),
+    ``client_id``/``client_secret``, the app it is in (``bolaudit.apps``), where."""
+
+    fingerprint: str
+    kind: str
+    app: str | None
+    path: str
+    line: int
+
+
 @dataclass(frozen=True)
 class Report:
     """Everything one ``bolaudit check`` run has to say.
@@ -64,6 +76,8 @@ class Report:
     baseline_unmatched: int = 0
     statistics: bool = False
     version: str = __version__
+    # Credential sightings (``check --format json``); None: not collected, no key in the JSON.
+    credentials: tuple[CredentialRecord, ...] | None = None
 
     def display_path(self, path: str) -> str:
         """A project-relative path as shown: relative to the current directory, posix."""

@@ -9,11 +9,14 @@ Shape (keys in this order, indent 2)::
                    "fix": {"description", "line", "column", "end_line", "end_column",
                            "replacement"}  (only when it has a fix)}],
      "problems": [{"kind", "path", "message"}],
-     "unused_suppressions": [{"path", "line", "codes"}]}
+     "unused_suppressions": [{"path", "line", "codes"}],
+     "credentials": [{"fingerprint", "kind", "app", "path", "line"}]  (from ``bolaudit check``)}
 
 ``path`` is relative to the current directory. ``codes`` is empty for an unused
-``bolaudit: ignore`` that covered every code. Adding a key is a compatible change; renaming or
-removing one is not.
+``bolaudit: ignore`` that covered every code. ``credentials`` lists every bol credential
+sighting (suppressed or not): ``fingerprint`` is the unsalted SHA-256 of the value, which joins the
+same credential across repositories; ``kind`` is ``client_id`` or ``client_secret``; ``app`` the
+app it is in, or null. Adding a key is a compatible change; renaming or removing one is not.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ def render(report: Report) -> str:
 
 def document(report: Report) -> dict[str, Any]:
     """The report as plain JSON data (what ``render`` serialises)."""
-    return {
+    data: dict[str, Any] = {
         "version": report.version,
         "findings": [_finding(report, f) for f in report.sorted_findings()],
         "problems": [
@@ -43,6 +46,13 @@ def document(report: Report) -> dict[str, Any]:
             for u in report.unused_suppressions
         ],
     }
+    if report.credentials is not None:
+        data["credentials"] = [
+            {"fingerprint": c.fingerprint, "kind": c.kind, "app": c.app,
+             "path": report.display_path(c.path), "line": c.line}
+            for c in report.credentials
+        ]
+    return data
 
 
 def _finding(report: Report, f: Finding) -> dict[str, Any]:
