@@ -8,7 +8,9 @@ error: the cache can only make a run faster, never change its results.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import os
 import pickle
 import tempfile
@@ -21,9 +23,30 @@ CACHE_GITIGNORE = "# Created by bolaudit; the cache is local to this machine.\n*
 FORMAT = 1
 
 
+@functools.cache
+def code_version() -> str:
+    """The version, plus a digest of bolaudit's own source files (names, sizes, mtimes).
+
+    A development checkout changes facts without changing ``__version__``; stale cached facts
+    would then be used silently. Stat calls on ~100 files cost about a millisecond.
+    """
+    h = hashlib.sha256(__version__.encode())
+    roots = {Path(__file__).resolve().parent}
+    pack = importlib.import_module("bolaudit.rules")
+    roots.update(Path(p).resolve() for p in pack.__path__)
+    for root in sorted(roots):
+        for path in sorted(root.rglob("*.py")):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            h.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
 def content_key(data: bytes, kind: str, module: str, config_key: str) -> str:
     h = hashlib.sha256()
-    for part in (__version__, str(FORMAT), kind, module, config_key):
+    for part in (code_version(), str(FORMAT), kind, module, config_key):
         h.update(part.encode())
         h.update(b"\0")
     h.update(data)
