@@ -95,62 +95,51 @@ def _with_text_scan(result: FileResult, job: FileJob, text: str) -> FileResult:
 
 
 def _analyze_python(job: FileJob, text: str) -> FileResult:
+    import ast
+
     import libcst as cst
-    from libcst.metadata import MetadataWrapper
 
     from bolaudit.analysis.credential_visitor import CredentialVisitor
     from bolaudit.analysis.extract import FactExtractor
+    from bolaudit.analysis.positions import traverse
     from bolaudit.rule import Rule, all_rules
 
+    # CPython's parser first: it is exact about syntax errors, a third of LibCST's cost, its tree
+    # gives the spans (analysis.positions), and it refuses the deep nesting that crashes LibCST's
+    # native parser (the whole process, not an exception: a fuzzed "(" * 5000, "1 + " * 20000).
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as err:
+        span = Span.at(err.lineno or 1, max(err.offset or 1, 1))
+        return _with_text_scan(_error(job, f"syntax error: {err.msg}", span), job, text)
+    except (RecursionError, MemoryError, ValueError):
+        message = "the file nests too deeply for a parser (Python cannot compile it either)"
+        return _with_text_scan(_error(job, message, Span.at(1)), job, text)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        message, span = _syntax_error(text, exc)
+        message = f"LibCST cannot parse this file, though Python can ({exc.message})"
+        span = Span.at(exc.editor_line, exc.editor_column)
         return _with_text_scan(_error(job, message, span), job, text)
     extractor = FactExtractor(job.rel, job.module, job.is_package)
     credentials = CredentialVisitor(job.rel)
     rules = [r(job.rel, text) for r in all_rules() if issubclass(r, Rule)]
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    wrapper.visit_batched([extractor, credentials, *rules])
+    positions = traverse(module, text, [extractor, credentials, *rules], tree)
     facts = dataclasses.replace(
         extractor.facts(),
         sightings=tuple(credentials.sightings),
         secret_sources=tuple(credentials.secret_sources),
     )
-    findings = [f for rule in rules for f in _finish(rule, wrapper)]
+    findings = [f for rule in rules for f in _finish(rule, positions)]
     return FileResult(facts, tuple(findings))
 
 
-def _syntax_error(text: str, exc: Any) -> tuple[str, Span]:
-    """LibCST's parser errors point near, not at, the mistake; CPython's own parser is exact."""
-    import ast
-
-    try:
-        ast.parse(text)
-    except SyntaxError as err:
-        line = err.lineno or 1
-        return f"syntax error: {err.msg}", Span.at(line, max(err.offset or 1, 1))
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    else:
-        return f"LibCST cannot parse this file, though Python can ({exc.message})", Span.at(
-            exc.editor_line, exc.editor_column
-        )
-    return f"syntax error: {exc.message}", Span.at(exc.editor_line, exc.editor_column)
-
-
-def _finish(rule: Any, wrapper: Any) -> list[Finding]:
-    from libcst.metadata import PositionProvider
-
+def _finish(rule: Any, positions: Any) -> list[Finding]:
     from bolaudit.findings import Fix
 
-    if not rule.pending:
-        return []
-    positions = wrapper.resolve(PositionProvider)
     out: list[Finding] = []
     for pending in rule.pending:
-        rng = positions[pending.node]
-        span = Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
+        span = positions.span(pending.node)
         fix = None
         if pending.fix_replacement is not None:
             fix = Fix(pending.fix_description, span, pending.fix_replacement)

@@ -9,6 +9,8 @@ import types
 from pathlib import Path
 
 import libcst as cst
+
+from bolaudit.analysis.positions import traverse
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -46,7 +48,7 @@ def fill(text: str) -> str:
 
 def visit(source: str) -> CredentialVisitor:
     visitor = CredentialVisitor("example.py")
-    MetadataWrapper(cst.parse_module(source)).visit_batched([visitor])
+    traverse(cst.parse_module(source), source, [visitor])
     return visitor
 
 

@@ -22,7 +22,8 @@ import re
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import PositionProvider
+
+from bolaudit.analysis.positions import Positions
 
 from bolaudit.analysis import credential_groups as cg
 from bolaudit.analysis import credential_lines as cl
@@ -63,11 +64,10 @@ def _fallback(env: str) -> str:
 class CredentialVisitor(cst.BatchableCSTVisitor):
     """Collects ``sightings`` and ``secret_sources`` of one module; read them after the traversal."""
 
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, positions: Positions | None = None) -> None:
         super().__init__()
         self.path = path
+        self.positions = positions
         self.sightings: list[CredentialSighting] = []
         self.secret_sources: list[SecretSource] = []
         self._claimed: set[int] = set()
@@ -370,5 +370,5 @@ class CredentialVisitor(cst.BatchableCSTVisitor):
             self.secret_sources.append(SecretSource("env", name, role, self._span(node)))
 
     def _span(self, node: cst.CSTNode) -> Span:
-        rng = self.get_metadata(PositionProvider, node)
-        return Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
+        assert self.positions is not None, "run through positions.traverse"
+        return self.positions.span(node)

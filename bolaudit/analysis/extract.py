@@ -10,7 +10,8 @@ guards around calls, and the state each function writes. See ``bolaudit.facts``.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import PositionProvider
+
+from bolaudit.analysis.positions import Positions
 
 from bolaudit.analysis import clients, flow
 from bolaudit.analysis.exprs import ExprBuilder, cap, choice, concat, dotted
@@ -37,10 +38,11 @@ BUILTINS = {"str", "dict", "map", "super", "open", "print", "len", "isinstance",
 
 
 class FactExtractor(HttpFactsMixin, cst.BatchableCSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, path: str, module: str, is_package: bool = False) -> None:
+    def __init__(
+        self, path: str, module: str, is_package: bool = False, positions: Positions | None = None
+    ) -> None:
         super().__init__()
+        self.positions = positions
         self.path = path
         self.module = module
         self.is_package = is_package
@@ -69,8 +71,8 @@ class FactExtractor(HttpFactsMixin, cst.BatchableCSTVisitor):
         return self.frames[-1]
 
     def span(self, node: cst.CSTNode) -> Span:
-        rng = self.get_metadata(PositionProvider, node)
-        return Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
+        assert self.positions is not None, "run through positions.traverse"
+        return self.positions.span(node)
 
     def expr(self, node: cst.BaseExpression | None) -> Expr:
         return self.builder.of(node)
