@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
+from bolaudit.analysis.visitors import FastVisitor
+
 from bolaudit.findings import Finding, Fix, RuleInfo, Severity, Span, text_hash
 
 if TYPE_CHECKING:
@@ -130,7 +132,7 @@ class PendingReport:
     properties: tuple[tuple[str, str], ...]
 
 
-class Rule(RuleBase, cst.BatchableCSTVisitor):
+class Rule(RuleBase, FastVisitor):
     """A per-file rule: define ``visit_<Node>``/``leave_<Node>`` methods and call ``self.report``."""
 
     def __init__(self, path: str, source: str) -> None:

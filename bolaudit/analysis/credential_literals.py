@@ -14,6 +14,8 @@ import warnings
 
 import libcst as cst
 
+from bolaudit.analysis.exprs import literal_value as source_literal_value
+
 Literal = cst.SimpleString | cst.ConcatenatedString | cst.FormattedString
 LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 
@@ -69,13 +71,7 @@ def _piece_value(node: cst.CSTNode) -> str | None:
 
 
 def _eval(raw: str) -> str | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "\d" and friends: a SyntaxWarning, not our business
-            value = ast.literal_eval(raw)
-    except (ValueError, SyntaxError, MemoryError):
-        return None
-    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    return source_literal_value(raw)
 
 
 def verbatim(node: cst.BaseExpression, value: str) -> bool:

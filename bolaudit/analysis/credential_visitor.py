@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from bolaudit.analysis.visitors import FastVisitor
+
 from bolaudit.analysis.positions import Positions
 
 from bolaudit.analysis import credential_groups as cg
@@ -61,7 +63,7 @@ def _fallback(env: str) -> str:
     return f"fallback when {shown} is unset" if shown else "fallback when the variable is unset"
 
 
-class CredentialVisitor(cst.BatchableCSTVisitor):
+class CredentialVisitor(FastVisitor):
     """Collects ``sightings`` and ``secret_sources`` of one module; read them after the traversal."""
 
     def __init__(self, path: str, positions: Positions | None = None) -> None:
@@ -70,6 +72,7 @@ class CredentialVisitor(cst.BatchableCSTVisitor):
         self.positions = positions
         self.sightings: list[CredentialSighting] = []
         self.secret_sources: list[SecretSource] = []
+        self._pending_sources: list[tuple[str, str, cst.CSTNode]] = []
         self._claimed: set[int] = set()
         self._scopes: list[tuple[str, list[_Item]]] = [("module", [])]
         self._pairs = 0
@@ -88,6 +91,8 @@ class CredentialVisitor(cst.BatchableCSTVisitor):
         self._judge(self._scopes.pop()[1])
 
     def leave_Module(self, original_node: cst.Module) -> None:
+        for name, role, node in self._pending_sources:
+            self.secret_sources.append(SecretSource("env", name, role, self._span(node)))
         while self._scopes:
             self._judge(self._scopes.pop()[1])
         self.sightings.sort(key=lambda s: (s.span, s.kind))
@@ -367,7 +372,12 @@ class CredentialVisitor(cst.BatchableCSTVisitor):
     def _source(self, name: str, node: cst.CSTNode) -> None:
         role = cr.credential_role(name)
         if role:
-            self.secret_sources.append(SecretSource("env", name, role, self._span(node)))
+            # ``os.environ["X"]``: placed at the key literal, whose span is cheap once visited.
+            if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+                index = node.slice[0].slice
+                if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+                    node = index.value
+            self._pending_sources.append((name, role, node))
 
     def _span(self, node: cst.CSTNode) -> Span:
         assert self.positions is not None, "run through positions.traverse"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from bolaudit.analysis.visitors import FastVisitor
+
 from bolaudit.analysis.positions import Positions
 
 from bolaudit.analysis import clients, flow
@@ -37,12 +39,13 @@ from bolaudit.findings import Span
 BUILTINS = {"str", "dict", "map", "super", "open", "print", "len", "isinstance", "getattr"}
 
 
-class FactExtractor(HttpFactsMixin, cst.BatchableCSTVisitor):
+class FactExtractor(HttpFactsMixin, FastVisitor):
     def __init__(
         self, path: str, module: str, is_package: bool = False, positions: Positions | None = None
     ) -> None:
         super().__init__()
         self.positions = positions
+        self.statement: cst.CSTNode | None = None  # the assignment being recorded, for spans
         self.path = path
         self.module = module
         self.is_package = is_package
@@ -282,15 +285,20 @@ class FactExtractor(HttpFactsMixin, cst.BatchableCSTVisitor):
         self._awaited.add(node.expression)
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
+        # Facts about an assignment target (a header set) are placed at the whole statement:
+        # statements have cheap spans (analysis.positions), attribute targets do not.
+        self.statement = original_node
         value = self.expr(original_node.value)
         for t in original_node.targets:
             self._assign(t.target, value, original_node.value)
 
     def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
+        self.statement = original_node
         if original_node.value is not None:
             self._assign(original_node.target, self.expr(original_node.value), original_node.value)
 
     def leave_AugAssign(self, original_node: cst.AugAssign) -> None:
+        self.statement = original_node
         target = original_node.target
         value = self.expr(original_node.value)
         if isinstance(original_node.operator, cst.AddAssign):

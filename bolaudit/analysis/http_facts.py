@@ -360,7 +360,7 @@ class HttpFactsMixin:
         """``session.headers = {...}`` replaces the defaults."""
         x = self._x()
         self.header_sets.append(
-            HeaderSet(x.expr(target.value), x.frame.qualname, value, True, x.span(target))
+            HeaderSet(x.expr(target.value), x.frame.qualname, value, True, x.span(x.statement or target))
         )
 
     def verify_assignment(self, target: cst.Attribute, value: Expr) -> None:
@@ -391,7 +391,7 @@ class HttpFactsMixin:
                 x.frame.qualname,
                 DictExpr(((key, value),)),
                 False,
-                x.span(target),
+                x.span(x.statement or target),
             )
         )
 

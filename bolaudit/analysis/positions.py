@@ -15,10 +15,14 @@ kind that is not anchored, falls back to ``PositionProvider`` for that module, o
 from __future__ import annotations
 
 import ast
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, cast
 
 import libcst as cst
+
+from bolaudit.analysis.visitors import FastVisitor
+from bolaudit.analysis.walk import walk
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from bolaudit.findings import Span
@@ -53,7 +57,7 @@ def _key(node: cst.CSTNode) -> type[cst.CSTNode] | str | None:
     return None
 
 
-class Anchors(cst.BatchableCSTVisitor):
+class Anchors(FastVisitor):
     """Numbers anchored nodes in visit (= source) order; runs first in the batched traversal."""
 
     def __init__(self) -> None:
@@ -67,20 +71,29 @@ class Anchors(cst.BatchableCSTVisitor):
         self.counts[key] = n + 1
         self.index[node] = (key, n)
 
-    def on_string(self, node: cst.CSTNode) -> None:
+    # Separate methods, not aliases: LibCST finds visitor methods by their ``__name__``.
+    def _on_string(self, node: cst.CSTNode) -> None:
         if self._in_string == 0:
             self._add(node, _STRING)
         self._in_string += 1
 
-    def off_string(self, node: cst.CSTNode) -> None:
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self._on_string(node)
+
+    def leave_SimpleString(self, original_node: cst.SimpleString) -> None:
         self._in_string -= 1
 
-    visit_SimpleString = on_string
-    leave_SimpleString = off_string  # type: ignore[assignment]
-    visit_FormattedString = on_string
-    leave_FormattedString = off_string  # type: ignore[assignment]
-    visit_ConcatenatedString = on_string
-    leave_ConcatenatedString = off_string  # type: ignore[assignment]
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self._on_string(node)
+
+    def leave_FormattedString(self, original_node: cst.FormattedString) -> None:
+        self._in_string -= 1
+
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
+        self._on_string(node)
+
+    def leave_ConcatenatedString(self, original_node: cst.ConcatenatedString) -> None:
+        self._in_string -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
         self._add(node, cst.Call)
@@ -146,7 +159,7 @@ def traverse(
     for v in visitors:
         if hasattr(v, "positions"):
             cast(Positioned, v).positions = positions
-    wrapper.visit_batched([anchors, *visitors])
+    walk(module, [anchors, *visitors])
     return positions
 
 
@@ -195,7 +208,9 @@ class Positions:
             tree = self._tree
             if tree is None:
                 try:
-                    tree = ast.parse(self.source)
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        tree = ast.parse(self.source)
                 except (SyntaxError, ValueError, RecursionError, MemoryError):
                     self._twins = {}
                     return None
@@ -250,7 +265,7 @@ def _collect(tree: ast.AST) -> dict[object, list[ast.AST]]:
         for t in ast_types:
             by_ast[t] = cst_type
     out: dict[object, list[ast.AST]] = {}
-    skip: set[int] = set()
+    skip: set[int] = set()  # strings inside f-strings: LibCST does not anchor them either
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr):
             skip.update(id(n) for n in ast.walk(node) if n is not node)
@@ -258,7 +273,7 @@ def _collect(tree: ast.AST) -> dict[object, list[ast.AST]]:
         if key is None and isinstance(node, (ast.Constant, ast.JoinedStr)):
             if isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes)):
                 key = _STRING
-        if key is not None and id(node) not in skip:
+        if key is not None and not (key == _STRING and id(node) in skip):
             out.setdefault(key, []).append(node)
     order: Callable[[ast.AST], tuple[int, int, int, int]] = lambda n: (
         n.lineno,  # type: ignore[attr-defined]
