@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from bolaudit.analysis import prefilter
 from bolaudit.config import Config
 from bolaudit.facts import (
+    Name,
+    Attr,
     CallFact,
     ClassFact,
     Expr,
@@ -249,7 +251,15 @@ class Project:
 
     def _build_callers(self, index: dict[FuncKey, list[tuple[str, CallFact, Callee]]]) -> None:
         ev = self.evaluator
-        pending = sorted(self.calls.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+        # A call can only reach a project function whose name it ends in (or a class, for a
+        # constructor): the others (print, json, requests.get...) are never evaluated, in no round.
+        names = {q.rsplit(".", 1)[-1] for _, q in self.functions} | {
+            q.rsplit(".", 1)[-1] for _, q in self.classes
+        }
+        pending = sorted(
+            (kv for kv in self.calls.items() if _callee_name(kv[1].callee) in names),
+            key=lambda kv: (kv[0][0], kv[0][1]),
+        )
         ev.allow_by_name = False
         for round_ in range(6):
             ev.clear()
@@ -286,3 +296,12 @@ class Project:
 
     def iter_modules(self) -> Iterator[tuple[str, ModuleFacts]]:
         yield from sorted(self.modules.items())
+
+
+def _callee_name(expr: Expr) -> str | None:
+    """The name a call ends in: ``f`` for ``f()``, ``m`` for ``a.b.m()``; None for other shapes."""
+    if isinstance(expr, Name):
+        return expr.id
+    if isinstance(expr, Attr):
+        return expr.attr
+    return None
