@@ -16,11 +16,21 @@ import pickle
 import tempfile
 from pathlib import Path
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from bolaudit import __version__
 from bolaudit.filestage import FileResult
+from bolaudit.findings import Finding, Problem
+from bolaudit.suppress import Suppressed, UnusedSuppression
+
+if TYPE_CHECKING:
+    from bolaudit.config import Config
+    from bolaudit.sources import SourceFile
 
 CACHE_GITIGNORE = "# Created by bolaudit; the cache is local to this machine.\n*\n"
-FORMAT = 1
+FORMAT = 2
 
 
 @functools.cache
@@ -53,10 +63,44 @@ def content_key(data: bytes, kind: str, module: str, config_key: str) -> str:
     return h.hexdigest()
 
 
+@dataclass(frozen=True)
+class LastRun:
+    """A whole run's outcome, reused as is while no file (by size and mtime) and no setting changed.
+
+    An unchanged tree then costs a listing and a stat per file: no file is read, nothing is
+    parsed, no rule runs. Facts come back from the per-file entries only if a command asks for
+    the project (``scopes``, ``--verify-credentials``).
+    """
+
+    fingerprint: str
+    findings: tuple[Finding, ...]
+    problems: tuple[Problem, ...]
+    suppressed: tuple[Suppressed, ...]
+    unused: tuple[UnusedSuppression, ...]
+    analysed: tuple[str, ...]
+
+
+def run_fingerprint(files: Sequence[SourceFile], paths: Sequence[Path], config: Config) -> str | None:
+    """What a run's result depends on: every file's path, kind, size and mtime, the paths asked
+    for, the whole configuration, and bolaudit's own code. None when a file cannot be stat'ed."""
+    h = hashlib.sha256()
+    for part in (code_version(), str(FORMAT), repr(config), repr(sorted(map(str, paths)))):
+        h.update(part.encode())
+        h.update(b"\0")
+    for f in files:
+        try:
+            st = f.path.stat()
+        except OSError:
+            return None
+        h.update(f"{f.rel}\0{f.kind}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
 class Cache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.entries: dict[str, tuple[str, FileResult]] = {}
+        self.last: LastRun | None = None
         self.dirty = False
         if folder is not None:
             self._load()
@@ -78,6 +122,20 @@ class Cache:
             entries = loaded.get("entries")
             if isinstance(entries, dict):
                 self.entries = entries
+            last = loaded.get("last_run")
+            if isinstance(last, LastRun):
+                self.last = last
+
+    def last_run(self, fingerprint: str | None) -> LastRun | None:
+        if fingerprint is None or self.last is None or self.last.fingerprint != fingerprint:
+            return None
+        if any(rel not in self.entries for rel in self.last.analysed):
+            return None
+        return self.last
+
+    def put_last_run(self, last: LastRun) -> None:
+        self.last = last
+        self.dirty = True
 
     def get(self, rel: str, key: str) -> FileResult | None:
         hit = self.entries.get(rel)
@@ -101,7 +159,8 @@ class Cache:
             fd, tmp = tempfile.mkstemp(dir=f.parent, prefix=".results-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    pickle.dump({"format": FORMAT, "entries": self.entries}, fh, protocol=5)
+                    state = {"format": FORMAT, "entries": self.entries, "last_run": self.last}
+                    pickle.dump(state, fh, protocol=5)
                 os.replace(tmp, f)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bolaudit.analysis import prefilter
-from bolaudit.cache import Cache, content_key
+from bolaudit.cache import Cache, LastRun, content_key, run_fingerprint
 from bolaudit.config import Config
 from bolaudit.filestage import FileJob, FileResult, analyze, internal_problem
 from bolaudit.findings import Finding, Problem, ProblemKind
@@ -36,11 +36,42 @@ class RunResult:
     problems: list[Problem]
     suppressed: list[Suppressed] = field(default_factory=list)
     unused_suppressions: list[UnusedSuppression] = field(default_factory=list)
-    project: object | None = None
     files_seen: int = 0
     files_analysed: int = 0
     files_cached: int = 0
-    texts: dict[str, bytes] = field(default_factory=dict)
+    texts: Mapping[str, bytes] = field(default_factory=dict)
+    reused: bool = False  # the whole result came from the cache (nothing changed)
+    _project: object | None = None
+    _project_factory: Callable[[], object] | None = None
+
+    @property
+    def project(self) -> object | None:
+        """The project stage's view; rebuilt from cached facts on first use after a reused run."""
+        if self._project is None and self._project_factory is not None:
+            self._project = self._project_factory()
+        return self._project
+
+
+class _DiskTexts(Mapping[str, bytes]):
+    """File contents read on demand (a reused run keeps no file in memory)."""
+
+    def __init__(self, root: Path, rels: Sequence[str]) -> None:
+        self.root = root
+        self.rels = list(rels)
+
+    def __getitem__(self, rel: str) -> bytes:
+        if rel not in self.rels:
+            raise KeyError(rel)
+        try:
+            return (self.root / rel).read_bytes()
+        except OSError as exc:
+            raise KeyError(rel) from exc
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rels)
+
+    def __len__(self) -> int:
+        return len(self.rels)
 
 
 def module_name(path: Path, rel: str) -> tuple[str, bool]:
@@ -70,6 +101,10 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
     files, problems = sources.discover(paths, config)
     result = RunResult([], list(problems), files_seen=len(files))
     cache_ = Cache(config.cache_path if config.use_cache else None)
+    fingerprint = run_fingerprint(files, paths, config) if config.use_cache else None
+    last = cache_.last_run(fingerprint)
+    if last is not None:
+        return _reused(last, cache_, config, result)
 
     datas: dict[str, tuple[sources.SourceFile, bytes]] = {}
     _read_all(files, datas, result.problems)
@@ -97,14 +132,13 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
         results[job.rel] = res
         if not any(p.kind is ProblemKind.INTERNAL for p in res.problems):
             cache_.put(job.rel, key, res)
-    cache_.save()
     result.files_analysed = len(results)
     result.texts = {rel: datas[rel][1] for rel in results}
 
     from bolaudit.analysis.project import Project
 
     project = Project({rel: r.facts for rel, r in sorted(results.items())}, config)
-    result.project = project
+    result._project = project
     findings: list[Finding] = []
     for r in results.values():
         findings.extend(r.findings)
@@ -115,6 +149,37 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
         findings = [f for f in findings if f.path in reported]
         result.texts = {rel: data for rel, data in result.texts.items() if rel in reported}
     _apply_suppressions(result, findings, config)
+    if fingerprint is not None and not any(p.kind is ProblemKind.INTERNAL for p in result.problems):
+        cache_.put_last_run(
+            LastRun(
+                fingerprint,
+                tuple(result.findings),
+                tuple(p for r in results.values() for p in r.problems),
+                tuple(result.suppressed),
+                tuple(result.unused_suppressions),
+                tuple(sorted(results)),
+            )
+        )
+    cache_.save()
+    return result
+
+
+def _reused(last: LastRun, cache_: Cache, config: Config, result: RunResult) -> RunResult:
+    from bolaudit.analysis.project import Project
+
+    def project() -> object:
+        facts = {rel: cache_.entries[rel][1].facts for rel in last.analysed}
+        return Project(facts, config)
+
+    result.findings = list(last.findings)
+    result.problems.extend(last.problems)
+    result.suppressed = list(last.suppressed)
+    result.unused_suppressions = list(last.unused)
+    result.files_analysed = len(last.analysed)
+    result.files_cached = len(last.analysed)
+    result.texts = _DiskTexts(config.root, last.analysed)
+    result.reused = True
+    result._project_factory = project
     return result
 
 
