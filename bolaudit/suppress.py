@@ -34,6 +34,9 @@ from typing import NamedTuple
 from bolaudit.findings import Finding
 
 PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
+# In Markdown "#" starts a heading and text shows code: only an HTML comment is a directive there,
+# so documentation that shows "# bolaudit: ignore[...]" in a code block suppresses nothing.
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 
 # Cheap pre-check: most files hold no directive at all, and tokenizing them would be wasted work.
 _MAYBE = re.compile(r"bolaudit|noqa", re.IGNORECASE)
@@ -53,6 +56,7 @@ _REASON_END = re.compile(r"\s#(?![0-9])|-->|\*/")
 _REASON_INTRO = re.compile(r"^(?:--+|[:\-–—]|because\b)\s*", re.IGNORECASE)
 # Where a comment may start, in the line scan.
 _OPENER = re.compile(r"#|//|<!--")
+_HTML_OPENER = re.compile(r"<!--")
 # Line breaks as Python, LibCST and editors count them (str.splitlines also breaks at \f, \x1c,
 # \u2028 and more, which would shift every later line number).
 _NEWLINE = re.compile(r"\r\n|\r|\n")
@@ -126,7 +130,8 @@ def parse_suppressions(path: str, text: str) -> tuple[Suppression, ...]:
     if lowered.endswith(PYTHON_SUFFIXES):
         comments = _python_comments(text)
     if comments is None:
-        comments = _scanned_comments(text, notebook=lowered.endswith(".ipynb"))
+        markdown = lowered.endswith(MARKDOWN_SUFFIXES)
+        comments = _scanned_comments(text, notebook=lowered.endswith(".ipynb"), markdown=markdown)
     return tuple(
         s for line, comment, own in comments for s in _directives(path, line, comment, own)
     )
@@ -145,7 +150,9 @@ def _python_comments(text: str) -> list[tuple[int, str, bool]] | None:
     return found
 
 
-def _scanned_comments(text: str, *, notebook: bool = False) -> Iterator[tuple[int, str, bool]]:
+def _scanned_comments(
+    text: str, *, notebook: bool = False, markdown: bool = False
+) -> Iterator[tuple[int, str, bool]]:
     """Comments found by a plain line scan: from the first opener that starts a directive.
 
     In a notebook a source line reads ``    "x = 1  # noqa: BOL101\\n",``: the opening quote
@@ -154,7 +161,7 @@ def _scanned_comments(text: str, *, notebook: bool = False) -> Iterator[tuple[in
     for number, line in enumerate(_NEWLINE.split(text), start=1):
         if not _MAYBE.search(line):
             continue
-        for opener in _OPENER.finditer(line):
+        for opener in (_HTML_OPENER if markdown else _OPENER).finditer(line):
             start = opener.start()
             if _IGNORE.match(line, start) or _NOQA.match(line, start):
                 before, comment = line[:start].strip(), line[start:]

@@ -156,3 +156,10 @@ def test_an_unchanged_tree_reuses_the_whole_run_and_a_change_invalidates_it(tree
     write_tree(tree, {"settings.py": "import os\nBOL_CLIENT_SECRET = os.environ['BOL_CLIENT_SECRET']\n"})
     third = run([tree], config, debug=True)
     assert not third.reused and third.findings == []
+
+
+def test_bolaudit_audits_its_own_repository_clean() -> None:
+    """Dogfood: the repository's own [tool.bolaudit] keeps deliberate fixtures out, nothing else."""
+    repo = Path(__file__).resolve().parents[1]
+    proc = bolaudit(repo, "check", "--no-cache", "--format", "json")
+    assert proc.returncode == 0, proc.stdout[:2000] + proc.stderr[:2000]

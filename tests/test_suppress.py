@@ -260,3 +260,13 @@ def test_reason_falls_back_to_any_covering_suppression() -> None:
 
 def test_files_without_directives_are_cheap_and_empty() -> None:
     assert parse_suppressions("app.py", "x = 1\n" * 1000) == ()
+
+
+def test_markdown_takes_only_html_comments() -> None:
+    text = (
+        "Suppress a line with `# bolaudit: ignore[BOL101]` in code.\n"
+        "<!-- bolaudit: ignore[BOL102] -- an example id -->\n"
+        "client id: 0f8fad5b-d9cb-469f-a165-70867728950e\n"
+    )
+    found = parse_suppressions("docs/setup.md", text)
+    assert [(s.line, s.codes) for s in found] == [(2, ("BOL102",))]
