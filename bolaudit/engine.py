@@ -238,7 +238,10 @@ def _read_all(
             )
 
 
-MAX_CONTEXT_FILES = 400
+# Context for files named one by one: enough for a wrapper, its base class and its settings,
+# bounded so that one named file of a large codebase does not read half of it (pre-commit speed).
+MAX_CONTEXT_FILES = 120
+MAX_CONTEXT_DEPTH = 3
 
 
 def _context_files(datas: dict[str, tuple[SourceFile, bytes]], config: Config) -> list[SourceFile]:
@@ -246,7 +249,7 @@ def _context_files(datas: dict[str, tuple[SourceFile, bytes]], config: Config) -
     from bolaudit import sources
 
     roots: list[Path] = [config.root, config.root / "src"]
-    todo: list[tuple[Path, bytes]] = []
+    todo: list[tuple[Path, bytes, int]] = []
     for f, data in datas.values():
         path = f.path
         if f.kind != "python":
@@ -254,11 +257,13 @@ def _context_files(datas: dict[str, tuple[SourceFile, bytes]], config: Config) -
         module, is_package = module_name(path, "")
         depth = module.count(".") + (1 if is_package else 0) + 1
         roots.append(path.parents[depth - 1] if depth <= len(path.parents) else path.parent)
-        todo.append((path, data))
+        todo.append((path, data, 0))
     seen = {f.path.resolve() for f, _ in datas.values()}
     found: list[Path] = []
     while todo and len(found) < MAX_CONTEXT_FILES:
-        path, data = todo.pop()
+        path, data, depth = todo.pop(0)
+        if depth >= MAX_CONTEXT_DEPTH:
+            continue
         module, is_package = module_name(path, "")
         for name in prefilter.imported_modules(data, module, is_package):
             for candidate in _module_files(name, roots):
@@ -268,7 +273,7 @@ def _context_files(datas: dict[str, tuple[SourceFile, bytes]], config: Config) -
                 seen.add(real)
                 found.append(candidate)
                 try:
-                    todo.append((candidate, candidate.read_bytes()))
+                    todo.append((candidate, candidate.read_bytes(), depth + 1))
                 except OSError:
                     continue
     if not found:

@@ -397,6 +397,17 @@ class SecretSource:
 
 
 # --------------------------------------------------------------------------------------------
+# Keys of ``ModuleFacts.extra`` the HTTP extractor writes and the request resolution reads.
+
+LITERAL_KEY = "bol.literal"
+VERIFY_KEY = "bol.verify-off"
+BRANCH_KEY = "bol.branch"
+# ``CallExpr(Name(OR_DEFAULT), (a, b))`` is ``a or b`` where it matters: a parameter's default
+# filled in by the function (not a Python name, so it cannot clash with one).
+OR_DEFAULT = "bolaudit:or"
+
+
+# --------------------------------------------------------------------------------------------
 # One file
 
 

@@ -103,7 +103,8 @@ def _analyze_python(job: FileJob, text: str) -> FileResult:
     from bolaudit.analysis.credential_visitor import CredentialVisitor
     from bolaudit.analysis.extract import FactExtractor
     from bolaudit.analysis.positions import traverse
-    from bolaudit.rule import Rule, all_rules
+    from bolaudit.rule import all_rules
+    from bolaudit.rule_cst import Rule
 
     # CPython's parser first: it is exact about syntax errors, a third of LibCST's cost, its tree
     # gives the spans (analysis.positions), and it refuses the deep nesting that crashes LibCST's

@@ -23,15 +23,22 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-import libcst as cst
-
-from bolaudit.analysis.visitors import FastVisitor
-
-from bolaudit.findings import Finding, Fix, RuleInfo, Severity, Span, text_hash
+from bolaudit.findings import Finding, Fix, RuleInfo, Severity, Span, text_hash  # noqa: F401
 
 if TYPE_CHECKING:
     from bolaudit.analysis.project import Project
+    from bolaudit.rule_cst import PendingReport, Rule
     from bolaudit.scopes import GrantAudit
+else:
+
+    def __getattr__(name: str) -> object:
+        # ``Rule`` (a LibCST visitor) lives in rule_cst and is imported on first use, so that
+        # listing rules or running project rules does not import LibCST (pre-commit start-up).
+        if name in ("Rule", "PendingReport"):
+            from bolaudit import rule_cst
+
+            return getattr(rule_cst, name)
+        raise AttributeError(name)
 
 DOC_SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead")
 
@@ -119,47 +126,6 @@ class RuleBase:
         )
 
 
-@dataclass
-class PendingReport:
-    """A per-file report waiting for its node's position (positions are computed once, lazily)."""
-
-    rule: Rule
-    node: cst.CSTNode
-    message: str
-    flagged: str
-    fix_replacement: str | None
-    fix_description: str
-    properties: tuple[tuple[str, str], ...]
-
-
-class Rule(RuleBase, FastVisitor):
-    """A per-file rule: define ``visit_<Node>``/``leave_<Node>`` methods and call ``self.report``."""
-
-    def __init__(self, path: str, source: str) -> None:
-        super().__init__()
-        self.path = path
-        self.source = source
-        self.pending: list[PendingReport] = []
-
-    def report(
-        self,
-        node: cst.CSTNode,
-        message: str,
-        *,
-        flagged: str | None = None,
-        fix_replacement: str | None = None,
-        fix_description: str = "",
-        properties: Iterable[tuple[str, str]] = (),
-    ) -> None:
-        if flagged is None:
-            flagged = cst.Module(body=[]).code_for_node(node)
-        self.pending.append(
-            PendingReport(
-                self, node, message, flagged, fix_replacement, fix_description, tuple(properties)
-            )
-        )
-
-
 class ProjectRule(RuleBase):
     """A rule over the facts of the whole project: implement ``check``."""
 
@@ -190,7 +156,7 @@ def all_rules() -> list[type[RuleBase]]:
     for module in _rule_modules():
         importlib.import_module(module)
     found: dict[str, type[RuleBase]] = {}
-    stack: list[type[RuleBase]] = [Rule, ProjectRule]
+    stack: list[type[RuleBase]] = [RuleBase]
     while stack:
         cls = stack.pop()
         for sub in cls.__subclasses__():

@@ -236,6 +236,11 @@ def _candidate(path: Path, config: Config, from_git: bool = False) -> _Candidate
 
 def _relative(path: Path, root: Path) -> tuple[str, bool]:
     """``path`` as reports show it, and whether it lies inside the root."""
+    text, base = str(path), str(root)
+    if text.startswith(base) and text[len(base) : len(base) + 1] == os.sep:
+        # The common case, as a string slice: pathlib's relative_to cost 0.2 s per 17k paths.
+        rel = text[len(base) + 1 :]
+        return (rel if os.sep == "/" else rel.replace(os.sep, "/")), True
     try:
         return path.relative_to(root).as_posix(), True
     except ValueError:

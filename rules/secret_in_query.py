@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from bolaudit.analysis.exprs import REDACTED
+from bolaudit.analysis.exprtools import REDACTED
 from bolaudit.analysis.literals import Literal, literals_in
 from bolaudit.findings import Finding, Severity, Span
 from bolaudit.rule import Invalid, ProjectRule, Valid

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bolaudit.analysis.contexts import MAX_ALTERNATIVES, MAX_DEPTH, Callee, Ctx, dedupe
-from bolaudit.analysis.exprs import dotted
-from bolaudit.analysis.http_facts import OR_DEFAULT
+from bolaudit.analysis.exprtools import dotted
+from bolaudit.facts import OR_DEFAULT
 from bolaudit.facts import (
     Attr,
     CallExpr,

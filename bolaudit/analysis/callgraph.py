@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from bolaudit.analysis.evaluate import Callee
-from bolaudit.analysis.exprs import dotted
+from bolaudit.analysis.exprtools import dotted
 from bolaudit.facts import Attr, CallExpr, CallFact, Const, Expr, Guard, LoopFact, Name
 from bolaudit.findings import Span
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from bolaudit.analysis.exprs import dotted
+from bolaudit.analysis.exprtools import dotted
 from bolaudit.facts import Attr, CallExpr, Const, Expr, LoopVar, Name, Param, Subscript
 
 MAX_ALTERNATIVES = 16

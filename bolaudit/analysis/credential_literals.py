@@ -14,7 +14,7 @@ import warnings
 
 import libcst as cst
 
-from bolaudit.analysis.exprs import literal_value as source_literal_value
+from bolaudit.analysis.exprtools import literal_value as source_literal_value
 
 Literal = cst.SimpleString | cst.ConcatenatedString | cst.FormattedString
 LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)

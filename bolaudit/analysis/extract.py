@@ -16,7 +16,8 @@ from bolaudit.analysis.visitors import FastVisitor
 from bolaudit.analysis.positions import Positions
 
 from bolaudit.analysis import clients, flow
-from bolaudit.analysis.exprs import ExprBuilder, cap, choice, concat, dotted
+from bolaudit.analysis.exprs import ExprBuilder
+from bolaudit.analysis.exprtools import cap, choice, concat, dotted
 from bolaudit.analysis.scopes import ClassFrame, Frame
 from bolaudit.analysis.http_facts import HttpFactsMixin
 from bolaudit.facts import (

@@ -18,7 +18,8 @@ import libcst as cst
 
 from bolaudit.analysis import clients
 from bolaudit.analysis.conditions import conditions, tests_falsy
-from bolaudit.analysis.exprs import cap, choice, dotted, redact
+from bolaudit.analysis.exprtools import cap, choice, dotted, redact
+from bolaudit.facts import BRANCH_KEY, LITERAL_KEY, OR_DEFAULT, VERIFY_KEY
 from bolaudit.facts import (
     Attr,
     CallExpr,
@@ -47,12 +48,6 @@ _NOT_DICTS = (Const, Concat, Format, Join, Seq, UrlJoin)
 UNVERIFIED_CONTEXTS = ("ssl._create_unverified_context", "ssl._create_default_https_context")
 
 # Keys of ``ModuleFacts.extra`` (read by ``analysis.literals`` and ``analysis.request_parts``).
-LITERAL_KEY = "bol.literal"
-VERIFY_KEY = "bol.verify-off"
-BRANCH_KEY = "bol.branch"
-# ``CallExpr(Name(OR_DEFAULT), (a, b))`` is ``a or b`` where it matters: a parameter's default
-# filled in by the function (not a Python name, so it cannot clash with one).
-OR_DEFAULT = "bolaudit:or"
 MAX_LITERAL = 300
 MAX_LITERALS = 2000
 

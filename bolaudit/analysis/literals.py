@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bolaudit.analysis.http_facts import LITERAL_KEY
+from bolaudit.facts import LITERAL_KEY
 from bolaudit.findings import Span
 
 if TYPE_CHECKING:

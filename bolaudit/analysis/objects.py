@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from bolaudit.analysis import clients
 from bolaudit.analysis.contexts import MAX_DEPTH, Callee, Ctx, dedupe, describe, param_key
-from bolaudit.analysis.exprs import dotted
+from bolaudit.analysis.exprtools import dotted
 from bolaudit.analysis.values import Obj
 from bolaudit.facts import (
     Attr,

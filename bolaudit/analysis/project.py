@@ -148,7 +148,7 @@ class Project:
     # ------------------------------------------------------------------ classes
 
     def class_symbol(self, path: str, expr: Expr) -> FuncKey | None:
-        from bolaudit.analysis.exprs import dotted
+        from bolaudit.analysis.exprtools import dotted
 
         name = dotted(expr)
         if name is None:
@@ -178,7 +178,7 @@ class Project:
         return out
 
     def external_bases(self, cls: FuncKey) -> list[str]:
-        from bolaudit.analysis.exprs import dotted
+        from bolaudit.analysis.exprtools import dotted
 
         out: list[str] = []
         for c in self.mro(cls):

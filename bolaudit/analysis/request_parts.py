@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from bolaudit.analysis.contexts import Ctx
-from bolaudit.analysis.http_facts import BRANCH_KEY, VERIFY_KEY
+from bolaudit.facts import BRANCH_KEY, VERIFY_KEY
 from bolaudit.analysis.stringops import urljoin_values
 from bolaudit.analysis.values import DVal, Obj, SVal, combine
 from bolaudit.facts import Attr, CallExpr, Choice, Const, Expr, HeaderSet, HttpCall, Name, Param, SessionFact

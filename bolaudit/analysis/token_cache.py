@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bolaudit.analysis.exprs import dotted
+from bolaudit.analysis.exprtools import dotted
 from bolaudit.facts import CallExpr, Const, Expr, Guard
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from bolaudit.analysis.exprs import dotted
+from bolaudit.analysis.exprtools import dotted
 from bolaudit.facts import (
     Attr,
     CallExpr,
