@@ -14,10 +14,12 @@ a fix overlapping another is skipped and reported, never merged.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, TYPE_CHECKING, TypeVar
 
 from bolaudit.findings import Fix, Span
 
@@ -62,16 +64,12 @@ def header_fix(
     call, a ``**`` spread that may carry headers, or every header already written in the dict.
     """
     import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
 
-    try:
-        wrapper = MetadataWrapper(cst.parse_module(source))
-    except cst.ParserSyntaxError:
+    parsed = _parsed(source)
+    if parsed is None:
         return None
-    positions = wrapper.resolve(PositionProvider)
-    call = next(
-        (n for n, r in positions.items() if isinstance(n, cst.Call) and _span(r) == call_span), None
-    )
+    module, positions, calls = parsed
+    call = calls.get(call_span)
     if call is None or any(a.star == "**" for a in call.args):
         return None
     given = _headers_arg(call, library)
@@ -87,7 +85,7 @@ def header_fix(
             equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
         )
         args = _appended(list(call.args), arg, call.whitespace_before_args)
-        return _replacing(wrapper.module, source, call, call.with_changes(args=args), call_span, description)
+        return _replacing(module, source, call, call.with_changes(args=args), call_span, description)
     if not isinstance(given.value, cst.Dict):
         return None
     old = given.value
@@ -100,7 +98,7 @@ def header_fix(
     for name, text in todo:
         elements = _appended(elements, _element(name, text, quote), old.lbrace.whitespace_after)
     new_dict = old.with_changes(elements=elements)
-    return _replacing(wrapper.module, source, old, new_dict, _span(positions[old]), description)
+    return _replacing(module, source, old, new_dict, positions.span(old), description)
 
 
 def _replacing(
@@ -117,9 +115,27 @@ def _replacing(
     return Fix(description, span, code[begin : len(code) - (len(source) - end)])
 
 
-def _span(rng: object) -> Span:
-    start, end = rng.start, rng.end  # type: ignore[attr-defined]
-    return Span(start.line, start.column + 1, end.line, end.column + 1)
+@functools.lru_cache(maxsize=16)
+def _parsed(source: str) -> tuple[Any, Any, dict[Span, Any]] | None:
+    """The module, its positions and its calls by span; parsed once per source for all its fixes
+    (a rule builds one fix per HTTP call, and a client module has many)."""
+    import ast
+    import warnings
+
+    import libcst as cst
+
+    from bolaudit.analysis.positions import traverse
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
+        module = cst.parse_module(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
+        return None
+    positions = traverse(module, source, [], tree)
+    calls = {positions.span(n): n for n in positions.anchors.index if isinstance(n, cst.Call)}
+    return module, positions, calls
 
 
 def _headers_arg(call: cst.Call, library: str) -> cst.Arg | None:
