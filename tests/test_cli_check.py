@@ -163,3 +163,26 @@ def test_bolaudit_audits_its_own_repository_clean() -> None:
     repo = Path(__file__).resolve().parents[1]
     proc = bolaudit(repo, "check", "--no-cache", "--format", "json")
     assert proc.returncode == 0, proc.stdout[:2000] + proc.stderr[:2000]
+
+
+def test_a_worker_that_dies_costs_one_file_not_the_run(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A native crash (LibCST's parser has segfaulted on input CPython accepts) kills a worker;
+    the file that did it becomes a BOL000 and every other file is still audited."""
+    import bolaudit.engine as engine
+    from bolaudit.config import Config
+
+    real = engine.analyze
+
+    def crashing(job: engine.FileJob) -> engine.FileResult:
+        if job.rel == "pkg/crash.py":
+            os._exit(139)  # what a SIGSEGV in native code looks like to the pool
+        return real(job)
+
+    monkeypatch.setattr(engine, "analyze", crashing)
+    files = {f"pkg/mod{i}.py": f"BOL_CLIENT_SECRET = '{SECRET}'\n" for i in range(12)}
+    files["pkg/crash.py"] = "BOL_URL = 'https://api.bol.com/retailer'\n"
+    write_tree(tree, files)
+    result = engine.run([tree], Config(root=tree, jobs=2, use_cache=False))
+    codes = sorted((f.path, f.code) for f in result.findings)
+    assert ("pkg/crash.py", "BOL000") in codes
+    assert sum(1 for _, code in codes if code == "BOL101") == 12
