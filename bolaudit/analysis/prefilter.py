@@ -26,7 +26,7 @@ API_WORDS: dict[bytes, tuple[bytes, ...]] = {
     b"oauth2": (b"oauth2session", b"oauth2client"),
 }
 # bol-named identifiers (BOL_API_URL, bol_client, BolClient), checked only when "bol" is there.
-API_NAMES = re.compile(rb"(?<![A-Za-z0-9])(?:BOL|bol|Bol)_|(?<![A-Za-z0-9])Bol[A-Z]")
+API_NAMES = re.compile(rb"(?:BOL|bol|Bol)_|Bol[A-Z]")
 CREDENTIAL_WORDS: dict[bytes, tuple[bytes, ...]] = {
     b"client": (
         b"client_secret", b"clientsecret", b"client-secret", b"client secret", b"client_id",
@@ -36,8 +36,25 @@ CREDENTIAL_WORDS: dict[bytes, tuple[bytes, ...]] = {
 }
 # bol-named credentials (BOL_SECRET, bolApiKey, BOL_NL_CLIENT_ID), not words that contain "bol".
 BOL_CREDENTIAL_NAME = re.compile(
-    rb"(?<![A-Za-z])(?:BOL|[Bb]ol)[\w\-. ]{0,40}?(?i:secret|key|pass|pwd|id|user|login)"
+    rb"(?:BOL|[Bb]ol)[\w\-. ]{0,40}?(?i:secret|key|pass|pwd|id|user|login)"
 )
+
+
+def _bol_word(data: bytes, lowered: bytes, pattern: re.Pattern[bytes], alnum: bool) -> bool:
+    """``pattern`` matched at an occurrence of "bol" that starts a word.
+
+    Anchored matches at the (few) occurrences found by a fast substring search: a regex with a
+    look-behind scans every position of the file instead (0.2 s over Django's 153 files that
+    say "symbol").
+    """
+    i = lowered.find(b"bol")
+    while i != -1:
+        before = data[i - 1 : i]
+        if not before or not (before.isalnum() if alnum else before.isalpha()):
+            if pattern.match(data, i):
+                return True
+        i = lowered.find(b"bol", i + 3)
+    return False
 # Some value a credential could be: a UUID, a 64-character secret run, a long base64 run.
 VALUE_SHAPE = re.compile(
     rb"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-|[A-Za-z0-9!?()@+\-_]{64}|[A-Za-z0-9+/]{40}"
@@ -59,7 +76,7 @@ def api_matters(data: bytes, lowered: bytes | None = None) -> bool:
     low = data.lower() if lowered is None else lowered
     if _any_word(low, API_WORDS):
         return True
-    return b"bol" in low and API_NAMES.search(data) is not None
+    return b"bol" in low and _bol_word(data, low, API_NAMES, alnum=True)
 
 
 def credentials_matter(data: bytes, candidate: re.Pattern[bytes], lowered: bytes | None = None) -> bool:
@@ -72,7 +89,7 @@ def credentials_matter(data: bytes, candidate: re.Pattern[bytes], lowered: bytes
     named = (
         _any_word(low, CREDENTIAL_WORDS)
         or b"Basic " in data
-        or (b"bol" in low and BOL_CREDENTIAL_NAME.search(data) is not None)
+        or (b"bol" in low and _bol_word(data, low, BOL_CREDENTIAL_NAME, alnum=False))
     )
     return named and VALUE_SHAPE.search(data) is not None and candidate.search(data) is not None
 
