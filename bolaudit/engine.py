@@ -7,11 +7,8 @@ rules, per-file ignores and inline suppressions happens here; baselines and outp
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -20,16 +17,13 @@ from typing import TYPE_CHECKING
 from bolaudit.analysis import prefilter
 from bolaudit.cache import Cache, LastRun, content_key, run_fingerprint
 from bolaudit.config import Config
-from bolaudit.filestage import FileJob, FileResult, analyze, internal_problem
+from bolaudit.filestage import FileJob, FileResult, internal_problem
 from bolaudit.findings import Finding, Problem, ProblemKind
 from bolaudit.suppress import Suppressed, UnusedSuppression
+from bolaudit.workers import analyze_all
 
 if TYPE_CHECKING:
     from bolaudit.sources import SourceFile
-
-# Below this many files to parse, a process pool costs more than it saves (pre-commit passes few).
-POOL_THRESHOLD = 8
-
 
 @dataclass
 class RunResult:
@@ -129,7 +123,7 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
             result.files_cached += 1
             continue
         jobs.append((FileJob(str(f.path), rel, f.kind, module, is_package, data), key))
-    for (job, key), res in zip(jobs, _analyze_all([j for j, _ in jobs], config, debug)):
+    for (job, key), res in zip(jobs, analyze_all([j for j, _ in jobs], config.jobs, debug)):
         results[job.rel] = res
         if not any(p.kind is ProblemKind.INTERNAL for p in res.problems):
             cache_.put(job.rel, key, res)
@@ -304,59 +298,6 @@ def _decodes(data: bytes) -> bool:
         return not isinstance(decode_python(data), DecodeFailure)
 
 
-
-
-def _analyze_all(jobs: list[FileJob], config: Config, debug: bool) -> Iterable[FileResult]:
-    workers = config.jobs or os.cpu_count() or 1
-    if len(jobs) < POOL_THRESHOLD or workers <= 1:
-        return [_safe_analyze(j, debug) for j in jobs]
-    chunk = max(1, len(jobs) // (workers * 8))
-    results: list[FileResult | None] = [None] * len(jobs)
-    try:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for i, res in enumerate(pool.map(_safe_analyze, jobs, [debug] * len(jobs), chunksize=chunk)):
-                results[i] = res
-    except BrokenProcessPool:
-        # A worker died (a native crash in a parser, the OOM killer): the pool is gone and the
-        # culprit unknown. Finish one file at a time in a fresh worker, so the file that kills it
-        # is named and every other file is still audited.
-        _one_by_one(jobs, results, debug)
-    return [r if r is not None else _crashed(j) for r, j in zip(results, jobs)]
-
-
-def _one_by_one(jobs: list[FileJob], results: list[FileResult | None], debug: bool) -> None:
-    pool = ProcessPoolExecutor(max_workers=1)
-    try:
-        for i, job in enumerate(jobs):
-            if results[i] is not None:
-                continue
-            try:
-                results[i] = pool.submit(_safe_analyze, job, debug).result()
-            except BrokenProcessPool:
-                results[i] = _crashed(job)
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = ProcessPoolExecutor(max_workers=1)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _crashed(job: FileJob) -> FileResult:
-    from bolaudit.facts import ModuleFacts
-    from bolaudit.findings import Span
-
-    message = "the process analysing this file crashed (a parser bug); the file was not audited"
-    return FileResult(ModuleFacts(job.rel, job.module, job.is_package, errors=((message, Span.at(1)),)))
-
-
-def _safe_analyze(job: FileJob, debug: bool = False) -> FileResult:
-    if debug:
-        return analyze(job)
-    try:
-        return analyze(job)
-    except Exception as exc:  # noqa: BLE001 - a bolaudit bug in one file must not sink the run
-        from bolaudit.facts import ModuleFacts
-
-        return FileResult(ModuleFacts(job.rel, job.module), problems=(internal_problem(job.rel, exc),))
 
 
 def _project_findings(

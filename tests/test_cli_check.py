@@ -169,16 +169,17 @@ def test_a_worker_that_dies_costs_one_file_not_the_run(tree: Path, monkeypatch: 
     """A native crash (LibCST's parser has segfaulted on input CPython accepts) kills a worker;
     the file that did it becomes a BOL000 and every other file is still audited."""
     import bolaudit.engine as engine
+    import bolaudit.workers as workers
     from bolaudit.config import Config
 
-    real = engine.analyze
+    real = workers.analyze
 
-    def crashing(job: engine.FileJob) -> engine.FileResult:
+    def crashing(job: workers.FileJob) -> workers.FileResult:
         if job.rel == "pkg/crash.py":
             os._exit(139)  # what a SIGSEGV in native code looks like to the pool
         return real(job)
 
-    monkeypatch.setattr(engine, "analyze", crashing)
+    monkeypatch.setattr(workers, "analyze", crashing)
     files = {f"pkg/mod{i}.py": f"BOL_CLIENT_SECRET = '{SECRET}'\n" for i in range(12)}
     files["pkg/crash.py"] = "BOL_URL = 'https://api.bol.com/retailer'\n"
     write_tree(tree, files)
