@@ -174,4 +174,12 @@ def remap_lines(obj: T, line_of: Callable[[int], int]) -> T:
 
 
 def internal_problem(rel: str, exc: BaseException) -> Problem:
-    return Problem(ProblemKind.INTERNAL, rel, f"internal error while analysing: {type(exc).__name__}: {exc}")
+    """A bolaudit bug met while analysing ``rel``. The exception's text may quote the audited
+    file (a literal in a KeyError), so secret-shaped runs in it are redacted and it is cut short."""
+    from bolaudit.analysis.exprtools import redact
+
+    text = redact(str(exc))
+    text = text if len(text) <= 200 else text[:200] + "…"
+    return Problem(
+        ProblemKind.INTERNAL, rel, f"internal error (a bolaudit bug) while analysing: {type(exc).__name__}: {text}"
+    )

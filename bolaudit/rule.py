@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from bolaudit.findings import Finding, Fix, RuleInfo, Severity, Span, text_hash  # noqa: F401
+from bolaudit.findings import Finding, Fix, RuleInfo, Severity, Span, text_hash
 
 if TYPE_CHECKING:
     from bolaudit.analysis.project import Project

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from bolaudit.analysis.media import content_type_verdict
-from bolaudit.analysis.request_fix import missing_headers_fix
-from bolaudit.analysis.requests import by_call
+from bolaudit.analysis.request_fix import header_findings
 from bolaudit.findings import Finding, Severity
 from bolaudit.rule import Invalid, ProjectRule, Valid
 
@@ -206,21 +205,4 @@ class MissingContentType(ProjectRule):
     ]
 
     def check(self, project: Project) -> Iterator[Finding]:
-        cat = project.catalog
-        for (path, _call), reqs in by_call(project.requests).items():
-            bad = [(r, v) for r in reqs if (v := content_type_verdict(r, cat)) is not None]
-            if not bad:
-                continue
-            req, verdict = bad[0]
-            message = verdict.text
-            if req.site != req.call_site:
-                message += f" (the endpoint is chosen at {req.site.path}:{req.site.span.line})"
-            if len(bad) > 1:
-                message += f"; and {len(bad) - 1} more request(s) through this call"
-            yield self.make_finding(
-                path,
-                req.http.span,
-                message,
-                flagged=f"{req.endpoint} content-type={verdict.sent}",
-                fix=missing_headers_fix(project, reqs),
-            )
+        return header_findings(self, project, content_type_verdict, "content-type")

@@ -67,3 +67,11 @@ def test_rules_explain_without_leaking_a_users_secret(project: Path) -> None:
     assert proc.returncode == 0
     for secret in SECRETS:
         assert secret.encode() not in proc.stdout
+
+
+def test_an_internal_error_never_quotes_a_secret() -> None:
+    from bolaudit.filestage import internal_problem
+
+    problem = internal_problem("settings.py", KeyError(f"unexpected literal {SECRETS[0]!r}"))
+    assert SECRETS[0] not in problem.message
+    assert "bolaudit bug" in problem.message

@@ -9,8 +9,6 @@ plus any ``<mapping>.get(key, default)`` (a default under a credential key is ha
 
 from __future__ import annotations
 
-import ast
-import warnings
 
 import libcst as cst
 

@@ -8,10 +8,6 @@ becomes ``Unknown`` with a reason.
 
 from __future__ import annotations
 
-import ast
-import base64
-import re
-import warnings
 from collections.abc import Callable
 
 import libcst as cst
@@ -20,15 +16,12 @@ from bolaudit.analysis.exprtools import (
     _flat_choice,
     _flat_concat,
     _stringish,
-    dotted,
     literal_value,
     redact,
 )
 from bolaudit.facts import (
     Attr,
     CallExpr,
-    Choice,
-    Concat,
     Const,
     DictExpr,
     EnvVar,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bolaudit.analysis import clients, flow
+from bolaudit.analysis import flow
 from bolaudit.analysis.exprs import ExprBuilder
 from bolaudit.analysis.exprtools import cap, choice, concat, dotted
 from bolaudit.analysis.scopes import ClassFrame, Frame

@@ -178,10 +178,6 @@ class Positions:
         self._lines: list[str] | None = None
         self.fallbacks = 0  # how often the slow path ran (for the benchmark)
 
-    def resolve(self, node: cst.CSTNode) -> Span:
-        """Alias of ``span`` for code that reads like metadata resolution."""
-        return self.span(node)
-
     def span(self, node: cst.CSTNode) -> Span:
         found = self.anchors.index.get(node)
         if found is not None and self._full is None:

@@ -94,13 +94,6 @@ def credentials_matter(data: bytes, candidate: re.Pattern[bytes], lowered: bytes
     return named and VALUE_SHAPE.search(data) is not None and candidate.search(data) is not None
 
 
-def content_matters(data: bytes, candidate: re.Pattern[bytes] | None = None) -> bool:
-    low = data.lower()
-    if api_matters(data, low):
-        return True
-    return candidate is not None and credentials_matter(data, candidate, low)
-
-
 def imported_modules(data: bytes, module: str, is_package: bool) -> set[str]:
     """Absolute names of modules a file imports (``from .x import y`` -> ``pkg.x`` and ``pkg.x.y``)."""
     out: set[str] = set()

@@ -1,4 +1,5 @@
-"""The safe fix for BOL301/BOL302: add the missing Accept (and Content-Type) at the HTTP call.
+"""BOL301/BOL302's shared parts: one finding per HTTP call, and the safe fix that adds the
+missing Accept (and Content-Type) at that call.
 
 One fix per HTTP call, shared by both rules (so ``--fix`` applies it once): it adds a header only
 when every request the call sends lacks it and all of them want the same media type; a call that
@@ -8,16 +9,47 @@ The text is made by ``bolaudit.fixes`` from the file as it is on disk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from bolaudit.analysis.media import Verdict, accept_verdict, content_type_verdict
-from bolaudit.findings import Fix
+from bolaudit.findings import Finding, Fix
 
 if TYPE_CHECKING:
     from bolaudit.analysis.project import Project
     from bolaudit.analysis.requests import ResolvedRequest
+    from bolaudit.catalog import Catalog
+    from bolaudit.rule import ProjectRule
+
+
+def header_findings(
+    rule: ProjectRule,
+    project: Project,
+    verdict_of: Callable[[ResolvedRequest, Catalog], Verdict | None],
+    header: str,
+) -> Iterator[Finding]:
+    """One finding per HTTP call any of whose requests ``verdict_of`` faults, at the call."""
+    from bolaudit.analysis.requests import by_call
+
+    cat = project.catalog
+    for (path, _call), reqs in by_call(project.requests).items():
+        bad = [(r, v) for r in reqs if (v := verdict_of(r, cat)) is not None]
+        if not bad:
+            continue
+        req, verdict = bad[0]
+        message = verdict.text
+        if req.site != req.call_site:
+            message += f" (the endpoint is chosen at {req.site.path}:{req.site.span.line})"
+        if len(bad) > 1:
+            message += f"; and {len(bad) - 1} more request(s) through this call"
+        yield rule.make_finding(
+            path,
+            req.http.span,
+            message,
+            flagged=f"{req.endpoint} {header}={verdict.sent}",
+            fix=missing_headers_fix(project, reqs),
+        )
 
 _CACHE: WeakKeyDictionary[Project, dict[tuple[str, int], Fix | None]] = WeakKeyDictionary()
 
