@@ -15,22 +15,15 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
-
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bolaudit import __version__
-from bolaudit.filestage import FileResult
-from bolaudit.findings import Finding, Problem
-from bolaudit.suppress import Suppressed, UnusedSuppression
 
 if TYPE_CHECKING:
-    from bolaudit.config import Config
-    from bolaudit.sources import SourceFile
+    from bolaudit.filestage import FileResult
 
 CACHE_GITIGNORE = "# Created by bolaudit; the cache is local to this machine.\n*\n"
-FORMAT = 2
+FORMAT = 3
 
 
 @functools.cache
@@ -63,44 +56,10 @@ def content_key(data: bytes, kind: str, module: str, config_key: str) -> str:
     return h.hexdigest()
 
 
-@dataclass(frozen=True)
-class LastRun:
-    """A whole run's outcome, reused as is while no file (by size and mtime) and no setting changed.
-
-    An unchanged tree then costs a listing and a stat per file: no file is read, nothing is
-    parsed, no rule runs. Facts come back from the per-file entries only if a command asks for
-    the project (``scopes``, ``--verify-credentials``).
-    """
-
-    fingerprint: str
-    findings: tuple[Finding, ...]
-    problems: tuple[Problem, ...]
-    suppressed: tuple[Suppressed, ...]
-    unused: tuple[UnusedSuppression, ...]
-    analysed: tuple[str, ...]
-
-
-def run_fingerprint(files: Sequence[SourceFile], paths: Sequence[Path], config: Config) -> str | None:
-    """What a run's result depends on: every file's path, kind, size and mtime, the paths asked
-    for, the whole configuration, and bolaudit's own code. None when a file cannot be stat'ed."""
-    h = hashlib.sha256()
-    for part in (code_version(), str(FORMAT), repr(config), repr(sorted(map(str, paths)))):
-        h.update(part.encode())
-        h.update(b"\0")
-    for f in files:
-        try:
-            st = f.path.stat()
-        except OSError:
-            return None
-        h.update(f"{f.rel}\0{f.kind}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
-
-
 class Cache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.entries: dict[str, tuple[str, FileResult]] = {}
-        self.last: LastRun | None = None
         self.dirty = False
         if folder is not None:
             self._load()
@@ -122,20 +81,6 @@ class Cache:
             entries = loaded.get("entries")
             if isinstance(entries, dict):
                 self.entries = entries
-            last = loaded.get("last_run")
-            if isinstance(last, LastRun):
-                self.last = last
-
-    def last_run(self, fingerprint: str | None) -> LastRun | None:
-        if fingerprint is None or self.last is None or self.last.fingerprint != fingerprint:
-            return None
-        if any(rel not in self.entries for rel in self.last.analysed):
-            return None
-        return self.last
-
-    def put_last_run(self, last: LastRun) -> None:
-        self.last = last
-        self.dirty = True
 
     def get(self, rel: str, key: str) -> FileResult | None:
         hit = self.entries.get(rel)
@@ -152,14 +97,11 @@ class Cache:
         if f is None or not self.dirty or self.folder is None:
             return
         try:
-            f.parent.mkdir(parents=True, exist_ok=True)
-            ignore = self.folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text(CACHE_GITIGNORE)
+            ensure_folder(self.folder)
             fd, tmp = tempfile.mkstemp(dir=f.parent, prefix=".results-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    state = {"format": FORMAT, "entries": self.entries, "last_run": self.last}
+                    state = {"format": FORMAT, "entries": self.entries}
                     pickle.dump(state, fh, protocol=5)
                 os.replace(tmp, f)
             except BaseException:
@@ -168,3 +110,12 @@ class Cache:
         except OSError:
             # A read-only checkout or a full disk must not fail the audit.
             return
+
+
+def ensure_folder(folder: Path) -> None:
+    """The cache folder and its versioned subfolder, with a ``.gitignore`` that keeps it out of
+    git (and so out of every git-aware listing, ours included)."""
+    (folder / f"v{__version__}").mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text(CACHE_GITIGNORE)

@@ -14,15 +14,14 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bolaudit.analysis import prefilter
-from bolaudit.cache import Cache, LastRun, content_key, run_fingerprint
 from bolaudit.config import Config
-from bolaudit.filestage import FileJob, FileResult, internal_problem
-from bolaudit.findings import Finding, Problem, ProblemKind
+from bolaudit.findings import Finding, Problem, ProblemKind, RuleInfo
 from bolaudit.suppress import Suppressed, UnusedSuppression
-from bolaudit.workers import analyze_all
 
 if TYPE_CHECKING:
+    from bolaudit.filestage import FileResult
+    from bolaudit.freshness import Watch
+    from bolaudit.lastrun import LastRun
     from bolaudit.sources import SourceFile
 
 @dataclass
@@ -36,6 +35,7 @@ class RunResult:
     files_cached: int = 0
     texts: Mapping[str, bytes] = field(default_factory=dict)
     reused: bool = False  # the whole result came from the cache (nothing changed)
+    rule_infos: Mapping[str, RuleInfo] | None = None  # a reused run's, saving the rule imports
     _project: object | None = None
     _project_factory: Callable[[], object] | None = None
 
@@ -90,23 +90,38 @@ def _is_package(folder: Path) -> bool:
 
 
 def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunResult:
-    from bolaudit import sources
-    from bolaudit.analysis.credentials import CANDIDATE_BYTES
+    import time
 
-    files, problems = sources.discover(paths, config)
+    from bolaudit import lastrun
+
+    # Files named one by one (pre-commit) are read with the modules they import, found by name:
+    # no listing to snapshot, so no whole-run reuse (each file's facts are still cached).
+    named = bool(paths) and all(p.is_file() for p in paths)
+    key = lastrun.run_key(paths, config) if config.use_cache and not named else None
+    if key is not None:
+        last = lastrun.load(config.cache_path, key)
+        if last is not None:
+            return _reused(last, config)
+        _make_folder(config.cache_path)  # now, or the root's mtime would change during the run
+    started = time.time_ns()
+
+    from bolaudit import freshness, sources
+    from bolaudit.analysis.credentials import CANDIDATE_BYTES
+    from bolaudit.cache import Cache, content_key
+    from bolaudit.filestage import FileJob
+    from bolaudit.workers import analyze_all
+
+    watch = freshness.Watch() if key is not None else None
+    files, problems = sources.discover(paths, config, watch)
     result = RunResult([], list(problems), files_seen=len(files))
     cache_ = Cache(config.cache_path if config.use_cache else None)
-    fingerprint = run_fingerprint(files, paths, config) if config.use_cache else None
-    last = cache_.last_run(fingerprint)
-    if last is not None:
-        return _reused(last, cache_, config, result)
 
     datas: dict[str, tuple[sources.SourceFile, bytes]] = {}
     _read_all(files, datas, result.problems)
     reported: set[str] | None = None
-    if paths and all(p.is_file() for p in paths):
-        # Files named one by one (pre-commit): report on them, but read the modules they import
-        # too, so a base URL or a wrapper defined elsewhere still resolves.
+    if named:
+        # Report on the named files, but read the modules they import too, so a base URL or a
+        # wrapper defined elsewhere still resolves.
         reported = set(datas)
         _read_all(_context_files(datas, config), datas, [])
 
@@ -116,17 +131,17 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
     for rel in sorted(wanted):
         f, data = datas[rel]
         module, is_package = modules(rel) if f.kind == "python" else ("", False)
-        key = content_key(data, f.kind, module, config.cache_key())
-        hit = cache_.get(rel, key)
+        file_key = content_key(data, f.kind, module, config.cache_key())
+        hit = cache_.get(rel, file_key)
         if hit is not None:
             results[rel] = hit
             result.files_cached += 1
             continue
-        jobs.append((FileJob(str(f.path), rel, f.kind, module, is_package, data), key))
-    for (job, key), res in zip(jobs, analyze_all([j for j, _ in jobs], config.jobs, debug)):
+        jobs.append((FileJob(str(f.path), rel, f.kind, module, is_package, data), file_key))
+    for (job, file_key), res in zip(jobs, analyze_all([j for j, _ in jobs], config.jobs, debug)):
         results[job.rel] = res
         if not any(p.kind is ProblemKind.INTERNAL for p in res.problems):
-            cache_.put(job.rel, key, res)
+            cache_.put(job.rel, file_key, res)
     result.files_analysed = len(results)
     result.texts = {rel: datas[rel][1] for rel in results}
 
@@ -144,36 +159,53 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
         findings = [f for f in findings if f.path in reported]
         result.texts = {rel: data for rel, data in result.texts.items() if rel in reported}
     _apply_suppressions(result, findings, config)
-    if fingerprint is not None and not any(p.kind is ProblemKind.INTERNAL for p in result.problems):
-        cache_.put_last_run(
-            LastRun(
-                fingerprint,
-                tuple(result.findings),
-                tuple(p for r in results.values() for p in r.problems),
-                tuple(result.suppressed),
-                tuple(result.unused_suppressions),
-                tuple(sorted(results)),
-            )
-        )
     cache_.save()
+    if key is not None and watch is not None:
+        _remember(result, key, watch, started, sorted(results), config)
     return result
 
 
-def _reused(last: LastRun, cache_: Cache, config: Config, result: RunResult) -> RunResult:
-    from bolaudit.analysis.project import Project
+def _make_folder(folder: Path) -> None:
+    from bolaudit.cache import ensure_folder
 
+    try:
+        ensure_folder(folder)
+    except OSError:
+        return  # a read-only checkout: no cache, no reuse
+
+
+def _remember(
+    result: RunResult, key: str, watch: Watch, started: int, analysed: list[str], config: Config
+) -> None:
+    """Record the run for reuse while its files and folders stay as they were (``freshness``)."""
+    from bolaudit import freshness, lastrun
+    from bolaudit.rule import rule_infos
+
+    snapshot = freshness.take(watch.paths, started) if watch.complete else None
+    if snapshot is None or any(p.kind is ProblemKind.INTERNAL for p in result.problems):
+        lastrun.forget(config.cache_path)
+        return
+    last = lastrun.LastRun(
+        key, snapshot, tuple(result.findings), tuple(result.problems), tuple(result.suppressed),
+        tuple(result.unused_suppressions), tuple(analysed), result.files_seen, rule_infos(),
+    )
+    lastrun.store(config.cache_path, last)
+
+
+def _reused(last: LastRun, config: Config) -> RunResult:
     def project() -> object:
-        facts = {rel: cache_.entries[rel][1].facts for rel in last.analysed}
-        return Project(facts, config)
+        from bolaudit.analysis.project import Project
+        from bolaudit.cache import Cache
 
-    result.findings = list(last.findings)
-    result.problems.extend(last.problems)
-    result.suppressed = list(last.suppressed)
-    result.unused_suppressions = list(last.unused)
-    result.files_analysed = len(last.analysed)
-    result.files_cached = len(last.analysed)
-    result.texts = _DiskTexts(config.root, last.analysed)
-    result.reused = True
+        entries = Cache(config.cache_path).entries
+        return Project({rel: entries[rel][1].facts for rel in last.analysed if rel in entries}, config)
+
+    result = RunResult(
+        list(last.findings), list(last.problems), list(last.suppressed), list(last.unused),
+        files_seen=last.files_seen, files_analysed=len(last.analysed),
+        files_cached=len(last.analysed), texts=_DiskTexts(config.root, last.analysed),
+        reused=True, rule_infos=last.rule_infos,
+    )
     result._project_factory = project
     return result
 
@@ -185,6 +217,7 @@ def _select(
     datas: dict[str, tuple[SourceFile, bytes]], candidate: re.Pattern[bytes]
 ) -> tuple[Callable[[str], tuple[str, bool]], set[str]]:
     """Which files can matter, decided from their bytes and the import closure; no parsing."""
+    from bolaudit.analysis import prefilter
     from bolaudit.apps import deploy_matters
 
     names: dict[str, tuple[str, bool]] = {}
@@ -242,6 +275,7 @@ MAX_CONTEXT_DEPTH = 3
 def _context_files(datas: dict[str, tuple[SourceFile, bytes]], config: Config) -> list[SourceFile]:
     """Python files the named files import, transitively, found by module name under the root."""
     from bolaudit import sources
+    from bolaudit.analysis import prefilter
 
     roots: list[Path] = [config.root, config.root / "src"]
     todo: list[tuple[Path, bytes, int]] = []
@@ -303,6 +337,7 @@ def _decodes(data: bytes) -> bool:
 def _project_findings(
     project: object, config: Config, debug: bool, problems: list[Problem]
 ) -> list[Finding]:
+    from bolaudit.filestage import internal_problem
     from bolaudit.rule import ProjectRule, all_rules
 
     out: list[Finding] = []

@@ -15,6 +15,7 @@ registry to edit. Its docstring has the sections *What it does*, *Why is this ba
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -151,8 +152,9 @@ def _rule_modules() -> Iterator[str]:
         yield info.name
 
 
-def all_rules() -> list[type[RuleBase]]:
-    """Every concrete rule in ``bolaudit.rules``, sorted by code."""
+@functools.cache
+def all_rules() -> tuple[type[RuleBase], ...]:
+    """Every concrete rule in ``bolaudit.rules``, sorted by code (found once per process)."""
     for module in _rule_modules():
         importlib.import_module(module)
     found: dict[str, type[RuleBase]] = {}
@@ -163,7 +165,7 @@ def all_rules() -> list[type[RuleBase]]:
             stack.append(sub)
             if sub.code and sub.__module__.startswith("bolaudit.rules."):
                 found[sub.code] = sub
-    return [found[c] for c in sorted(found)]
+    return tuple(found[c] for c in sorted(found))
 
 
 def rule_infos() -> dict[str, RuleInfo]:

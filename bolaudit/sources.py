@@ -21,6 +21,7 @@ from typing import Literal
 from bolaudit.config import Config
 from bolaudit.decoding import Decoded, DecodeFailure, decode_python, decode_text
 from bolaudit.findings import Problem, ProblemKind
+from bolaudit.freshness import Watch
 from bolaudit.listing import ancestors_ignores, git_files, git_toplevel, walk
 
 __all__ = [
@@ -47,7 +48,7 @@ BINARY_SUFFIXES = frozenset(
     ".pdf .doc .docx .xls .xlsx .ppt .pptx .odt .ods .odp "
     ".mp3 .mp4 .wav .ogg .flac .avi .mov .mkv .webm "
     ".db .sqlite .sqlite3 .pkl .pickle .npy .npz .parquet .feather .h5 .hdf5 .onnx .pt .pth "
-    ".safetensors".split()
+    ".safetensors .mo .shp .shx .dbf".split()
 )
 
 
@@ -70,13 +71,18 @@ class _Candidate:
     from_git: bool = False
 
 
-def discover(paths: Sequence[Path], config: Config) -> tuple[list[SourceFile], list[Problem]]:
-    """The files to audit under ``paths`` (default: the current folder), sorted by ``rel``."""
+def discover(
+    paths: Sequence[Path], config: Config, watch: Watch | None = None
+) -> tuple[list[SourceFile], list[Problem]]:
+    """The files to audit under ``paths`` (default: the current folder), sorted by ``rel``.
+    ``watch`` gathers the paths the answer depends on (``freshness``)."""
     problems: list[Problem] = []
     candidates: list[_Candidate] = []
     folders: list[Path] = []
     for raw in paths or [Path(".")]:
         path = _real_parent(Path(os.path.abspath(raw)))
+        if watch is not None:
+            watch.file(path)
         try:
             mode = path.stat().st_mode
         except OSError as error:
@@ -86,11 +92,13 @@ def discover(paths: Sequence[Path], config: Config) -> tuple[list[SourceFile], l
             folders.append(path.resolve())
         else:
             candidates.append(_candidate(path, config))
-    candidates.extend(_listed(folders, config, problems))
+    candidates.extend(_listed(folders, config, problems, watch))
     sources: dict[str, SourceFile] = {}
     for candidate in candidates:
         if candidate.rel in sources or _dropped(candidate, config):
             continue
+        if watch is not None:
+            watch.file(candidate.path)
         found = _source(candidate, config)
         if isinstance(found, SourceFile):
             sources[found.rel] = found
@@ -100,7 +108,9 @@ def discover(paths: Sequence[Path], config: Config) -> tuple[list[SourceFile], l
     return sorted(sources.values(), key=lambda source: source.rel), problems
 
 
-def _listed(folders: list[Path], config: Config, problems: list[Problem]) -> list[_Candidate]:
+def _listed(
+    folders: list[Path], config: Config, problems: list[Problem], watch: Watch | None
+) -> list[_Candidate]:
     """Files of the folders: one ``git ls-files`` per repository, a walk elsewhere."""
     by_top: dict[Path | None, list[Path]] = {}
     for folder in folders:
@@ -110,8 +120,13 @@ def _listed(folders: list[Path], config: Config, problems: list[Problem]) -> lis
         listed = git_files(top, group, config.cache_path) if top is not None else None
         if listed is not None:
             found.extend(_candidate(path, config, from_git=True) for path in listed)
+            if watch is not None and top is not None:
+                for folder in group:
+                    watch.listed_folder(folder, top, config.cache_path, git=True)
             continue
         for folder in group:
+            if watch is not None:
+                watch.listed_folder(folder, config.root, config.cache_path, git=False)
             walked = walk(folder, ancestors_ignores(config.root, folder), _pruner(config))
             found.extend(_candidate(path, config) for path in walked.files)
             for path, message in walked.errors:

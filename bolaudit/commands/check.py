@@ -45,7 +45,6 @@ def run(
     from bolaudit.baseline import write_baseline as write
     from bolaudit.report import Report, render
     from bolaudit.report.text import render_problems
-    from bolaudit.rule import rule_infos
     from bolaudit.suppress import Suppressed, SuppressionKind
 
     result = engine.run(paths, config)
@@ -88,7 +87,12 @@ def run(
             return Outcome("", f"bolaudit: cannot write the baseline {write_baseline}: {exc}\n", 2)
         notes.append(f"bolaudit: wrote {len(findings)} finding(s) to the baseline {write_baseline}\n")
         findings = []
-    infos = rule_infos()
+    if result.rule_infos is not None:
+        infos = result.rule_infos
+    else:
+        from bolaudit.rule import rule_infos
+
+        infos = rule_infos()
     report = Report(
         findings=tuple(findings),
         root=config.root,

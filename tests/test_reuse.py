@@ -1,0 +1,165 @@
+"""Whole-run reuse: an unchanged tree reuses the last result without listing or reading it, and
+every kind of change that could alter the result makes the next run a real one."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from bolaudit.config import Config
+from bolaudit.engine import RunResult, run
+from conftest import write_tree
+
+SECRET = "Pq3!xT7@vB2-kN9+zR4(mW6)yH1?cJ8_dF5eL0gS3aU7iO2nK4tV9wX1rQ6bM8zD"
+LEAK = f"BOL_CLIENT_SECRET = '{SECRET}'\n"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+def git(repo: Path, *args: str) -> None:
+    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
+    subprocess.run(["git", *identity, *args], cwd=repo, check=True, capture_output=True)
+
+
+def age(root: Path) -> None:
+    """Every file and folder under ``root`` (git's too) last changed an hour ago: older than the
+    racy window, as a tree is when nobody is editing it."""
+    past = time.time() - 3600
+    for folder, dirs, files in os.walk(root):
+        for name in files + dirs:
+            os.utime(os.path.join(folder, name), (past, past), follow_symlinks=False)
+    os.utime(root, (past, past))
+
+
+def audit(root: Path, **settings: object) -> RunResult:
+    """A run with the cache beside the tree (creating it inside would touch the tree)."""
+    settings.setdefault("cache_dir", root.parent / "cache")
+    return run([root], Config(root=root, jobs=1, **settings), debug=True)  # type: ignore[arg-type]
+
+
+def codes(result: RunResult) -> list[tuple[str, str]]:
+    return sorted((f.path, f.code) for f in result.findings)
+
+
+def reused_then(root: Path, change: object) -> RunResult:
+    """Record a run, check that an unchanged tree reuses it, apply ``change``, run again."""
+    age(root)
+    first = audit(root)
+    second = audit(root)
+    assert not first.reused and second.reused
+    assert codes(second) == codes(first)
+    assert callable(change)
+    change()
+    return audit(root)
+
+
+def test_a_reused_run_still_gives_the_project_and_the_files(tree: Path) -> None:
+    write_tree(tree, {"settings.py": LEAK, "other.py": "x = 1\n"})
+    age(tree)
+    first, second = audit(tree), audit(tree)
+    assert second.reused and second.findings == first.findings
+    assert second.files_seen == first.files_seen and second.problems == first.problems
+    assert second.project is not None and "settings.py" in second.project.modules  # type: ignore[attr-defined]
+    assert second.texts["settings.py"] == LEAK.encode()
+
+
+def test_an_edit_that_keeps_the_size_is_seen(tree: Path) -> None:
+    write_tree(tree, {"settings.py": LEAK})
+    fixed = "BOL_CLIENT_SECRET = os.environ['X']\n"
+    fixed = fixed.ljust(len(LEAK) - 1) + "\n"
+    assert len(fixed) == len(LEAK)
+    third = reused_then(tree, lambda: write_tree(tree, {"settings.py": fixed}))
+    assert not third.reused and codes(third) == []
+
+
+def test_a_new_file_in_a_folder_of_ignored_files_is_seen(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write_tree(repo, {".gitignore": "*.log\n", "logs/today.log": "x\n", "app.py": "x = 1\n"})
+    git(repo, "init", "-q")
+    third = reused_then(repo, lambda: write_tree(repo, {"logs/leak.py": LEAK}))
+    assert not third.reused and codes(third) == [("logs/leak.py", "BOL101")]
+
+
+def test_an_edited_gitignore_is_seen(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write_tree(repo, {".gitignore": "local_settings.py\n", "local_settings.py": LEAK, "app.py": "x = 1\n"})
+    git(repo, "init", "-q")
+    third = reused_then(repo, lambda: write_tree(repo, {".gitignore": "*.log\n"}))
+    assert not third.reused and codes(third) == [("local_settings.py", "BOL101")]
+
+
+def test_a_file_git_add_forces_in_is_seen(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write_tree(repo, {".gitignore": "local_settings.py\n", "local_settings.py": LEAK, "app.py": "x = 1\n"})
+    git(repo, "init", "-q")
+    third = reused_then(repo, lambda: git(repo, "add", "-f", "local_settings.py"))
+    assert not third.reused and codes(third) == [("local_settings.py", "BOL101")]
+
+
+def test_a_deleted_file_and_a_new_folder_outside_git_are_seen(tree: Path) -> None:
+    write_tree(tree, {"shop/settings.py": LEAK, "shop/other.py": "x = 1\n"})
+    third = reused_then(tree, lambda: (tree / "shop/settings.py").unlink())
+    assert not third.reused and codes(third) == []
+    fourth = reused_then(tree, lambda: write_tree(tree, {"shop/deep/er/leak.py": LEAK}))
+    assert not fourth.reused and codes(fourth) == [("shop/deep/er/leak.py", "BOL101")]
+
+
+def test_other_settings_are_another_run(tree: Path) -> None:
+    write_tree(tree, {"settings.py": LEAK})
+    age(tree)
+    audit(tree)
+    assert audit(tree).reused
+    other = audit(tree, select=("BOL2",))
+    assert not other.reused and other.findings == []
+
+
+def test_a_file_changed_just_before_the_run_is_not_trusted(tree: Path) -> None:
+    """Within the racy window a second edit could keep size and mtime: no record is kept."""
+    write_tree(tree, {"settings.py": LEAK})
+    audit(tree)
+    assert not audit(tree).reused
+    age(tree)
+    audit(tree)
+    assert audit(tree).reused
+
+
+def test_the_cache_inside_the_tree_is_reused_from_the_second_run_on(tree: Path) -> None:
+    """Making .bolaudit_cache/ changes the tree's folder during the first run: that run keeps no
+    record; the next one does."""
+    write_tree(tree, {"settings.py": LEAK})
+    age(tree)
+    config = Config(root=tree, jobs=1)
+    assert not run([tree], config, debug=True).reused
+    age(tree)
+    assert not run([tree], config, debug=True).reused
+    assert run([tree], config, debug=True).reused
+    assert (tree / ".bolaudit_cache" / ".gitignore").is_file()
+
+
+def test_files_named_one_by_one_are_never_reused(tree: Path) -> None:
+    write_tree(tree, {"settings.py": LEAK})
+    age(tree)
+    named = [tree / "settings.py"]
+    config = Config(root=tree, jobs=1)
+    assert not run(named, config, debug=True).reused
+    assert not run(named, config, debug=True).reused
+
+
+def test_a_broken_record_is_ignored(tree: Path) -> None:
+    write_tree(tree, {"settings.py": LEAK})
+    age(tree)
+    audit(tree)
+    records = list((tree.parent / "cache").rglob("last_run.pickle"))
+    assert records
+    for record in records:
+        record.write_bytes(b"not a pickle")
+    again = audit(tree)
+    assert not again.reused and codes(again) == [("settings.py", "BOL101")]
