@@ -218,11 +218,16 @@ class CredentialVisitor(FastVisitor):
     def _loose(self, node: cst.CSTNode, raw: str, value: str | None) -> None:
         if value is None or len(value) < 36:
             return
-        whole = self._span(node)
         seen: dict[str, int] = {}  # where to look for the next occurrence of a text in ``raw``
+        spans: list[Span] = []  # the literal's own, looked up once it is needed (it can be slow)
+
+        def whole_span() -> Span:
+            if not spans:
+                spans.append(self._span(node))
+            return spans[0]
 
         def span_of(text: str) -> Span | None:
-            found = self._sub_span(raw, whole, text, value, seen.get(text, 0))
+            found = self._sub_span(raw, whole_span(), text, value, seen.get(text, 0))
             if found is not None:
                 seen[text] = found[1]
             return found[0] if found else None
@@ -246,7 +251,7 @@ class CredentialVisitor(FastVisitor):
             span = span_of(c.value)
             if span is None:
                 continue
-            where = "string literal" if span == whole else "inside a string literal"
+            where = "string literal" if span == whole_span() else "inside a string literal"
             name = cr.best_name(c.names)
             context = f"{cr.shown_name(name)} {where}" if cr.credential_role(name) else where
             self._add(v.kind, c.value, span, context, pair_ids.get(v.pair, ""))

@@ -28,6 +28,11 @@ def _visitor_names(cls: type) -> tuple[str, ...]:
     return names
 
 
+def methods_of(cls: type) -> dict[str, Callable[..., object]]:
+    """A FastVisitor class's visit/leave functions (unbound), by name."""
+    return {name: getattr(cls, name) for name in _visitor_names(cls)}
+
+
 class FastVisitor(cst.BatchableCSTVisitor):
     def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
         return {name: getattr(self, name) for name in _visitor_names(type(self))}

@@ -11,13 +11,16 @@ return value does not prune children (as in LibCST's batched traversal).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import libcst as cst
 
 from bolaudit.analysis.cst_order import all_node_classes, fields
+from bolaudit.analysis.visitors import FastVisitor, methods_of
 
-Method = Callable[[cst.CSTNode], object]
+Hook = tuple[int, Callable[..., object]]  # (index of the visitor, function taking it and the node)
+Hooks = tuple[Hook, ...]
+Step = tuple[str, Hooks, Hooks]  # a field, the hooks before and after it
 
 _LEAFISH = {
     getattr(cst, name)
@@ -28,46 +31,86 @@ _LEAFISH = {
     ).split()
 }
 
-
-class _Dispatch:
-    def __init__(self, visitors: Sequence[cst.BatchableCSTVisitor]) -> None:
-        self.visit: dict[str, list[Method]] = {}
-        self.leave: dict[str, list[Method]] = {}
-        self.visit_attr: dict[tuple[str, str], list[Method]] = {}
-        self.leave_attr: dict[tuple[str, str], list[Method]] = {}
-        for v in visitors:
-            for name, fn in v.get_visitors().items():
-                kind, _, rest = name.partition("_")
-                node, _, attr = rest.partition("_")
-                if attr:
-                    table = self.visit_attr if kind == "visit" else self.leave_attr
-                    table.setdefault((node, attr), []).append(fn)
-                else:
-                    (self.visit if kind == "visit" else self.leave).setdefault(node, []).append(fn)
-        wanted = set(self.visit) | set(self.leave)
-        self.skip = {c for c in _LEAFISH if c.__name__ not in wanted}
-
-
 # ``isinstance(x, cst.CSTNode)`` goes through ABC machinery; a set lookup of the type does not.
 _NODE_TYPES = frozenset(all_node_classes())
 
 
+class _Plan:
+    """Which functions to call at which node type and field, for one batch of visitor classes.
+
+    The same for every file a batch of the same classes visits (``FastVisitor``s find their
+    methods by class), so it is made once per process and cached; each hook is called with the
+    file's visitor instance, found by index.
+    """
+
+    def __init__(self, methods: Sequence[Mapping[str, Callable[..., object]]]) -> None:
+        by_name: dict[tuple[str, str, str], list[Hook]] = {}
+        for i, table in enumerate(methods):
+            for name, fn in table.items():
+                kind, _, rest = name.partition("_")
+                node, _, attr = rest.partition("_")
+                by_name.setdefault((kind, node, attr), []).append((i, fn))
+        nodes = {node for _, node, _ in by_name}
+        self.wanted = frozenset(c for c in _NODE_TYPES if c not in _LEAFISH or c.__name__ in nodes)
+        self._by_name = by_name
+        self.visit: dict[type, Hooks] = {}
+        self.leave: dict[type, Hooks] = {}
+        self.steps: dict[type, tuple[Step, ...]] = {}
+        for cls in _NODE_TYPES:
+            self.add(cls)
+
+    def add(self, cls: type) -> tuple[Step, ...]:
+        """Learn ``cls`` (a node class LibCST did not export gets here on first sight)."""
+        name, by_name = cls.__name__, self._by_name
+        if hooks := by_name.get(("visit", name, "")):
+            self.visit[cls] = tuple(hooks)
+        if hooks := by_name.get(("leave", name, "")):
+            self.leave[cls] = tuple(hooks)
+        steps = self.steps[cls] = tuple(
+            (f, tuple(by_name.get(("visit", name, f), ())), tuple(by_name.get(("leave", name, f), ())))
+            for f in fields(cls)
+        )
+        return steps
+
+
+_PLANS: dict[tuple[type, ...], _Plan] = {}
+
+
+def _plan(visitors: Sequence[cst.BatchableCSTVisitor]) -> _Plan:
+    if all(isinstance(v, FastVisitor) for v in visitors):
+        key = tuple(type(v) for v in visitors)
+        plan = _PLANS.get(key)
+        if plan is None:
+            plan = _PLANS[key] = _Plan([methods_of(cls) for cls in key])
+        return plan
+    # Another visitor's methods are whatever its ``get_visitors`` returns for this instance.
+    return _Plan([{name: _unbound(fn) for name, fn in v.get_visitors().items()} for v in visitors])
+
+
+def _unbound(fn: Callable[[cst.CSTNode], object]) -> Callable[..., object]:
+    func = getattr(fn, "__func__", None)
+    return func if func is not None else (lambda _visitor, node: fn(node))
+
+
 def walk(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor]) -> None:
-    d = _Dispatch(visitors)
-    visit, leave, visit_attr, leave_attr = d.visit, d.leave, d.visit_attr, d.leave_attr
-    wanted = _NODE_TYPES - d.skip
+    plan = _plan(visitors)
+    visit, leave, steps, wanted = plan.visit, plan.leave, plan.steps, plan.wanted
+    vs = list(visitors)
 
     def rec(node: cst.CSTNode) -> None:
         cls = type(node)
-        name = cls.__name__
-        for fn in visit.get(name, ()):
-            fn(node)
-        for field in fields(cls):
+        hooks = visit.get(cls)
+        if hooks:
+            for i, fn in hooks:
+                fn(vs[i], node)
+        plan_steps = steps.get(cls)
+        if plan_steps is None:
+            plan_steps = plan.add(cls)
+        for field, before, after in plan_steps:
             child = getattr(node, field)
-            hooks = visit_attr.get((name, field))
-            if hooks:
-                for fn in hooks:
-                    fn(node)
+            if before:
+                for i, fn in before:
+                    fn(vs[i], node)
             kind = type(child)
             if kind in wanted:
                 rec(child)
@@ -75,11 +118,12 @@ def walk(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor]) -> Non
                 for item in child:
                     if type(item) in wanted:
                         rec(item)
-            hooks = leave_attr.get((name, field))
-            if hooks:
-                for fn in hooks:
-                    fn(node)
-        for fn in leave.get(name, ()):
-            fn(node)
+            if after:
+                for i, fn in after:
+                    fn(vs[i], node)
+        hooks = leave.get(cls)
+        if hooks:
+            for i, fn in hooks:
+                fn(vs[i], node)
 
     rec(module)
