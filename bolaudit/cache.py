@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from bolaudit.filestage import FileResult
 
 CACHE_GITIGNORE = "# Created by bolaudit; the cache is local to this machine.\n*\n"
-FORMAT = 3
+FORMAT = 4
 
 
 @functools.cache

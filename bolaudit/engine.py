@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from bolaudit.config import Config
 from bolaudit.findings import Finding, Problem, ProblemKind, RuleInfo
-from bolaudit.suppress import Suppressed, UnusedSuppression
+from bolaudit.suppress import Suppressed, Suppression, UnusedSuppression
 
 if TYPE_CHECKING:
     from bolaudit.filestage import FileResult
@@ -158,7 +158,7 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
     if reported is not None:
         findings = [f for f in findings if f.path in reported]
         result.texts = {rel: data for rel, data in result.texts.items() if rel in reported}
-    _apply_suppressions(result, findings, config)
+    _apply_suppressions(result, findings, {rel: r.suppressions for rel, r in results.items()}, config)
     cache_.save()
     if key is not None and watch is not None:
         _remember(result, key, watch, started, sorted(results), config)
@@ -361,17 +361,19 @@ def _enabled(f: Finding, config: Config) -> bool:
     return not any(f.code.startswith(code) for code in ignored)
 
 
-def _apply_suppressions(result: RunResult, findings: list[Finding], config: Config) -> None:
-    """Inline ``# bolaudit: ignore[...]`` / ``# noqa: BOLxxx`` comments, in every analysed file
-    (so that suppressions matching nothing are reported too)."""
+def _apply_suppressions(
+    result: RunResult,
+    findings: list[Finding],
+    suppressions: Mapping[str, tuple[Suppression, ...]],
+    config: Config,
+) -> None:
+    """Inline ``# bolaudit: ignore[...]`` / ``# noqa: BOLxxx`` comments (found by the per-file
+    stage), in every reported file (so that suppressions matching nothing are reported too)."""
     from bolaudit import suppress
     from bolaudit.rule import all_rules
 
     enabled = frozenset(r.code for r in all_rules() if config.rule_enabled(r.code))
-    by_path: dict[str, tuple[suppress.Suppression, ...]] = {}
-    for rel, data in result.texts.items():
-        if b"bolaudit" in data or b"noqa" in data:
-            by_path[rel] = suppress.parse_suppressions(rel, data.decode("utf-8", "replace"))
+    by_path = {rel: found for rel in result.texts if (found := suppressions[rel])}
     applied = suppress.apply(findings, by_path, enabled)
     result.findings = sorted(applied.kept, key=Finding.sort_key)
     result.suppressed = list(applied.suppressed)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from bolaudit.facts import ModuleFacts
 from bolaudit.findings import Finding, Problem, ProblemKind, Span
+from bolaudit.suppress import Suppression, suppressions_in
 
 T = TypeVar("T")
 
@@ -34,16 +35,19 @@ class FileResult:
     facts: ModuleFacts
     findings: tuple[Finding, ...] = ()
     problems: tuple[Problem, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()  # the file's inline directives, applied later
 
 
 def analyze(job: FileJob) -> FileResult:
     """Analyse one file; any failure caused by the file's content is a fact, not an exception."""
     try:
-        return _analyze(job)
+        result = _analyze(job)
     except RecursionError:
-        return _error(job, "the file nests too deeply to analyse", Span.at(1))
+        result = _error(job, "the file nests too deeply to analyse", Span.at(1))
     except MemoryError:
-        return _error(job, "the file is too large to analyse in memory", Span.at(1))
+        result = _error(job, "the file is too large to analyse in memory", Span.at(1))
+    found = suppressions_in(job.rel, job.data)
+    return dataclasses.replace(result, suppressions=found) if found else result
 
 
 def _error(job: FileJob, message: str, span: Span) -> FileResult:

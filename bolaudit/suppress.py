@@ -39,7 +39,9 @@ PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 
 # Cheap pre-check: most files hold no directive at all, and tokenizing them would be wasted work.
-_MAYBE = re.compile(r"bolaudit|noqa", re.IGNORECASE)
+# Where a directive could start: tells most files apart without tokenizing them.
+_MAYBE = re.compile(r"bolaudit\s*:\s*ignore|noqa\s*:", re.IGNORECASE)
+_MAYBE_BYTES = re.compile(_MAYBE.pattern.encode(), re.IGNORECASE)
 _IGNORE = re.compile(
     r"(?:#|//|<!--)\s*bolaudit\s*:\s*ignore\b(?P<rest>.*)", re.IGNORECASE | re.DOTALL
 )
@@ -119,6 +121,13 @@ class UnusedSuppression:
     path: str
     line: int
     codes: tuple[str, ...]
+
+
+def suppressions_in(path: str, data: bytes) -> tuple[Suppression, ...]:
+    """``parse_suppressions`` on a file's bytes, read as UTF-8 (a directive is ASCII)."""
+    if not _MAYBE_BYTES.search(data):
+        return ()
+    return parse_suppressions(path, data.decode("utf-8", "replace"))
 
 
 def parse_suppressions(path: str, text: str) -> tuple[Suppression, ...]:

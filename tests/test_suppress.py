@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -270,3 +271,23 @@ def test_markdown_takes_only_html_comments() -> None:
     )
     found = parse_suppressions("docs/setup.md", text)
     assert [(s.line, s.codes) for s in found] == [(2, ("BOL102",))]
+
+
+def test_a_run_applies_directives_in_any_case_and_a_mention_is_not_one(tmp_path: Path) -> None:
+    """The per-file stage finds the directives: ``# NOQA: BOL101`` counts as ``# noqa:`` does, a
+    file that only mentions bolaudit or noqa has none (and is not tokenized for them)."""
+    from bolaudit.config import Config
+    from bolaudit.engine import run
+    from conftest import write_tree
+
+    secret = "Pq3!xT7@vB2-kN9+zR4(mW6)yH1?cJ8_dF5eL0gS3aU7iO2nK4tV9wX1rQ6bM8zD"
+    write_tree(tmp_path, {
+        "upper.py": f"BOL_CLIENT_SECRET = '{secret}'  # NOQA: BOL101 - rotated, kept for the docs\n",
+        "mention.py": f"# audited by bolaudit; see noqa docs\nBOL_CLIENT_SECRET = '{secret}'\n",
+    })
+    result = run([tmp_path], Config(root=tmp_path, jobs=1, use_cache=False), debug=True)
+    assert [(f.path, f.code) for f in result.findings] == [("mention.py", "BOL101")]
+    assert [(s.finding.path, s.reason) for s in result.suppressed] == [
+        ("upper.py", "rotated, kept for the docs")
+    ]
+    assert result.unused_suppressions == []
