@@ -150,6 +150,49 @@ def test_header_fix_keeps_the_layout(source: str, add: list[tuple[str, str]], ex
     assert fixed(source, add, library) == textwrap.dedent(expected).lstrip("\n")
 
 
+# Layouts where rendering the changed node alone could go wrong; each must give what rendering the
+# whole module gives.
+TRICKY = [
+    'def f():\n    return requests.get(URL, headers={\n        "X-Note": """a\nb""",\n    })\n',
+    "class A:\n\tdef f(self):\n\t\treturn self.s.get(\n\t\t\tURL,\n\t\t\ttimeout=5,\n\t\t)\n",
+    "if ok: r = requests.get(\n    URL,\n)\n",
+    "def f():\n    if requests.get(URL, headers={\n            'A': 'b',\n    }).ok:\n        pass\n",
+    "def f():\n    x = 1; r = requests.get(\n        URL,\n    )\n",
+    "def f():\n    r = requests.get(\n        URL,\n# a comment at column 1\n        timeout=5,\n    )\n",
+    "def f():\n    r = requests.get(URL, headers={'A': 'b', \\\n        'C': 'd'})\n",
+]
+
+
+@pytest.mark.parametrize("source", TRICKY)
+def test_header_fix_rendered_alone_is_what_the_whole_module_gives(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bolaudit.fixes as fixes
+
+    fixes._parsed.cache_clear()
+    quick = fixed(source, [ACCEPT])
+    fixes._parsed.cache_clear()
+    monkeypatch.setattr(fixes, "_rendered_alone", lambda *args: None)
+    reference = fixed(source, [ACCEPT])
+    assert reference is not None and "Accept" in reference
+    assert quick == reference
+
+
+def test_header_fix_renders_the_node_alone_where_it_can(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bolaudit.fixes as fixes
+
+    fixes._parsed.cache_clear()
+    alone: list[str | None] = []
+    real = fixes._rendered_alone
+    monkeypatch.setattr(fixes, "_rendered_alone", lambda *a: alone.append(real(*a)) or alone[-1])
+    for param in LAYOUTS:
+        source = param.values[0]
+        fixed(source, param.values[1], "urllib" if "urllib" in source else "requests")  # type: ignore[arg-type]
+    assert len(alone) == len(LAYOUTS)
+    # A parenthesised call's node holds its parentheses, its span does not: the reference path.
+    assert [p.id for p, text in zip(LAYOUTS, alone) if text is None] == ["no headers, parenthesised"]
+
+
 UNSAFE = [
     pytest.param("requests.get(URL, headers=HEADERS)\n", id="headers variable"),
     pytest.param("requests.get(URL, **kwargs)\n", id="kwargs spread"),

@@ -61,6 +61,7 @@ class Project:
         self.modules: dict[str, ModuleFacts] = dict(modules)
         self.config = config or Config()
         self._aliases = prefilter.module_aliases((p, m.module) for p, m in self.modules.items())
+        self._module_paths: dict[str, str | None] = {}
         self.functions: dict[FuncKey, FunctionFact] = {}
         self.classes: dict[FuncKey, ClassFact] = {}
         self.calls: dict[tuple[str, int], CallFact] = {}
@@ -94,7 +95,9 @@ class Project:
     # ------------------------------------------------------------------ modules and names
 
     def module_path(self, name: str) -> str | None:
-        return prefilter.lookup_module(name, self._aliases)
+        if name not in self._module_paths:
+            self._module_paths[name] = prefilter.lookup_module(name, self._aliases)
+        return self._module_paths[name]
 
     def imports_of(self, path: str) -> Mapping[str, Import]:
         return self._imports.get(path, {})

@@ -169,6 +169,7 @@ def match_operation(
     return Match(op, (op,), f"matches {op.label()}" + (f" ({'; '.join(notes)})" if notes else ""))
 
 
+@lru_cache(maxsize=4096)
 def _segment_score(want: str, have: str | None) -> tuple[float, bool]:
     """(closeness, whether a literal matched or nearly matched, e.g. a typo ``order``/``orders``).
     An unknown segment sits better on a parameter than on a literal, as in matching."""
