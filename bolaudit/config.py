@@ -57,6 +57,9 @@ class Config:
     jobs: int = 0  # 0 = CPU count
     cache_dir: Path | None = None  # None = <root>/.bolaudit_cache
     use_cache: bool = True
+    # Build the safe fixes of project rules (JSON, SARIF, --fix and --diff show them; text and
+    # github reports do not, and skip the LibCST work).
+    fixes: bool = True
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     token_url: str = DEFAULT_TOKEN_URL
     client_id_env: str = "BOL_CLIENT_ID"

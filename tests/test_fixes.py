@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -273,6 +274,27 @@ def test_check_diff_shows_and_fix_writes(tree: Path) -> None:
     assert "application/vnd.retailer.v10+json" in (tree / "shop/bol.py").read_text()
     again = run_check([tree], config, diff=True)
     assert (again.exit_code, again.stdout) == (0, "")
+
+
+def test_fixes_are_built_for_the_reports_that_show_them(tree: Path) -> None:
+    """Text and github reports do not show fixes, so none is built; a JSON run after a text run
+    on the same unchanged tree is not served the text run's fix-less result."""
+    import json
+
+    from bolaudit.engine import run
+
+    write_tree(tree, CASE)
+    past = 1_600_000_000
+    for path in [tree, *tree.rglob("*")]:
+        os.utime(path, (past, past))
+    config = Config(root=tree, jobs=1, cache_dir=tree.parent / "cache")
+    assert [f.fix for f in run([tree], replace(config, fixes=False)).findings] == [None]
+    assert run_check([tree], config, fmt="text").exit_code == 1
+    assert run_check([tree], config, fmt="text").exit_code == 1  # from the record of the first
+    shown = json.loads(run_check([tree], config, fmt="json").stdout)
+    assert [f["fix"]["description"] for f in shown["findings"]] == [
+        "add Accept: application/vnd.retailer.v10+json"
+    ]
 
 
 def test_cli_fix_and_diff_flags(tree: Path) -> None:

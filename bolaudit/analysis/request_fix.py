@@ -48,7 +48,7 @@ def header_findings(
             req.http.span,
             message,
             flagged=f"{req.endpoint} {header}={verdict.sent}",
-            fix=missing_headers_fix(project, reqs),
+            fix=missing_headers_fix(project, reqs) if project.config.fixes else None,
         )
 
 _CACHE: WeakKeyDictionary[Project, dict[tuple[str, int], Fix | None]] = WeakKeyDictionary()

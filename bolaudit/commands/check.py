@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,8 @@ def run(
     from bolaudit.report.text import render_problems
     from bolaudit.suppress import Suppressed, SuppressionKind
 
+    # Fixes cost a LibCST pass over each file they touch: built only where they are shown or used.
+    config = dataclasses.replace(config, fixes=fix or diff or fmt in ("json", "sarif"))
     result = engine.run(paths, config)
     findings = list(result.findings)
     suppressed = list(result.suppressed)
