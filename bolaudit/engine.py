@@ -92,26 +92,31 @@ def _is_package(folder: Path) -> bool:
 def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunResult:
     import time
 
-    from bolaudit import lastrun
-
     # Files named one by one (pre-commit) are read with the modules they import, found by name:
     # no listing to snapshot, so no whole-run reuse (each file's facts are still cached).
     named = bool(paths) and all(p.is_file() for p in paths)
-    key = lastrun.run_key(paths, config) if config.use_cache and not named else None
-    if key is not None:
+    key: str | None = None
+    if config.use_cache and not named:
+        from bolaudit import lastrun
+
+        key = lastrun.run_key(paths, config)
         last = lastrun.load(config.cache_path, key)
         if last is not None:
             return _reused(last, config)
         _make_folder(config.cache_path)  # now, or the root's mtime would change during the run
     started = time.time_ns()
 
-    from bolaudit import freshness, sources
+    from bolaudit import sources
     from bolaudit.analysis.credentials import CANDIDATE_BYTES
     from bolaudit.cache import Cache, content_key
     from bolaudit.filestage import FileJob
     from bolaudit.workers import analyze_all
 
-    watch = freshness.Watch() if key is not None else None
+    watch: Watch | None = None
+    if key is not None:
+        from bolaudit.freshness import Watch
+
+        watch = Watch()
     files, problems = sources.discover(paths, config, watch)
     result = RunResult([], list(problems), files_seen=len(files))
     cache_ = Cache(config.cache_path if config.use_cache else None)

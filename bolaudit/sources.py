@@ -16,13 +16,15 @@ import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bolaudit.config import Config
 from bolaudit.decoding import Decoded, DecodeFailure, decode_python, decode_text
 from bolaudit.findings import Problem, ProblemKind
-from bolaudit.freshness import Watch
 from bolaudit.listing import ancestors_ignores, git_files, git_toplevel, walk
+
+if TYPE_CHECKING:
+    from bolaudit.freshness import Watch
 
 __all__ = [
     "Decoded",

@@ -9,6 +9,7 @@ becomes ``Unknown`` with a reason.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import libcst as cst
 
@@ -59,51 +60,32 @@ class ExprBuilder:
             return Const(None)
         if depth > MAX_DEPTH:
             return Unknown("expression nested too deeply")
-        d = depth + 1
-        if isinstance(node, cst.SimpleString):
-            return _const_string(node)
-        if isinstance(node, cst.ConcatenatedString):
-            return _flat_concat((self.of(node.left, d), self.of(node.right, d)))
-        if isinstance(node, cst.FormattedString):
-            return self._fstring(node, d)
-        if isinstance(node, (cst.Integer, cst.Float)):
-            try:
-                return Const(node.evaluated_value)
-            except (ValueError, SyntaxError):
-                return Unknown("number")
-        if isinstance(node, cst.Name):
-            if node.value in ("True", "False", "None"):
-                return Const({"True": True, "False": False, "None": None}[node.value])
-            return self.lookup(node.value)
-        if isinstance(node, cst.Attribute):
-            base = self.of(node.value, d)
-            attr = Attr(base, node.attr.value)
-            return attr
-        if isinstance(node, cst.BinaryOperation):
-            return self._binary(node, d)
-        if isinstance(node, cst.Call):
-            return self._call(node, d)
-        if isinstance(node, cst.Subscript):
-            return self._subscript(node, d)
-        if isinstance(node, cst.Dict):
-            return self._dict(node, d)
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-            items: list[Expr] = []
-            for el in node.elements:
-                if isinstance(el, cst.StarredElement):
-                    items.append(Unknown("*spread in a literal"))
-                else:
-                    items.append(self.of(el.value, d))
-            return Seq(tuple(items))
-        if isinstance(node, cst.BooleanOperation):
-            return _flat_choice((self.of(node.left, d), self.of(node.right, d)))
-        if isinstance(node, cst.IfExp):
-            return _flat_choice((self.of(node.body, d), self.of(node.orelse, d)))
-        if isinstance(node, cst.Await):
-            return self.of(node.expression, d)
-        if isinstance(node, cst.NamedExpr):
-            return self.of(node.value, d)
-        return Unknown(f"{type(node).__name__} expression")
+        # By exact type: isinstance on LibCST's classes goes through ABCMeta, and this runs for
+        # every expression of every file. Parsed trees hold only LibCST's own classes.
+        convert = _CONVERTERS.get(type(node))
+        if convert is None:
+            return Unknown(f"{type(node).__name__} expression")
+        return convert(self, node, depth + 1)
+
+    def _number(self, node: cst.Integer | cst.Float, d: int) -> Expr:
+        try:
+            return Const(node.evaluated_value)
+        except (ValueError, SyntaxError):
+            return Unknown("number")
+
+    def _name(self, node: cst.Name, d: int) -> Expr:
+        if node.value in ("True", "False", "None"):
+            return Const({"True": True, "False": False, "None": None}[node.value])
+        return self.lookup(node.value)
+
+    def _sequence(self, node: cst.List | cst.Tuple | cst.Set, d: int) -> Expr:
+        items: list[Expr] = []
+        for el in node.elements:
+            if isinstance(el, cst.StarredElement):
+                items.append(Unknown("*spread in a literal"))
+            else:
+                items.append(self.of(el.value, d))
+        return Seq(tuple(items))
 
     # ---------------------------------------------------------------------------------------
 
@@ -209,3 +191,25 @@ def _const_string(node: cst.SimpleString) -> Expr:
     if value is None:
         return Unknown("string literal")
     return Const(redact(value) if len(value) >= 40 else value)
+
+
+_CONVERTERS: dict[type, Callable[[ExprBuilder, Any, int], Expr]] = {
+    cst.SimpleString: lambda b, n, d: _const_string(n),
+    cst.ConcatenatedString: lambda b, n, d: _flat_concat((b.of(n.left, d), b.of(n.right, d))),
+    cst.FormattedString: ExprBuilder._fstring,
+    cst.Integer: ExprBuilder._number,
+    cst.Float: ExprBuilder._number,
+    cst.Name: ExprBuilder._name,
+    cst.Attribute: lambda b, n, d: Attr(b.of(n.value, d), n.attr.value),
+    cst.BinaryOperation: ExprBuilder._binary,
+    cst.Call: ExprBuilder._call,
+    cst.Subscript: ExprBuilder._subscript,
+    cst.Dict: ExprBuilder._dict,
+    cst.List: ExprBuilder._sequence,
+    cst.Tuple: ExprBuilder._sequence,
+    cst.Set: ExprBuilder._sequence,
+    cst.BooleanOperation: lambda b, n, d: _flat_choice((b.of(n.left, d), b.of(n.right, d))),
+    cst.IfExp: lambda b, n, d: _flat_choice((b.of(n.body, d), b.of(n.orelse, d))),
+    cst.Await: lambda b, n, d: b.of(n.expression, d),
+    cst.NamedExpr: lambda b, n, d: b.of(n.value, d),
+}

@@ -14,6 +14,7 @@ kind that is not anchored, falls back to ``PositionProvider`` for that module, o
 
 from __future__ import annotations
 
+import functools
 import ast
 import warnings
 from collections.abc import Callable, Sequence
@@ -255,22 +256,35 @@ def _ast_callee_name(func: ast.expr) -> str | None:
     return None
 
 
+@functools.cache
+def _by_ast() -> dict[type[ast.AST], object]:
+    return {t: cst_type for cst_type, ast_types in _KINDS.items() for t in ast_types}
+
+
 def _collect(tree: ast.AST) -> dict[object, list[ast.AST]]:
-    by_ast: dict[type[ast.AST], object] = {}
-    for cst_type, ast_types in _KINDS.items():
-        for t in ast_types:
-            by_ast[t] = cst_type
+    by_ast = _by_ast()
     out: dict[object, list[ast.AST]] = {}
-    skip: set[int] = set()  # strings inside f-strings: LibCST does not anchor them either
-    for node in ast.walk(tree):
-        if isinstance(node, ast.JoinedStr):
-            skip.update(id(n) for n in ast.walk(node) if n is not node)
-        key: object | None = by_ast.get(type(node))
-        if key is None and isinstance(node, (ast.Constant, ast.JoinedStr)):
-            if isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes)):
-                key = _STRING
-        if key is not None and not (key == _STRING and id(node) in skip):
+    # Strings inside f-strings are not anchored (LibCST does not anchor them either); calls are.
+    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+    while stack:
+        node, in_fstring = stack.pop()
+        kind = type(node)
+        key: object | None = by_ast.get(kind)
+        if key is None and (
+            kind is ast.JoinedStr or (kind is ast.Constant and isinstance(node.value, (str, bytes)))  # type: ignore[attr-defined]
+        ):
+            key = None if in_fstring else _STRING
+        if key is not None:
             out.setdefault(key, []).append(node)
+        inner = in_fstring or kind is ast.JoinedStr
+        for name in kind._fields:
+            if name == "ctx":
+                continue
+            value = getattr(node, name, None)
+            if type(value) is list:
+                stack.extend((item, inner) for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append((value, inner))
     order: Callable[[ast.AST], tuple[int, int, int, int]] = lambda n: (
         n.lineno,  # type: ignore[attr-defined]
         n.col_offset,  # type: ignore[attr-defined]

@@ -42,8 +42,6 @@ def run(
     again). ``diff``: show those fixes as a unified diff instead of the report, changing
     nothing; exit 1 when there is something to fix."""
     from bolaudit import engine
-    from bolaudit.baseline import BaselineError, load_baseline
-    from bolaudit.baseline import write_baseline as write
     from bolaudit.report import Report, render
     from bolaudit.report.text import render_problems
     from bolaudit.suppress import Suppressed, SuppressionKind
@@ -56,6 +54,8 @@ def run(
     notes: list[str] = []
     unmatched = 0
     if baseline is not None:
+        from bolaudit.baseline import BaselineError, load_baseline
+
         try:
             accepted = load_baseline(baseline)
         except BaselineError as exc:
@@ -84,6 +84,9 @@ def run(
         if fixed.files:
             return _after_fix(paths, config, notes, fmt, baseline, write_baseline, statistics, color)
     if write_baseline is not None:
+        from bolaudit.baseline import BaselineError
+        from bolaudit.baseline import write_baseline as write
+
         try:
             write(write_baseline, findings)
         except (OSError, BaselineError) as exc:
