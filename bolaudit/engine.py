@@ -216,6 +216,7 @@ def _reused(last: LastRun, config: Config) -> RunResult:
 
 
 _UTF16_32 = (b"\xff\xfe", b"\xfe\xff")
+_SKIP, _NOTHING, _API, _WANTED = range(4)  # what _select makes of one file's bytes
 
 
 def _select(
@@ -232,25 +233,37 @@ def _select(
             names[rel] = module_name(datas[rel][0].path, rel)
         return names[rel]
 
+    def verdict(item: tuple[str, tuple[SourceFile, bytes]]) -> int:
+        rel, (f, data) = item
+        if f.kind == "text" and b"\0" in data[:8192] and not data.startswith(_UTF16_32):
+            return _SKIP  # binary: skipped silently
+        low = data.lower()
+        if prefilter.api_matters(data, low):
+            return _API
+        if prefilter.credentials_matter(data, candidate, low):
+            return _WANTED
+        if f.kind == "text" and deploy_matters(rel, low):
+            return _WANTED  # a compose env_file or a mounted bol secret: BOL103 reads the units
+        if f.kind == "python" and not _decodes(data):
+            return _WANTED  # cheap to tell, and worth a BOL000: Python cannot read this file
+        return _NOTHING
+
+    from bolaudit.forked import map_in_halves
+
+    items = list(datas.items())
+    verdicts = map_in_halves(verdict, items, [len(data) for _, (_, data) in items])
     wanted: set[str] = set()
     api: dict[str, tuple[str, bool]] = {}
     python: dict[str, bytes] = {}
-    for rel, (f, data) in datas.items():
-        if f.kind == "text" and b"\0" in data[:8192] and not data.startswith(_UTF16_32):
-            continue  # binary: skipped silently
-        low = data.lower()
+    for (rel, (f, data)), v in zip(items, verdicts):
+        if v == _SKIP:
+            continue
         if f.kind == "python":
             python[rel] = data
-        if prefilter.api_matters(data, low):
-            if f.kind == "python":
+            if v == _API:
                 api[rel] = module_of(rel)
+        if v in (_API, _WANTED):
             wanted.add(rel)
-        elif prefilter.credentials_matter(data, candidate, low):
-            wanted.add(rel)
-        elif f.kind == "text" and deploy_matters(rel, low):
-            wanted.add(rel)  # a compose env_file or a mounted bol secret: BOL103 reads the units
-        elif f.kind == "python" and not _decodes(data):
-            wanted.add(rel)  # cheap to tell, and worth a BOL000: Python cannot read this file
     if api:
         wanted |= prefilter.importers_closure(api, python, module_of)
         wanted |= prefilter.imports_closure(wanted, python, module_of)
