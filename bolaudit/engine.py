@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bolaudit.config import Config
-from bolaudit.findings import Finding, Problem, ProblemKind, RuleInfo
+from bolaudit.findings import Finding, Problem, ProblemKind
 from bolaudit.suppress import Suppressed, Suppression, UnusedSuppression
 
 if TYPE_CHECKING:
+    from bolaudit.analysis.project import Project
+    from bolaudit.cache import Cache
+    from bolaudit.facts import ModuleFacts
     from bolaudit.filestage import FileResult
     from bolaudit.freshness import Watch
     from bolaudit.lastrun import LastRun
@@ -35,7 +38,6 @@ class RunResult:
     files_cached: int = 0
     texts: Mapping[str, bytes] = field(default_factory=dict)
     reused: bool = False  # the whole result came from the cache (nothing changed)
-    rule_infos: Mapping[str, RuleInfo] | None = None  # a reused run's, saving the rule imports
     _project: object | None = None
     _project_factory: Callable[[], object] | None = None
 
@@ -108,9 +110,7 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
 
     from bolaudit import sources
     from bolaudit.analysis.credentials import CANDIDATE_BYTES
-    from bolaudit.cache import Cache, content_key
-    from bolaudit.filestage import FileJob
-    from bolaudit.workers import analyze_all
+    from bolaudit.cache import Cache
 
     watch: Watch | None = None
     if key is not None:
@@ -131,9 +131,58 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
         _read_all(_context_files(datas, config), datas, [])
 
     modules, wanted = _select(datas, CANDIDATE_BYTES)
+    results = _analysed(sorted(wanted), datas, modules, cache_, config, debug, result) if wanted else {}
+    result.files_analysed = len(results)
+    result.texts = {rel: datas[rel][1] for rel in results}
+    if results:
+        _project_stage(result, results, reported, config, debug)
+    else:  # nothing can matter: no project stage, no rule module imported
+        result._project_factory = lambda: _project({}, config)
+    cache_.save()
+    if key is not None and watch is not None:
+        _remember(result, key, watch, started, sorted(results), config)
+    return result
+
+
+def _project_stage(
+    result: RunResult,
+    results: dict[str, FileResult],
+    reported: set[str] | None,
+    config: Config,
+    debug: bool,
+) -> None:
+    """Cross-file findings, then everything filtered by the config and inline suppressions."""
+    project = _project({rel: r.facts for rel, r in sorted(results.items())}, config)
+    result._project = project
+    findings: list[Finding] = []
+    for r in results.values():
+        findings.extend(r.findings)
+        result.problems.extend(r.problems)
+    findings.extend(_project_findings(project, config, debug, result.problems))
+    findings = [f for f in findings if _enabled(f, config)]
+    if reported is not None:
+        findings = [f for f in findings if f.path in reported]
+        result.texts = {rel: data for rel, data in result.texts.items() if rel in reported}
+    _apply_suppressions(result, findings, {rel: r.suppressions for rel, r in results.items()}, config)
+
+
+def _analysed(
+    wanted: list[str],
+    datas: dict[str, tuple[SourceFile, bytes]],
+    modules: Callable[[str], tuple[str, bool]],
+    cache_: Cache,
+    config: Config,
+    debug: bool,
+    result: RunResult,
+) -> dict[str, FileResult]:
+    """The per-file stage's result for each wanted file: from the cache, else analysed."""
+    from bolaudit.cache import content_key
+    from bolaudit.filestage import FileJob
+    from bolaudit.workers import analyze_all
+
     jobs: list[tuple[FileJob, str]] = []
     results: dict[str, FileResult] = {}
-    for rel in sorted(wanted):
+    for rel in wanted:
         f, data = datas[rel]
         module, is_package = modules(rel) if f.kind == "python" else ("", False)
         file_key = content_key(data, f.kind, module, config.cache_key())
@@ -147,27 +196,13 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
         results[job.rel] = res
         if not any(p.kind is ProblemKind.INTERNAL for p in res.problems):
             cache_.put(job.rel, file_key, res)
-    result.files_analysed = len(results)
-    result.texts = {rel: datas[rel][1] for rel in results}
+    return results
 
+
+def _project(facts: Mapping[str, ModuleFacts], config: Config) -> Project:
     from bolaudit.analysis.project import Project
 
-    project = Project({rel: r.facts for rel, r in sorted(results.items())}, config)
-    result._project = project
-    findings: list[Finding] = []
-    for r in results.values():
-        findings.extend(r.findings)
-        result.problems.extend(r.problems)
-    findings.extend(_project_findings(project, config, debug, result.problems))
-    findings = [f for f in findings if _enabled(f, config)]
-    if reported is not None:
-        findings = [f for f in findings if f.path in reported]
-        result.texts = {rel: data for rel, data in result.texts.items() if rel in reported}
-    _apply_suppressions(result, findings, {rel: r.suppressions for rel, r in results.items()}, config)
-    cache_.save()
-    if key is not None and watch is not None:
-        _remember(result, key, watch, started, sorted(results), config)
-    return result
+    return Project(facts, config)
 
 
 def _make_folder(folder: Path) -> None:
@@ -184,7 +219,6 @@ def _remember(
 ) -> None:
     """Record the run for reuse while its files and folders stay as they were (``freshness``)."""
     from bolaudit import freshness, lastrun
-    from bolaudit.rule import rule_infos
 
     snapshot = freshness.take(watch.paths, started) if watch.complete else None
     if snapshot is None or any(p.kind is ProblemKind.INTERNAL for p in result.problems):
@@ -192,7 +226,7 @@ def _remember(
         return
     last = lastrun.LastRun(
         key, snapshot, tuple(result.findings), tuple(result.problems), tuple(result.suppressed),
-        tuple(result.unused_suppressions), tuple(analysed), result.files_seen, rule_infos(),
+        tuple(result.unused_suppressions), tuple(analysed), result.files_seen,
     )
     lastrun.store(config.cache_path, last)
 
@@ -209,7 +243,7 @@ def _reused(last: LastRun, config: Config) -> RunResult:
         list(last.findings), list(last.problems), list(last.suppressed), list(last.unused),
         files_seen=last.files_seen, files_analysed=len(last.analysed),
         files_cached=len(last.analysed), texts=_DiskTexts(config.root, last.analysed),
-        reused=True, rule_infos=last.rule_infos,
+        reused=True,
     )
     result._project_factory = project
     return result

@@ -12,7 +12,7 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +21,7 @@ from bolaudit import __version__
 
 if TYPE_CHECKING:
     from bolaudit.config import Config
-    from bolaudit.findings import Finding, Problem, RuleInfo
+    from bolaudit.findings import Finding, Problem
     from bolaudit.freshness import Snapshot
     from bolaudit.suppress import Suppressed, UnusedSuppression
 
@@ -39,7 +39,6 @@ class LastRun:
     unused: tuple[UnusedSuppression, ...]
     analysed: tuple[str, ...]
     files_seen: int
-    rule_infos: Mapping[str, RuleInfo]
 
 
 def run_key(paths: Sequence[Path], config: Config) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from bolaudit.config import Config
-from bolaudit.findings import ProblemKind
+from bolaudit.findings import ProblemKind, RuleInfo
 
 if TYPE_CHECKING:
     from bolaudit.report import CredentialRecord
@@ -93,9 +93,10 @@ def run(
             return Outcome("", f"bolaudit: cannot write the baseline {write_baseline}: {exc}\n", 2)
         notes.append(f"bolaudit: wrote {len(findings)} finding(s) to the baseline {write_baseline}\n")
         findings = []
-    if result.rule_infos is not None:
-        infos = result.rule_infos
-    else:
+    # Only SARIF describes the rules (all of them, found or not); the other formats take a
+    # finding's name from the finding, so the rule modules need not be imported for them.
+    infos: Mapping[str, RuleInfo] = {}
+    if fmt == "sarif":
         from bolaudit.rule import rule_infos
 
         infos = rule_infos()
