@@ -8,8 +8,6 @@ and every other file is still audited.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
 from bolaudit.filestage import FileJob, FileResult, analyze, internal_problem
 
@@ -22,6 +20,9 @@ def analyze_all(jobs: list[FileJob], processes: int, debug: bool) -> list[FileRe
     workers = processes or os.cpu_count() or 1
     if len(jobs) < POOL_THRESHOLD or workers <= 1:
         return [_safe_analyze(j, debug) for j in jobs]
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     chunk = max(1, len(jobs) // (workers * 8))
     results: list[FileResult | None] = [None] * len(jobs)
     try:
@@ -37,6 +38,9 @@ def analyze_all(jobs: list[FileJob], processes: int, debug: bool) -> list[FileRe
 
 
 def _one_by_one(jobs: list[FileJob], results: list[FileResult | None], debug: bool) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     pool = ProcessPoolExecutor(max_workers=1)
     try:
         for i, job in enumerate(jobs):
