@@ -13,7 +13,6 @@ import hashlib
 import importlib
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -100,20 +99,26 @@ class Cache:
         f = self.file
         if f is None or not self.dirty or self.folder is None:
             return
+        dump_atomically(self.folder, f, {"format": FORMAT, "entries": self.entries})
+
+
+def dump_atomically(cache_dir: Path, target: Path, state: object) -> None:
+    """Pickle ``state`` to ``target`` in the cache folder, all or nothing; a read-only checkout
+    or a full disk just keeps no cache (the audit must not fail for it)."""
+    import tempfile
+
+    try:
+        ensure_folder(cache_dir)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".tmp")
         try:
-            ensure_folder(self.folder)
-            fd, tmp = tempfile.mkstemp(dir=f.parent, prefix=".results-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    state = {"format": FORMAT, "entries": self.entries}
-                    pickle.dump(state, fh, protocol=5)
-                os.replace(tmp, f)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError:
-            # A read-only checkout or a full disk must not fail the audit.
-            return
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(state, fh, protocol=5)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return
 
 
 def ensure_folder(folder: Path) -> None:

@@ -19,7 +19,6 @@ mtimes below the second, and ``COARSE_RACY_NS`` where every mtime is a whole sec
 from __future__ import annotations
 
 import os
-import subprocess
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -190,6 +189,8 @@ def git_paths(top: Path) -> list[str]:
 
 
 def _global_excludes(top: Path) -> str:
+    import subprocess
+
     try:
         done = subprocess.run(
             ["git", "-C", str(top), "config", "--path", "--get", "core.excludesFile"],

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,21 +71,9 @@ def load(cache_dir: Path, key: str) -> LastRun | None:
 
 def store(cache_dir: Path, last: LastRun) -> None:
     """Write the record atomically; a read-only checkout or a full disk just keeps none."""
-    from bolaudit.cache import ensure_folder
+    from bolaudit.cache import dump_atomically
 
-    target = _file(cache_dir)
-    try:
-        ensure_folder(cache_dir)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".last-run-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(last, fh, protocol=5)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        return
+    dump_atomically(cache_dir, _file(cache_dir), last)
 
 
 def forget(cache_dir: Path) -> None:

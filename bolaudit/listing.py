@@ -10,7 +10,6 @@ follows a symlink to a folder, so a link loop cannot hang the run. Knows nothing
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +87,8 @@ def git_files(top: Path, folders: Sequence[Path], skip: Path | None = None) -> l
 
 
 def _git(folder: Path, *args: str) -> bytes | None:
+    import subprocess
+
     try:
         done = subprocess.run(
             ["git", "-C", str(folder), *args],
