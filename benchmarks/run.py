@@ -53,6 +53,9 @@ class Step:
     ok_exits: frozenset[int] = frozenset({0, 1})
     prime: bool = False  # run once unmeasured first (fills the cache for the warm run)
     peer: bool = False  # one of the minute-long peers that --quick leaves out
+    # The warm row: the priming run must leave a whole-run reuse record in this cache folder, or
+    # the row would time a per-file-cache run under the warm label.
+    record_in: Path | None = None
 
 
 @dataclass
@@ -103,7 +106,8 @@ def steps(c: corpora.Corpus, cache_dir: Path) -> list[Step]:
         Step(c.name, "cold", "bolaudit check (cold, --no-cache)", (*bolaudit, "check", "--no-cache", "."), root,
              prime=True),
         Step(c.name, "warm", "bolaudit check (warm cache)",
-             (*bolaudit, "check", "--cache-dir", str(cache_dir), "."), root, prime=True),
+             (*bolaudit, "check", "--cache-dir", str(cache_dir), "."), root, prime=True,
+             record_in=cache_dir),
         Step(c.name, "one-file", "bolaudit check FILE (one file, --no-cache)",
              (*bolaudit, "check", "--no-cache", c.one_file), root),
         Step(c.name, "parse-1", "bare LibCST parse, 1 process", (*parse, "--jobs", "1", "."), root, frozenset({0})),
@@ -133,6 +137,9 @@ def run_step(step: Step, runs: int, quick: bool, log: corpora.Log) -> Row:
         first = measure(step)
         if "error" in first or first["exit"] not in step.ok_exits:
             row.status = _failure(first)
+            return row
+        if step.record_in is not None and not any(step.record_in.glob("v*/last_run.pickle")):
+            row.status = "error: the first run kept no reuse record (a file changed during it?)"
             return row
     for i in range(runs):
         result = measure(step)
