@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bolaudit.config import Config
 from bolaudit.engine import RunResult, run
@@ -163,3 +165,58 @@ def test_a_broken_record_is_ignored(tree: Path) -> None:
         record.write_bytes(b"not a pickle")
     again = audit(tree)
     assert not again.reused and codes(again) == [("settings.py", "BOL101")]
+
+
+# -- never stale: whatever changes, a run with the cache gives what a run without it gives --------
+
+FILES = ["app.py", "shop/settings.py", "shop/client.py", "logs/today.log", "docs/notes.md"]
+CONTENTS = [
+    LEAK,
+    "x = 1\n",
+    "y = 2\n",  # the same size as the line above: only the mtime tells them apart
+    "import requests\n\nrequests.get('https://api.bol.com/retailer/orders')\n",
+    f"client_secret: {SECRET}\n",
+]
+Change = tuple[str, int, int]  # (kind, file index, content index)
+
+
+def apply_change(root: Path, change: Change) -> None:
+    kind, f, c = change
+    path = root / FILES[f]
+    if kind == "write":
+        write_tree(root, {FILES[f]: CONTENTS[c]})
+    elif kind == "delete":
+        path.unlink(missing_ok=True)
+    elif kind == "ignore":
+        write_tree(root, {".gitignore": "*.log\n" + ("shop/\n" if c % 2 else "")})
+    elif kind == "touch" and path.exists():
+        os.utime(path)
+
+
+changes = st.tuples(
+    st.sampled_from(["write", "delete", "ignore", "touch"]),
+    st.integers(0, len(FILES) - 1),
+    st.integers(0, len(CONTENTS) - 1),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.lists(st.tuples(st.integers(0, len(FILES) - 1), st.integers(0, len(CONTENTS) - 1)), max_size=5),
+       steps=st.lists(st.lists(changes, min_size=1, max_size=3), min_size=1, max_size=3))
+def test_a_cached_run_never_differs_from_a_fresh_one(
+    tmp_path_factory: pytest.TempPathFactory, start: list[tuple[int, int]], steps: list[list[Change]]
+) -> None:
+    base = tmp_path_factory.mktemp("tree")
+    root = base / "repo"
+    write_tree(root, {FILES[f]: CONTENTS[c] for f, c in start} or {"app.py": "x = 1\n"})
+    git(root, "init", "-q")
+    cached = Config(root=root, jobs=1, cache_dir=base / "cache")
+    fresh = Config(root=root, jobs=1, use_cache=False)
+    for batch in steps:
+        age(root)
+        run([root], cached, debug=True)  # records the tree as it is
+        for change in batch:
+            apply_change(root, change)
+        got, want = run([root], cached, debug=True), run([root], fresh, debug=True)
+        assert codes(got) == codes(want)
+        assert sorted(p.path for p in got.problems) == sorted(p.path for p in want.problems)
