@@ -113,3 +113,19 @@ def test_codes_are_designs() -> None:
     codes = [r.code for r in RULES]
     assert len(codes) == len(set(codes))
     assert set(codes) <= design
+
+
+def test_rules_command_shows_a_token_rules_cases_with_their_token() -> None:
+    """``bolaudit rules BOL401``: each case's code and the claims of the token it is judged by."""
+    import json
+
+    from bolaudit.commands.rules import render
+
+    text, code = render("BOL401")
+    assert code == 0
+    shown = text.split("## Not flagged")[0].split("--- token claims\n")[1:]
+    rule = next(r for r in RULES if r.code == "BOL401")
+    expected = [c.token_claims for c in rule.INVALID[:3]]
+    assert [json.loads(block.split("\n---")[0].split("\n\n")[0]) for block in shown] == expected
+    plain, _ = render("BOL101")
+    assert "token claims" not in plain

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bolaudit.rule import all_rules, case_files
 
 
@@ -23,5 +25,8 @@ def render(code: str | None) -> tuple[str, int]:
             for path, content in case_files(case.files).items():
                 out.append(f"--- {path}")
                 out.append(content.rstrip("\n"))
+            if case.token_claims is not None:  # a BOL4xx case: the code and the token's grants
+                out.append("--- token claims")
+                out.append(json.dumps(case.token_claims, indent=2, sort_keys=True))
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n", 0
