@@ -302,3 +302,28 @@ def _fp(value: str) -> str:
 def test_value_at(text: str, span: Span, kind: str, expected: str | None) -> None:
     fingerprint = _fp(expected if expected is not None else CLIENT_SECRET)
     assert value_at(text, span, kind, fingerprint) == expected
+
+
+def test_fix_keeps_the_verification_without_asking_again(tree: Path, token_server: TokenServer) -> None:
+    """``--fix --verify-credentials``: the report after the fix (the files are audited again and
+    the secret moved a line down) still says the pair is live, from the one request made."""
+    write_tree(tree, {"shop/bol.py": (
+        "import requests\n\nBOL = 'https://api.bol.com/retailer'\n\n\n"
+        "def orders(token):\n"
+        "    return requests.get(\n"
+        "        BOL + '/orders',\n"
+        "        headers={\n"
+        "            'Authorization': f'Bearer {token}',\n"
+        "        },\n"
+        "        timeout=30,\n"
+        "    )\n\n\n"
+        f"CLIENT_ID = '{CLIENT_ID}'\nCLIENT_SECRET = '{CLIENT_SECRET}'\n"
+    )})
+    config = Config(root=tree, jobs=1, use_cache=False, token_url=token_server.token_url)
+    out = check.run([tree], config, fmt="json", fix=True, verify_credentials=True)
+    assert "fixed 1 finding(s)" in out.stderr
+    found = findings_of(out)
+    assert [(f["code"], f["line"]) for f in found] == [("BOL102", 17), ("BOL101", 18)]  # 16, 17 before
+    assert found[1]["properties"]["verification"] == "live"  # type: ignore[index]
+    assert len(token_server.requests) == 1
+    assert_no_secret(out.stdout + out.stderr)

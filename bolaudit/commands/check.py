@@ -13,6 +13,7 @@ from bolaudit.findings import ProblemKind, RuleInfo
 
 if TYPE_CHECKING:
     from bolaudit.report import CredentialRecord
+    from bolaudit.verify import Verification
 
 # Problems that mean the audit itself failed (exit 2), not just that a file was skipped.
 FATAL = (ProblemKind.CONFIG, ProblemKind.INTERNAL)
@@ -37,10 +38,12 @@ def run(
     fix: bool = False,
     diff: bool = False,
     verify_credentials: bool = False,
+    verified: Mapping[str, Verification] | None = None,
 ) -> Outcome:
     """``fix``: apply the findings' safe fixes to the files, then report what is left (audited
     again). ``diff``: show those fixes as a unified diff instead of the report, changing
-    nothing; exit 1 when there is something to fix."""
+    nothing; exit 1 when there is something to fix. ``verified``: credential verifications
+    made before ``--fix`` rewrote the files, by finding fingerprint (no request is made again)."""
     from bolaudit import engine
     from bolaudit.report import Report, render
     from bolaudit.report.text import render_problems
@@ -63,16 +66,22 @@ def run(
         findings, hidden = accepted.split(findings)
         suppressed.extend(Suppressed(f, SuppressionKind.EXTERNAL, "baseline") for f in hidden)
         unmatched = sum(e.count for e in accepted.unmatched(result.findings))
-    if verify_credentials and not diff:  # before --fix rewrites the values it reads back
+    if verified:
+        from bolaudit.commands.verify import reapply
+
+        carried = verified
+        findings, suppressed = reapply(findings, suppressed, lambda f: carried.get(f.fingerprint))
+    elif verify_credentials and not diff:  # before --fix rewrites the values it reads back
         from bolaudit.commands.verify import annotate
         from bolaudit.tokens import TokenError
 
         try:
-            verified = annotate(findings, suppressed, result.project, config.token_url, result.texts)
+            annotated = annotate(findings, suppressed, result.project, config.token_url, result.texts)
         except TokenError as exc:
             return Outcome("", f"bolaudit: {exc}\n", 2)
-        findings, suppressed = verified.findings, verified.suppressed
-        notes.append(verified.note)
+        findings, suppressed = annotated.findings, annotated.suppressed
+        verified = annotated.by_fingerprint
+        notes.append(annotated.note)
     if fix or diff:
         from bolaudit.commands.fixes import apply as apply_fixes
 
@@ -82,7 +91,7 @@ def run(
             return Outcome(fixed.diff, fixed.summary(wrote=False), code)
         notes.append(fixed.summary(wrote=True))
         if fixed.files:
-            return _after_fix(paths, config, notes, fmt, baseline, write_baseline, statistics, color)
+            return _after_fix(paths, config, notes, fmt, baseline, write_baseline, statistics, color, verified)
     if write_baseline is not None:
         from bolaudit.baseline import BaselineError
         from bolaudit.baseline import write_baseline as write
@@ -130,10 +139,11 @@ def _after_fix(
     write_baseline: Path | None,
     statistics: bool,
     color: bool,
+    verified: Mapping[str, Verification] | None,
 ) -> Outcome:
     """The report on the files as ``--fix`` left them (positions have moved)."""
     after = run(paths, config, fmt=fmt, baseline=baseline, write_baseline=write_baseline,
-                statistics=statistics, color=color)
+                statistics=statistics, color=color, verified=verified)
     return Outcome(after.stdout, "".join(notes) + after.stderr, after.exit_code)
 
 

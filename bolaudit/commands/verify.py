@@ -30,6 +30,9 @@ class Annotated:
     findings: list[Finding]
     suppressed: list[Suppressed]
     note: str
+    # By finding fingerprint (stable when lines move): for the report after --fix, which audits
+    # the files again and must neither lose the results nor ask the token service twice.
+    by_fingerprint: Mapping[str, Verification] = dataclasses.field(default_factory=dict)
 
 
 def annotate(
@@ -58,15 +61,29 @@ def annotate(
     pairs = pair_secrets(project.modules, project_apps(project))
     results, summary = verify(wanted, pairs, reader(project.config.root, texts), token_url=token_url,
                               timeout=timeout, limit=limit, sleep=sleep)
-    kept = [_with(f, results.get(Place(f.path, f.span))) for f in findings]
-    hidden = [dataclasses.replace(s, finding=_with(s.finding, results.get(Place(s.finding.path, s.finding.span))))
-              for s in suppressed]
+    by_fingerprint = {
+        f.fingerprint: found
+        for f in [*findings, *(s.finding for s in suppressed)]
+        if f.code == CODE and (found := results.get(Place(f.path, f.span))) is not None
+    }
+    kept, hidden = reapply(findings, suppressed, lambda f: results.get(Place(f.path, f.span)))
     counts = ", ".join(f"{n} {_STATUS[k]}" for k, n in sorted(summary.counts.items()))
     parts = urllib.parse.urlsplit(token_url)
     note = (f"bolaudit: --verify-credentials: {summary.pairs} id/secret pair(s), {summary.requests} request(s) to "
             f"{parts.scheme}://{parts.netloc}{parts.path}" + (f": {counts}" if counts else "") + "\n")
     note += "".join(f"bolaudit: {n}\n" for n in dict.fromkeys(summary.notes))
-    return Annotated(kept, hidden, note)
+    return Annotated(kept, hidden, note, by_fingerprint)
+
+
+def reapply(
+    findings: Sequence[Finding],
+    suppressed: Sequence[Suppressed],
+    result_of: Callable[[Finding], Verification | None],
+) -> tuple[list[Finding], list[Suppressed]]:
+    """The findings (shown and suppressed) with each BOL101's verification result, if any."""
+    kept = [_with(f, result_of(f)) for f in findings]
+    hidden = [dataclasses.replace(s, finding=_with(s.finding, result_of(s.finding))) for s in suppressed]
+    return kept, hidden
 
 
 _STATUS = {"live": "verified live", "rejected": "rejected", "unverified": "unverified"}
