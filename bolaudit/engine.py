@@ -7,10 +7,8 @@ rules, per-file ignores and inline suppressions happens here; baselines and outp
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,26 +69,6 @@ class _DiskTexts(Mapping[str, bytes]):
         return len(self.rels)
 
 
-def module_name(path: Path, rel: str) -> tuple[str, bool]:
-    """Dotted module name of a Python file by its package folders (``__init__.py``), and is-package."""
-    stem = path.stem
-    is_package = stem == "__init__"
-    parts: list[str] = [] if is_package else [stem]
-    folder = path.parent
-    while _is_package(folder):
-        parts.append(folder.name)
-        folder = folder.parent
-    if not parts and is_package:
-        parts = [path.parent.name]
-    name = ".".join(reversed(parts))
-    return (name if all(p.isidentifier() for p in parts) else ""), is_package
-
-
-@cache
-def _is_package(folder: Path) -> bool:
-    return (folder / "__init__.py").is_file()
-
-
 def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunResult:
     import time
 
@@ -108,7 +86,7 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
         _make_folder(config.cache_path)  # now, or the root's mtime would change during the run
     started = time.time_ns()
 
-    from bolaudit import sources
+    from bolaudit import selection, sources
     from bolaudit.analysis.credentials import CANDIDATE_BYTES
     from bolaudit.cache import Cache
 
@@ -122,15 +100,15 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
     cache_ = Cache(config.cache_path if config.use_cache else None)
 
     datas: dict[str, tuple[sources.SourceFile, bytes]] = {}
-    _read_all(files, datas, result.problems)
+    selection.read_all(files, datas, result.problems)
     reported: set[str] | None = None
     if named:
         # Report on the named files, but read the modules they import too, so a base URL or a
         # wrapper defined elsewhere still resolves.
         reported = set(datas)
-        _read_all(_context_files(datas, config), datas, [])
+        selection.read_all(selection.context_files(datas, config), datas, [])
 
-    modules, wanted = _select(datas, CANDIDATE_BYTES)
+    modules, wanted = selection.select(datas, CANDIDATE_BYTES)
     results = _analysed(sorted(wanted), datas, modules, cache_, config, debug, result) if wanted else {}
     result.files_analysed = len(results)
     result.texts = {rel: datas[rel][1] for rel in results}
@@ -247,143 +225,6 @@ def _reused(last: LastRun, config: Config) -> RunResult:
     )
     result._project_factory = project
     return result
-
-
-_UTF16_32 = (b"\xff\xfe", b"\xfe\xff")
-_SKIP, _NOTHING, _API, _WANTED = range(4)  # what _select makes of one file's bytes
-
-
-def _select(
-    datas: dict[str, tuple[SourceFile, bytes]], candidate: re.Pattern[bytes]
-) -> tuple[Callable[[str], tuple[str, bool]], set[str]]:
-    """Which files can matter, decided from their bytes and the import closure; no parsing."""
-    from bolaudit.analysis import prefilter
-    from bolaudit.apps import deploy_matters
-
-    names: dict[str, tuple[str, bool]] = {}
-
-    def module_of(rel: str) -> tuple[str, bool]:
-        if rel not in names:
-            names[rel] = module_name(datas[rel][0].path, rel)
-        return names[rel]
-
-    def verdict(item: tuple[str, tuple[SourceFile, bytes]]) -> int:
-        rel, (f, data) = item
-        if f.kind == "text" and b"\0" in data[:8192] and not data.startswith(_UTF16_32):
-            return _SKIP  # binary: skipped silently
-        low = data.lower()
-        if prefilter.api_matters(data, low):
-            return _API
-        if prefilter.credentials_matter(data, candidate, low):
-            return _WANTED
-        if f.kind == "text" and deploy_matters(rel, low):
-            return _WANTED  # a compose env_file or a mounted bol secret: BOL103 reads the units
-        if f.kind == "python" and not _decodes(data):
-            return _WANTED  # cheap to tell, and worth a BOL000: Python cannot read this file
-        return _NOTHING
-
-    from bolaudit.forked import map_in_halves
-
-    items = list(datas.items())
-    verdicts = map_in_halves(verdict, items, [len(data) for _, (_, data) in items])
-    wanted: set[str] = set()
-    api: dict[str, tuple[str, bool]] = {}
-    python: dict[str, bytes] = {}
-    for (rel, (f, data)), v in zip(items, verdicts):
-        if v == _SKIP:
-            continue
-        if f.kind == "python":
-            python[rel] = data
-            if v == _API:
-                api[rel] = module_of(rel)
-        if v in (_API, _WANTED):
-            wanted.add(rel)
-    if api:
-        wanted |= prefilter.importers_closure(api, python, module_of)
-        wanted |= prefilter.imports_closure(wanted, python, module_of)
-    return module_of, wanted
-
-
-def _read_all(
-    files: Iterable[SourceFile], datas: dict[str, tuple[SourceFile, bytes]], problems: list[Problem]
-) -> None:
-    for f in files:
-        if f.rel in datas:
-            continue
-        try:
-            datas[f.rel] = (f, f.path.read_bytes())
-        except OSError as exc:
-            problems.append(
-                Problem(ProblemKind.UNREADABLE, f.rel, f"cannot read: {exc.strerror or exc}")
-            )
-
-
-# Context for files named one by one: enough for a wrapper, its base class and its settings,
-# bounded so that one named file of a large codebase does not read half of it (pre-commit speed).
-MAX_CONTEXT_FILES = 120
-MAX_CONTEXT_DEPTH = 3
-
-
-def _context_files(datas: dict[str, tuple[SourceFile, bytes]], config: Config) -> list[SourceFile]:
-    """Python files the named files import, transitively, found by module name under the root."""
-    from bolaudit import sources
-    from bolaudit.analysis import prefilter
-
-    roots: list[Path] = [config.root, config.root / "src"]
-    todo: list[tuple[Path, bytes, int]] = []
-    for f, data in datas.values():
-        path = f.path
-        if f.kind != "python":
-            continue
-        module, is_package = module_name(path, "")
-        depth = module.count(".") + (1 if is_package else 0) + 1
-        roots.append(path.parents[depth - 1] if depth <= len(path.parents) else path.parent)
-        todo.append((path, data, 0))
-    seen = {f.path.resolve() for f, _ in datas.values()}
-    found: list[Path] = []
-    while todo and len(found) < MAX_CONTEXT_FILES:
-        path, data, depth = todo.pop(0)
-        if depth >= MAX_CONTEXT_DEPTH:
-            continue
-        module, is_package = module_name(path, "")
-        for name in prefilter.imported_modules(data, module, is_package):
-            for candidate in _module_files(name, roots):
-                real = candidate.resolve()
-                if real in seen:
-                    continue
-                seen.add(real)
-                found.append(candidate)
-                try:
-                    todo.append((candidate, candidate.read_bytes(), depth + 1))
-                except OSError:
-                    continue
-    if not found:
-        return []
-    return sources.discover(found, config)[0]
-
-
-def _module_files(name: str, roots: list[Path]) -> Iterator[Path]:
-    parts = name.split(".")
-    for root in dict.fromkeys(roots):
-        for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
-            if candidate.is_file():
-                yield candidate
-                return
-
-
-def _decodes(data: bytes) -> bool:
-    """Whether a Python file's bytes decode as its PEP 263 declaration (or UTF-8) says; no parse."""
-    from bolaudit.decoding import DecodeFailure, decode_python
-
-    if b"\x00" in data:
-        return False
-    try:
-        data.decode("utf-8")
-        return True
-    except UnicodeDecodeError:
-        return not isinstance(decode_python(data), DecodeFailure)
-
-
 
 
 def _project_findings(
