@@ -118,7 +118,7 @@ def tree_paths(folder: Path, skip: Path | None) -> list[str] | None:
     None when there are more than ``MAX_ENTRIES``."""
     found: list[str] = []
     stack = [os.fspath(folder)]
-    skipped = os.fspath(skip) if skip is not None else None
+    skipped = os.path.realpath(skip) if skip is not None else None
     while stack:
         current = stack.pop()
         found.append(current)

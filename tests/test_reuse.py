@@ -220,3 +220,16 @@ def test_a_cached_run_never_differs_from_a_fresh_one(
         got, want = run([root], cached, debug=True), run([root], fresh, debug=True)
         assert codes(got) == codes(want)
         assert sorted(p.path for p in got.problems) == sorted(p.path for p in want.problems)
+
+
+def test_a_cache_folder_named_relative_to_the_current_folder_is_left_out_of_the_snapshot(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writing the cache changes its folders; were they watched, no run would ever be reused."""
+    write_tree(tree, {"settings.py": LEAK})
+    monkeypatch.chdir(tree)
+    config = Config(root=tree, jobs=1, cache_dir=Path("build-cache"))
+    run([tree], config, debug=True)  # makes build-cache/ inside the tree
+    age(tree)
+    assert not run([tree], config, debug=True).reused
+    assert run([tree], config, debug=True).reused
