@@ -148,6 +148,7 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
 def ancestor_paths(folder: Path, top: Path) -> list[str]:
     """The folders from ``top`` down to ``folder``'s parent and their ``.gitignore`` files (which
     apply to ``folder`` too), whether or not those exist yet."""
+    folder, top = folder.resolve(), top.resolve()
     try:
         relative = folder.relative_to(top)
     except ValueError:

@@ -233,3 +233,17 @@ def test_a_cache_folder_named_relative_to_the_current_folder_is_left_out_of_the_
     age(tree)
     assert not run([tree], config, debug=True).reused
     assert run([tree], config, debug=True).reused
+
+
+def test_a_gitignore_above_the_audited_folder_is_watched(tree: Path) -> None:
+    """``bolaudit check shop/`` outside git honours the root's ``.gitignore`` too; a new one there
+    changes what is listed."""
+    write_tree(tree, {"shop/local_settings.py": LEAK, "shop/app.py": "x = 1\n"})
+    age(tree)
+    config = Config(root=tree, jobs=1, cache_dir=tree.parent / "cache")
+    first = run([tree / "shop"], config, debug=True)
+    assert run([tree / "shop"], config, debug=True).reused
+    write_tree(tree, {".gitignore": "local_settings.py\n"})
+    after = run([tree / "shop"], config, debug=True)
+    assert codes(first) == [("shop/local_settings.py", "BOL101")]
+    assert not after.reused and codes(after) == []
