@@ -63,3 +63,9 @@ def test_generated_field_order_matches_the_installed_libcst() -> None:
         [sys.executable, "scripts/gen_cst_fields.py", "--check"], cwd=REPO, capture_output=True
     )
     assert proc.returncode == 0, "run scripts/gen_cst_fields.py: LibCST's field order changed"
+
+
+def test_the_node_classes_from_the_generated_table_are_libcsts() -> None:
+    from bolaudit.analysis.cst_order import all_node_classes, scan_node_classes
+
+    assert all_node_classes() == scan_node_classes()
