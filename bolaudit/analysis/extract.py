@@ -13,10 +13,12 @@ import libcst as cst
 
 from bolaudit.analysis import flow
 from bolaudit.analysis.exprs import ExprBuilder
-from bolaudit.analysis.exprtools import cap, choice, concat, dotted
+from bolaudit.analysis.exprtools import dotted
 from bolaudit.analysis.scopes import ClassFrame, Frame
+from bolaudit.analysis.extract_assign import AssignmentsMixin
 from bolaudit.analysis.extract_flow import ControlFlowMixin
 from bolaudit.analysis.http_facts import HttpFactsMixin
+from bolaudit.analysis.literal_facts import LiteralsMixin
 from bolaudit.analysis.positions import Positions
 from bolaudit.analysis.visitors import FastVisitor
 from bolaudit.facts import (
@@ -39,7 +41,7 @@ from bolaudit.findings import Span
 BUILTINS = {"str", "dict", "map", "super", "open", "print", "len", "isinstance", "getattr"}
 
 
-class FactExtractor(HttpFactsMixin, ControlFlowMixin, FastVisitor):
+class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, AssignmentsMixin, FastVisitor):
     def __init__(
         self, path: str, module: str, is_package: bool = False, positions: Positions | None = None
     ) -> None:
@@ -66,6 +68,7 @@ class FactExtractor(HttpFactsMixin, ControlFlowMixin, FastVisitor):
         self._comp_saved: list[dict[str, Expr | None]] = []
         self.builder = ExprBuilder(self._lookup, self._call_id, self.qualify)
         HttpFactsMixin.__init__(self)
+        LiteralsMixin.__init__(self)
 
     # ------------------------------------------------------------------ helpers
 
@@ -264,128 +267,6 @@ class FactExtractor(HttpFactsMixin, ControlFlowMixin, FastVisitor):
     def visit_Return(self, node: cst.Return) -> None:
         if self.frame.qualname is not None and node.value is not None:
             self.frame.returns.append(self.expr(node.value))
-
-    # ------------------------------------------------------------------ assignments
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self._note_assignment(node.value, node.targets[-1].target)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self._note_assignment(node.value, node.target)
-
-    def _note_assignment(self, value: cst.BaseExpression, target: cst.BaseExpression) -> None:
-        inner = value.expression if isinstance(value, cst.Await) else value
-        if isinstance(value, cst.Await):
-            self._awaited.add(inner)
-        if isinstance(target, cst.Name):
-            self._assigned[inner] = target.value
-
-    def visit_Await(self, node: cst.Await) -> None:
-        self._awaited.add(node.expression)
-
-    def leave_Assign(self, original_node: cst.Assign) -> None:
-        # Facts about an assignment target (a header set) are placed at the whole statement:
-        # statements have cheap spans (analysis.positions), attribute targets do not.
-        self.statement = original_node
-        value = self.expr(original_node.value)
-        for t in original_node.targets:
-            self._assign(t.target, value, original_node.value)
-
-    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
-        self.statement = original_node
-        if original_node.value is not None:
-            self._assign(original_node.target, self.expr(original_node.value), original_node.value)
-
-    def leave_AugAssign(self, original_node: cst.AugAssign) -> None:
-        self.statement = original_node
-        target = original_node.target
-        value = self.expr(original_node.value)
-        if isinstance(original_node.operator, cst.AddAssign):
-            value = concat(self.expr(target), value)
-        else:
-            value = Unknown("augmented assignment")
-        self._assign(target, value, original_node.value, augmented=True)
-
-    def _assign(
-        self,
-        target: cst.BaseExpression,
-        value: Expr,
-        value_node: cst.BaseExpression,
-        augmented: bool = False,
-    ) -> None:
-        if isinstance(target, (cst.Tuple, cst.List)):
-            items = value_node.elements if isinstance(value_node, (cst.Tuple, cst.List)) else None
-            for i, el in enumerate(target.elements):
-                sub: Expr = Unknown("tuple unpacking")
-                sub_node: cst.BaseExpression = value_node
-                if items is not None and i < len(items) and not isinstance(el, cst.StarredElement):
-                    sub_node = items[i].value
-                    sub = self.expr(sub_node)
-                self._assign(el.value, sub, sub_node)
-            return
-        f = self.frame
-        value = cap(value)
-        if isinstance(target, cst.Name):
-            name = target.value
-            if self.kinds[-1] == "class":
-                self.classes[-1].attrs[name] = value
-            elif f.qualname is None:
-                old = self.constants.get(name)
-                new = choice(old, value) if old is not None and f.depth and not augmented else value
-                self.constants[name] = new
-                f.locals[name] = new
-            elif name in f.globals:
-                f.write(f"global:{name}")
-            else:
-                old = f.locals.get(name)
-                if old is None and name in f.params:
-                    value = self.defaulted(name, value)  # ``if x is None: x = ...``, ``x = x or ...``
-                f.locals[name] = choice(old, value) if old is not None and f.depth and not augmented else value
-                f.write(f"local:{name}")
-        elif isinstance(target, cst.Attribute):
-            self._assign_attribute(target, value)
-        elif isinstance(target, cst.Subscript):
-            self._assign_item(target, value)
-
-    def _assign_attribute(self, target: cst.Attribute, value: Expr) -> None:
-        f = self.frame
-        base = flow.dotted_node(target.value)
-        if base is not None and base in f.self_names and self.classes and f.qualname:
-            cls = self._class_of_frame()
-            if cls is not None:
-                cls.instance_attrs.append((target.attr.value, value, f.qualname))
-        state = self._state(target)
-        if state is not None:
-            f.write(state)
-        if target.attr.value == "headers":
-            self.header_assignment(target, value)
-        elif target.attr.value == "verify":
-            self.verify_assignment(target, value)
-
-    def _assign_item(self, target: cst.Subscript, value: Expr) -> None:
-        base = flow.dotted_node(target.value)
-        if base is not None:
-            self.frame.write("item:" + self._normal_state(base))
-        if isinstance(target.value, cst.Attribute) and target.value.attr.value == "headers":
-            sl = target.slice[0].slice if len(target.slice) == 1 else None
-            if isinstance(sl, cst.Index):
-                self.header_item(target, self.expr(sl.value), value)
-        elif isinstance(target.value, cst.Name):
-            self.local_item(target, value)
-
-    def _normal_state(self, dotted_name: str) -> str:
-        head, _, rest = dotted_name.partition(".")
-        if head in self.frame.self_names:
-            return "self." + rest if rest else "self"
-        return dotted_name
-
-    def _class_of_frame(self) -> ClassFrame | None:
-        cls = self.frame.cls
-        for c in reversed(self.classes):
-            if c.qualname == cls:
-                return c
-        return None
 
     # ------------------------------------------------------------------ calls
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
 from bolaudit.analysis import clients
 from bolaudit.analysis.conditions import conditions, tests_falsy
-from bolaudit.analysis.exprtools import cap, choice, dotted, redact
-from bolaudit.facts import BRANCH_KEY, LITERAL_KEY, OR_DEFAULT, VERIFY_KEY
+from bolaudit.analysis.exprtools import cap, choice, dotted
+from bolaudit.facts import BRANCH_KEY, OR_DEFAULT, VERIFY_KEY
 from bolaudit.facts import (
     Attr,
     CallExpr,
@@ -47,9 +47,6 @@ if TYPE_CHECKING:
 _NOT_DICTS = (Const, Concat, Format, Join, Seq, UrlJoin)
 UNVERIFIED_CONTEXTS = ("ssl._create_unverified_context", "ssl._create_default_https_context")
 
-# Keys of ``ModuleFacts.extra`` (read by ``analysis.literals`` and ``analysis.request_parts``).
-MAX_LITERAL = 300
-MAX_LITERALS = 2000
 
 
 class HttpFactsMixin:
@@ -58,7 +55,6 @@ class HttpFactsMixin:
         self.sessions: list[SessionFact] = []
         self.header_sets: list[HeaderSet] = []
         self.extras: list[tuple[str, str]] = []
-        self._bare_strings: set[cst.CSTNode] = set()
         self._branches: list[tuple[object, cst.BaseExpression, bool]] = []
 
     # ------------------------------------------------------------------ branches
@@ -94,43 +90,9 @@ class HttpFactsMixin:
             for param, values, negated, folded in conditions(test, positive, set(x.frame.params)):
                 self.extras.append((BRANCH_KEY, json.dumps([call_id, param, values, negated, folded])))
 
-    # ------------------------------------------------------------------ literals
-
-    def visit_Expr(self, node: cst.Expr) -> None:
-        # A string on its own line is a docstring or a comment, not a value the code sends.
-        self._bare_strings.add(node.value)
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if node in self._bare_strings:
-            return
-        try:
-            value = node.evaluated_value
-        except Exception:  # noqa: BLE001 - an odd literal is simply not recorded
-            return
-        if isinstance(value, str):
-            self._note_literal(node, value)
-
-    def visit_FormattedString(self, node: cst.FormattedString) -> None:
-        if node not in self._bare_strings:
-            text = "".join(
-                p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in node.parts
-            )
-            self._note_literal(node, text)
-
-    def _note_literal(self, node: cst.CSTNode, text: str) -> None:
-        if len(text) > MAX_LITERAL or len(self.extras) >= MAX_LITERALS:
-            return
-        if "/" not in text and "vnd." not in text and "bol.com" not in text:
-            return
-        span = self._x().span(node)
-        shown = mask_query(redact(text))
-        self.extras.append(
-            (LITERAL_KEY, json.dumps([span.line, span.column, span.end_line, span.end_column, shown]))
-        )
-
     # The extractor provides these.
     def _x(self) -> FactExtractor:
-        return self  # type: ignore[return-value]
+        return cast("FactExtractor", self)
 
     # ------------------------------------------------------------------ local dicts
 
@@ -389,18 +351,6 @@ class HttpFactsMixin:
                 x.span(x.statement or target),
             )
         )
-
-
-def mask_query(text: str) -> str:
-    """A URL with the values of its query parameters hidden (they may be secrets)."""
-    if "?" not in text:
-        return text
-    head, _, query = text.partition("?")
-    pairs = []
-    for pair in query.split("&"):
-        key, eq, value = pair.partition("=")
-        pairs.append(f"{key}={'…' if value else ''}" if eq else key)
-    return head + "?" + "&".join(pairs)
 
 
 def _urlish(expr: Expr) -> bool:
