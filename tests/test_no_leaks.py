@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -50,12 +51,26 @@ def test_no_format_prints_a_secret(project: Path, fmt: str) -> None:
             assert form.encode() not in out, f"{fmt} output holds a secret in full"
 
 
-def test_cache_and_baseline_hold_no_secret(project: Path) -> None:
+def _age(root: Path) -> None:
+    """Older than the reuse record's racy window, so that a run keeps a record."""
+    past = time.time() - 3600
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, (past, past))
+
+
+def test_cache_reuse_record_and_baseline_hold_no_secret(project: Path) -> None:
     baseline = project / "baseline.json"
+    _run(project, "check")  # makes .bolaudit_cache/ in the tree
+    _age(project)
+    assert _run(project, "check").returncode == 1  # keeps a whole-run reuse record
+    as_json = _run(project, "check", "--format", "json")  # another key: a record of its own
+    reused = _run(project, "check", "--format", "json")  # printed from that record
     assert _run(project, "check", "--write-baseline", str(baseline)).returncode == 0
-    stored = [baseline.read_bytes()]
-    stored += [p.read_bytes() for p in (project / ".bolaudit_cache").rglob("*") if p.is_file()]
-    assert len(stored) >= 2, "the run should have written a cache"
+    stored = [baseline.read_bytes(), as_json.stdout, reused.stdout + reused.stderr]
+    assert reused.stdout == as_json.stdout
+    files = [p for p in (project / ".bolaudit_cache").rglob("*") if p.is_file()]
+    assert any(p.name == "last_run.pickle" for p in files), "the run should have kept a record"
+    stored += [p.read_bytes() for p in files]
     for blob in stored:
         for secret in SECRETS:
             for form in _forms(secret):
