@@ -247,3 +247,15 @@ def test_a_gitignore_above_the_audited_folder_is_watched(tree: Path) -> None:
     after = run([tree / "shop"], config, debug=True)
     assert codes(first) == [("shop/local_settings.py", "BOL101")]
     assert not after.reused and codes(after) == []
+
+
+def test_a_cache_that_cannot_be_written_costs_only_speed(tree: Path) -> None:
+    """A read-only checkout, or a cache path under a file: no cache, no record, no error."""
+    write_tree(tree, {"settings.py": LEAK})
+    blocker = tree.parent / "not-a-folder"
+    blocker.write_text("x\n")
+    age(tree)
+    config = Config(root=tree, jobs=1, cache_dir=blocker / "cache")
+    first, second = run([tree], config, debug=True), run([tree], config, debug=True)
+    assert codes(first) == codes(second) == [("settings.py", "BOL101")]
+    assert not second.reused and first.problems == second.problems == []
