@@ -9,10 +9,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 
 from ._load import CatalogError
-from ._match import Segments, match_operation, nearest_operation, show
+from ._match import Segments, match_operation, nearest_operation, show, template_segments
 from ._model import (
     ALL_RESOURCES,
     MANAGE,
@@ -99,7 +100,16 @@ class Catalog:
                                 if p.status == "covered")
             return Match(None, (), f"{show(given)} does not start with a bol API prefix bolaudit "
                                    f"knows ({covered})")
-        return match_operation(self.operations, method, given, media_types)
+        # Only a path with as many segments can match (the others cost a 99,000-call loop per run).
+        return match_operation(self._of_length.get(len(given), ()), method, given, media_types)
+
+    @cached_property
+    def _of_length(self) -> Mapping[int, tuple[Operation, ...]]:
+        """The operations by how many segments their path has, in catalog order."""
+        index: dict[int, list[Operation]] = {}
+        for op in self.operations:
+            index.setdefault(len(template_segments(op.path)), []).append(op)
+        return {n: tuple(ops) for n, ops in index.items()}
 
     def nearest(self, method: str | None, path: Sequence[str | None]) -> Operation | None:
         """The closest documented operation, for "did you mean GET /retailer/orders?"; None when

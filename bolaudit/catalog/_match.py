@@ -61,22 +61,6 @@ def _fit(template: tuple[str, ...], given: Segments) -> tuple[int, ...] | None:
     return tuple(kinds)
 
 
-_BY_LENGTH: dict[int, tuple[Sequence[Operation], dict[int, list[Operation]]]] = {}
-
-
-def _of_length(operations: Sequence[Operation], n: int) -> list[Operation]:
-    """The operations whose path has ``n`` segments, in catalog order (indexed once per list)."""
-    entry = _BY_LENGTH.get(id(operations))
-    if entry is None or entry[0] is not operations:
-        index: dict[int, list[Operation]] = {}
-        for op in operations:
-            index.setdefault(len(template_segments(op.path)), []).append(op)
-        if len(_BY_LENGTH) >= 16:  # a catalog lives as long as the run; tests make many
-            _BY_LENGTH.clear()
-        entry = _BY_LENGTH[id(operations)] = (operations, index)
-    return entry[1].get(n, [])
-
-
 def _literal_first_key(kinds: tuple[int, ...], given: Segments) -> tuple[int, ...]:
     """Sort key for OpenAPI's "concrete paths before templated" on the concrete segments."""
     return tuple(kind for kind, have in zip(kinds, given) if have is not None)
@@ -88,7 +72,7 @@ def _choose(
     """(operations that fit, whether an unknown had to stand for a literal, methods the best
     path offers when none of them is ``method``)."""
     fits = [
-        (op, kinds) for op in _of_length(operations, len(given))
+        (op, kinds) for op in operations
         if (kinds := _fit(template_segments(op.path), given)) is not None
     ]
     offered: set[str] = set()
