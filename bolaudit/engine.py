@@ -53,9 +53,10 @@ class _DiskTexts(Mapping[str, bytes]):
     def __init__(self, root: Path, rels: Sequence[str]) -> None:
         self.root = root
         self.rels = list(rels)
+        self._known = frozenset(self.rels)
 
     def __getitem__(self, rel: str) -> bytes:
-        if rel not in self.rels:
+        if rel not in self._known:
             raise KeyError(rel)
         try:
             return (self.root / rel).read_bytes()
