@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -73,7 +73,8 @@ class Environment:
     sleep: Callable[[float], None] | None = None  # for the 429 wait; None: time.sleep
 
 
-def check_sources(source: TokenSource, key: KeySource, *, token_url_given: bool) -> str | None:
+def check_sources(source: TokenSource, key: KeySource, *,
+                  live_options_given: Sequence[str] = ()) -> str | None:
     """A usage problem with the options, or None."""
     chosen = [name for name, on in (("--token-file", source.file is not None),
                                     ("--token-env", source.env is not None),
@@ -82,8 +83,8 @@ def check_sources(source: TokenSource, key: KeySource, *, token_url_given: bool)
         return f"give the token one way only, not {' and '.join(chosen)}"
     if key.jwks_url is not None and key.public_key is not None:
         return "give --jwks-url or --public-key, not both"
-    if token_url_given and not source.live:
-        return "--token-url only applies with --live"
+    if live_options_given and not source.live:
+        return f"{live_options_given[0]} only applies with --live"
     return None
 
 
