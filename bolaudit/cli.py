@@ -66,6 +66,7 @@ def main() -> None:
 @click.option("--diff", "show_diff", is_flag=True, help="Show the safe fixes as a unified diff; change nothing.")
 @click.option("--verify-credentials", is_flag=True, help="Ask bol's token service whether each leaked id/secret pair is live (one token request per pair, at most 10).")
 @click.option("--token-url", metavar="URL", help="Token service for --verify-credentials (https; http only to loopback).")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=300.0), help="Seconds each --verify-credentials request may take in all (default 10).")
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -84,12 +85,14 @@ def check(
     show_diff: bool,
     verify_credentials: bool,
     token_url: str | None,
+    timeout: float | None,
 ) -> None:
     """Run the rules on PATHS (files or folders; default: the current folder)."""
     from bolaudit.commands import check as run_check
 
-    if token_url is not None and not verify_credentials:
-        raise click.UsageError("--token-url is only used with --verify-credentials")
+    for name, given in (("--token-url", token_url), ("--timeout", timeout)):
+        if given is not None and not verify_credentials:
+            raise click.UsageError(f"{name} is only used with --verify-credentials")
     overrides: dict[str, Any] = {"token_url": token_url}
     if select:
         overrides["select"] = list(_split_codes(select))
@@ -115,6 +118,7 @@ def check(
         fix=fix,
         diff=show_diff,
         verify_credentials=verify_credentials,
+        timeout=timeout,
     )
     _emit(outcome.stdout, outcome.stderr)
     code = outcome.exit_code
@@ -145,12 +149,12 @@ def _token_options(command: Any) -> Any:
         click.option("--token-env", metavar="VAR", help="Read the access token or token response JSON from this environment variable."),
         click.option("--live", is_flag=True, help="Fetch one client-credentials token with the credentials in the environment (BOL_CLIENT_ID, BOL_CLIENT_SECRET)."),
         click.option("--token-url", metavar="URL", help="Token service for --live (https; http only to loopback)."),
+        click.option("--client-id-env", metavar="VAR", help="For --live: the environment variable holding the client id (default BOL_CLIENT_ID)."),
+        click.option("--client-secret-env", metavar="VAR", help="For --live: the environment variable holding the client secret (default BOL_CLIENT_SECRET)."),
         click.option("--jwks-url", metavar="URL", help="Verify the RS256 signature with this JWKS."),
         click.option("--public-key", type=click.Path(path_type=Path, dir_okay=False), help="Verify the RS256 signature with this PEM public key."),
         click.option("--warn-days", type=click.IntRange(min=0), help="BOL404 when the authorisation ends within this many days (default: warn-days in the config, else 60)."),
-        click.option("--timeout", type=click.FloatRange(min=0.1, max=300.0), default=10.0, show_default=True, help="Seconds to wait for the token service."),
-        click.option("--client-id-env", metavar="VAR", help="For --live: the environment variable holding the client id (default BOL_CLIENT_ID)."),
-        click.option("--client-secret-env", metavar="VAR", help="For --live: the environment variable holding the client secret (default BOL_CLIENT_SECRET)."),
+        click.option("--timeout", type=click.FloatRange(min=0.1, max=300.0), default=10.0, show_default=True, help="Seconds a request to the token service (or the JWKS) may take in all."),
         click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False)),
     ]
     for option in reversed(options):
@@ -187,12 +191,12 @@ def scopes(
     token_env: str | None,
     live: bool,
     token_url: str | None,
+    client_id_env: str | None,
+    client_secret_env: str | None,
     jwks_url: str | None,
     public_key: Path | None,
     warn_days: int | None,
     timeout: float,
-    client_id_env: str | None,
-    client_secret_env: str | None,
     config_file: Path | None,
     exclude: tuple[str, ...],
     jobs: int | None,
@@ -228,12 +232,12 @@ def token(
     token_env: str | None,
     live: bool,
     token_url: str | None,
+    client_id_env: str | None,
+    client_secret_env: str | None,
     jwks_url: str | None,
     public_key: Path | None,
     warn_days: int | None,
     timeout: float,
-    client_id_env: str | None,
-    client_secret_env: str | None,
     config_file: Path | None,
 ) -> None:
     """Decode a token offline (stdin, --token-file, --token-env), or fetch one with --live.

@@ -28,7 +28,9 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from bolaudit import bounded_json
 from bolaudit.findings import Mask
+from bolaudit.token_claims import too_deep_part
 
 TokenErrorKind = Literal["malformed", "unsigned", "expired", "signature", "key", "url", "budget", "fetch"]
 
@@ -123,7 +125,9 @@ def read_token_text(text: str) -> TokenText:
 
 def _read_response_json(text: str) -> TokenText:
     try:
-        data = json.loads(text)
+        data = bounded_json.loads(text, max_bytes=MAX_TOKEN_INPUT * 4)
+    except bounded_json.JSONLimit as exc:
+        raise TokenError(f"token input looks like JSON but is {exc}", kind="malformed") from None
     except json.JSONDecodeError as exc:  # its message has a position, never the content
         raise TokenError(f"token input looks like JSON but is not valid JSON ({exc.msg}, "
                          f"line {exc.lineno})", kind="malformed") from None
@@ -145,9 +149,15 @@ def decode(token: str, *, public_key_pem: str | bytes | None = None,
     a bad signature (its claims are untrustworthy); then expiry, which still carries the claims.
     """
     token = token.strip()
+    if len(token) > MAX_TOKEN_INPUT:
+        raise TokenError(f"not a bol token: {len(token)} characters long; a bol token is about 1 KB",
+                         kind="malformed")
+    too_deep = too_deep_part(token)
+    if too_deep:
+        raise TokenError(f"not a usable JWT: the {too_deep}", kind="malformed")
     try:
         complete = jwt.decode_complete(token, options={"verify_signature": False})
-    except (jwt.PyJWTError, ValueError, TypeError):
+    except (jwt.PyJWTError, ValueError, TypeError, RecursionError):
         raise TokenError(_diagnose(token), kind="malformed") from None
     header: dict[str, Any] = complete["header"]
     claims: dict[str, Any] = complete["payload"]
@@ -292,7 +302,7 @@ def _diagnose(token: str) -> str:
             break
         try:
             raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-            data = json.loads(raw)
+            data = bounded_json.loads(raw, max_bytes=MAX_TOKEN_INPUT)
         except (binascii.Error, ValueError):
             return f"not a JWT: the {name} is not base64url-encoded JSON"
         if not isinstance(data, dict):

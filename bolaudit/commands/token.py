@@ -99,14 +99,20 @@ def obtain(source: TokenSource, key: KeySource, config: Config, env: Environment
     pem, jwks = _load_key(key, env.timeout)
     notes: tuple[str, ...] = ()
     refresh: str | None = None
+    sent: tuple[str, ...] = ()  # what --live sent, in the forms a service could echo it in
     if source.live:
-        access, notes = _fetch_live(config, env)
+        access, notes, sent = _fetch_live(config, env)
         where = _live_source(config.token_url)
     else:
         text, where = _read_source(source, env)
         given = read_token_text(text)
         access, refresh = given.access_token, given.refresh_token
-    decoded = decode(access, public_key_pem=pem, jwks=jwks, now=now)
+    try:
+        decoded = _scrubbed(decode(access, public_key_pem=pem, jwks=jwks, now=now), sent)
+    except TokenError as error:
+        if sent and error.decoded is not None:
+            raise TokenError(str(error), kind=error.kind, decoded=_scrubbed(error.decoded, sent)) from None
+        raise
     refresh_decoded: DecodedToken | None = None
     refresh_masked: str | None = None
     if refresh is not None:
@@ -159,8 +165,16 @@ def _read_source(source: TokenSource, env: Environment) -> tuple[str, str]:
         raise TokenError(f"the token file {source.file} is not UTF-8 text", kind="malformed") from None
 
 
-def _fetch_live(config: Config, env: Environment) -> tuple[str, tuple[str, ...]]:
-    """(access token, notes such as a 429 wait). On failure the notes go into the message."""
+def _scrubbed(decoded: DecodedToken, sent: tuple[str, ...]) -> DecodedToken:
+    from bolaudit.token_fetch import scrub_decoded
+
+    return scrub_decoded(decoded, sent) if sent else decoded
+
+
+def _fetch_live(config: Config, env: Environment) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """(access token, notes such as a 429 wait, the forms of the secret sent). On failure the
+    notes go into the message."""
+    from bolaudit.token_echo import forms
     from bolaudit.token_fetch import FetchLive, RequestBudget, fetch_client_credentials
     from bolaudit.token_http import check_url
     from bolaudit.tokens import TokenError
@@ -179,7 +193,7 @@ def _fetch_live(config: Config, env: Environment) -> tuple[str, tuple[str, ...]]
     if not isinstance(outcome, FetchLive):
         said = "".join(f" ({note})" for note in outcome.notes)
         raise TokenError(outcome.message + said, kind="fetch")
-    return outcome.access_token, outcome.notes
+    return outcome.access_token, outcome.notes, forms(client_id, secret)
 
 
 def _live_source(url: str) -> str:
