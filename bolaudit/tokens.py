@@ -30,9 +30,10 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from bolaudit import bounded_json
 from bolaudit.findings import Mask
-from bolaudit.token_claims import too_deep_part
+from bolaudit.token_claims import date_problem, timestamp, too_deep_part
 
-TokenErrorKind = Literal["malformed", "unsigned", "expired", "signature", "key", "url", "budget", "fetch"]
+TokenErrorKind = Literal["malformed", "claims", "unsigned", "expired", "signature", "key", "url", "budget",
+                         "fetch"]
 
 MAX_TOKEN_INPUT = 64 * 1024  # a bol token is about 1 KB; anything huge is not a token
 SHORT_SECRET = 16  # below this, showing 7 characters would give most of the value away
@@ -78,6 +79,7 @@ class DecodedToken:
     signature: SignatureStatus
     masked: str
     signature_detail: str = ""  # why it is not verified / invalid, for the reader
+    not_before: datetime | None = None  # nbf: the token is not to be accepted before this
 
     @property
     def lifetime(self) -> timedelta | None:
@@ -146,7 +148,9 @@ def decode(token: str, *, public_key_pem: str | bytes | None = None,
     """Decode a JWT; verify its RS256 signature when a key or JWKS is given.
 
     Order matters for what the user learns: malformed and unsigned tokens are refused first; then
-    a bad signature (its claims are untrustworthy); then expiry, which still carries the claims.
+    a bad signature (its claims are untrustworthy); then a malformed ``exp`` or ``nbf`` (a date
+    that cannot be read must not read as "never expires"); then expiry, which still carries the
+    claims.
     """
     token = token.strip()
     if len(token) > MAX_TOKEN_INPUT:
@@ -176,6 +180,11 @@ def decode(token: str, *, public_key_pem: str | bytes | None = None,
             result = _result(token, header, claims, status, detail)
             raise TokenError(f"signature check failed: {why}", kind=kind,
                              decoded=result if kind == "signature" else None)
+    for name in ("exp", "nbf"):
+        problem = date_problem(claims, name)
+        if problem:
+            raise TokenError(f"the token's {name} claim {problem}; bolaudit cannot tell when the token "
+                             f"is valid (signature {status.value})", kind="claims")
     result = _result(token, header, claims, status, detail)
     moment = _aware(now) if now is not None else datetime.now(timezone.utc)
     if result.is_expired(moment):
@@ -245,8 +254,9 @@ def _result(token: str, header: dict[str, Any], claims: dict[str, Any], status: 
         header=header, claims=claims, client_id=client_id,
         client_name=_first_str(claims, "clientname"), seller_id=aid.get("SLR"),
         issuer=_first_str(claims, "iss"), scopes=granted_scopes(claims),
-        issued_at=_timestamp(claims.get("iat")), expires_at=_timestamp(claims.get("exp")),
+        issued_at=timestamp(claims.get("iat")), expires_at=timestamp(claims.get("exp")),
         signature=status, masked=mask(token), signature_detail=detail,
+        not_before=timestamp(claims.get("nbf")),
     )
 
 
@@ -273,15 +283,6 @@ def _parse_aid(value: object) -> dict[str, str]:
 
 def _first_str(claims: dict[str, Any], *names: str) -> str | None:
     return next((value for name in names if isinstance(value := claims.get(name), str) and value), None)
-
-
-def _timestamp(value: object) -> datetime | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return datetime.fromtimestamp(value, timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 def _aware(moment: datetime) -> datetime:

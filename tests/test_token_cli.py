@@ -100,7 +100,7 @@ def test_scopes_live_against_the_token_service(webshop: Path, token_server: Toke
                               {"resource": "invoices", "needed": None, "granted": "read"}]
     assert data["token"] == {"client_id": CLIENT_ID, "client_name": "Shop integratie", "seller_id": SELLER_ID,
                              "scopes": FINE.split(), "expires_at": data["token"]["expires_at"],
-                             "signature_verified": False}
+                             "signature_verified": False, "warnings": []}
     assert len(token_server.requests) == 1
     sent = token_server.requests[0]
     assert (sent.path, sent.header("Authorization"), sent.header("Accept")) == \

@@ -121,7 +121,9 @@ def obtain(source: TokenSource, key: KeySource, config: Config, env: Environment
         refresh_masked = mask(refresh)
         try:
             refresh_decoded = decode(refresh, now=now) if refresh.count(".") == 2 else None
-        except TokenError as error:  # expired: still worth a BOL404; anything else: opaque
+        except TokenError as error:  # expired: still worth a BOL404; unreadable dates: an error
+            if error.kind == "claims":
+                raise TokenError(f"refresh token: {error}", kind="claims") from None
             refresh_decoded = error.decoded if error.kind == "expired" else None
     return Obtained(decoded, where, refresh_decoded, refresh_masked, notes)
 
@@ -257,6 +259,7 @@ def run(source: TokenSource, key: KeySource, config: Config, env: Environment, *
 
 def _text(obtained: Obtained, warnings: tuple[Expiring, ...], now: datetime, catalog: Catalog) -> str:
     from bolaudit.report import printable
+    from bolaudit.token_claims import claim_warnings
     from bolaudit.token_view import relative, render_token_text
 
     shown = render_token_text(obtained.decoded, now, grants=catalog.scope_grants).rstrip("\n")
@@ -273,6 +276,7 @@ def _text(obtained: Obtained, warnings: tuple[Expiring, ...], now: datetime, cat
                      "signature not verified)")
         out.append(f"{'refresh':<{width}}{value}")
     out += [f"BOL404 authorization-expiring: {w.message}" for w in warnings]
+    out += [f"warning: {printable(w.message)}" for w in claim_warnings(obtained.decoded, now)]
     return "\n".join(out) + "\n"
 
 
