@@ -30,18 +30,21 @@ def loads(data: bytes | str, *, max_bytes: int, max_depth: int = MAX_DEPTH) -> o
     if len(data) > max_bytes:
         raise JSONLimit(f"larger than {max_bytes} bytes")
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-    if nesting(text) > max_depth:
+    if nesting(text, stop=max_depth) > max_depth:
         raise JSONLimit(f"nested more than {max_depth} levels deep")
     return json.loads(text)
 
 
-def nesting(text: str) -> int:
-    """How deep brackets outside strings nest (an over-estimate for broken JSON, never under)."""
+def nesting(text: str, *, stop: int | None = None) -> int:
+    """How deep brackets outside strings nest (an over-estimate for broken JSON, never under);
+    counting ends as soon as it passes ``stop``."""
     deepest = depth = 0
     for match in _BRACKET.finditer(_STRING.sub('""', text)):
         if match.group() in "[{":
             depth += 1
             deepest = max(deepest, depth)
+            if stop is not None and deepest > stop:
+                break
         else:
             depth = max(depth - 1, 0)
     return deepest

@@ -90,7 +90,7 @@ def too_deep_part(token: str) -> str:
     for name, part in zip(("header", "payload"), parts[:2], strict=True):
         try:
             raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-            depth = bounded_json.nesting(raw.decode("utf-8"))
+            depth = bounded_json.nesting(raw.decode("utf-8"), stop=bounded_json.MAX_DEPTH)
         except (binascii.Error, ValueError):
             continue  # not base64url or not UTF-8: PyJWT's refusal says so
         if depth > bounded_json.MAX_DEPTH:

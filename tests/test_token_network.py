@@ -299,3 +299,20 @@ def test_claims_that_echo_the_secret_are_not_shown(tmp_path: Path, token_server:
         assert run.returncode == 0, run.stderr
         assert leaked_pieces(run.stdout + run.stderr) == [], fmt
         assert CLIENT_ID in run.stdout  # the client id is no secret: still shown
+
+
+@pytest.mark.parametrize(("text", "depth"), [
+    ('{"detail": "' + "[" * 500 + '"}', 1),  # brackets inside a string do not nest
+    ('{"detail": "say \\"[[[[\\" and \\\\", "x": [[1]]}', 3),  # escaped quotes and backslashes
+    ("[" * 33 + "]" * 33, 33),
+    ('{"a": {"b": [1, {"c": []}]}}', 5),
+])
+def test_nesting_is_counted_outside_strings(text: str, depth: int) -> None:
+    from bolaudit import bounded_json
+
+    assert bounded_json.nesting(text) == depth
+    if depth <= bounded_json.MAX_DEPTH:
+        assert bounded_json.loads(text, max_bytes=10_000) == json.loads(text)
+    else:
+        with pytest.raises(bounded_json.JSONLimit, match="nested more than 32 levels deep"):
+            bounded_json.loads(text, max_bytes=10_000)
