@@ -34,9 +34,12 @@ def _config(paths: tuple[Path, ...], config_file: Path | None, overrides: dict[s
     from bolaudit.config import ConfigError, load_config
 
     try:
-        return load_config(list(paths) or [Path(".")], overrides, config_file=config_file)
+        config = load_config(list(paths) or [Path(".")], overrides, config_file=config_file)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+    for notice in config.notices:
+        click.echo(f"bolaudit: {notice}", err=True)
+    return config
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,6 +66,7 @@ def main() -> None:
 @click.option("--diff", "show_diff", is_flag=True, help="Show the safe fixes as a unified diff; change nothing.")
 @click.option("--verify-credentials", is_flag=True, help="Ask bol's token service whether each leaked id/secret pair is live (one token request per pair, at most 10).")
 @click.option("--token-url", metavar="URL", help="Token service for --verify-credentials (https; http only to loopback).")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=300.0), help="Seconds each --verify-credentials request may take in all (default 10).")
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -81,12 +85,14 @@ def check(
     show_diff: bool,
     verify_credentials: bool,
     token_url: str | None,
+    timeout: float | None,
 ) -> None:
     """Run the rules on PATHS (files or folders; default: the current folder)."""
     from bolaudit.commands import check as run_check
 
-    if token_url is not None and not verify_credentials:
-        raise click.UsageError("--token-url is only used with --verify-credentials")
+    for name, given in (("--token-url", token_url), ("--timeout", timeout)):
+        if given is not None and not verify_credentials:
+            raise click.UsageError(f"{name} is only used with --verify-credentials")
     overrides: dict[str, Any] = {"token_url": token_url}
     if select:
         overrides["select"] = list(_split_codes(select))
@@ -112,6 +118,7 @@ def check(
         fix=fix,
         diff=show_diff,
         verify_credentials=verify_credentials,
+        timeout=timeout,
     )
     _emit(outcome.stdout, outcome.stderr)
     code = outcome.exit_code
@@ -142,10 +149,12 @@ def _token_options(command: Any) -> Any:
         click.option("--token-env", metavar="VAR", help="Read the access token or token response JSON from this environment variable."),
         click.option("--live", is_flag=True, help="Fetch one client-credentials token with the credentials in the environment (BOL_CLIENT_ID, BOL_CLIENT_SECRET)."),
         click.option("--token-url", metavar="URL", help="Token service for --live (https; http only to loopback)."),
+        click.option("--client-id-env", metavar="VAR", help="For --live: the environment variable holding the client id (default BOL_CLIENT_ID)."),
+        click.option("--client-secret-env", metavar="VAR", help="For --live: the environment variable holding the client secret (default BOL_CLIENT_SECRET)."),
         click.option("--jwks-url", metavar="URL", help="Verify the RS256 signature with this JWKS."),
         click.option("--public-key", type=click.Path(path_type=Path, dir_okay=False), help="Verify the RS256 signature with this PEM public key."),
         click.option("--warn-days", type=click.IntRange(min=0), help="BOL404 when the authorisation ends within this many days (default: warn-days in the config, else 60)."),
-        click.option("--timeout", type=click.FloatRange(min=0.1, max=300.0), default=10.0, show_default=True, help="Seconds to wait for the token service."),
+        click.option("--timeout", type=click.FloatRange(min=0.1, max=300.0), default=10.0, show_default=True, help="Seconds a request to the token service (or the JWKS) may take in all."),
         click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False)),
     ]
     for option in reversed(options):
@@ -153,14 +162,15 @@ def _token_options(command: Any) -> Any:
     return command
 
 
-def _token_inputs(token_file: str | None, token_env: str | None, live: bool, token_url: str | None,
-                  jwks_url: str | None, public_key: Path | None,
+def _token_inputs(token_file: str | None, token_env: str | None, live: bool,
+                  live_options: dict[str, str | None], jwks_url: str | None, public_key: Path | None,
                   timeout: float) -> tuple[TokenSource, KeySource, Environment]:
     from bolaudit.commands.token import Environment, KeySource, TokenSource, check_sources
 
     source = TokenSource(token_file, token_env, live)
     key = KeySource(jwks_url, public_key)
-    problem = check_sources(source, key, token_url_given=token_url is not None)
+    given = [f"--{name.replace('_', '-')}" for name, value in live_options.items() if value is not None]
+    problem = check_sources(source, key, live_options_given=given)
     if problem is not None:
         raise click.UsageError(problem)
     return source, key, Environment(os.environ, sys.stdin.read, timeout)
@@ -181,6 +191,8 @@ def scopes(
     token_env: str | None,
     live: bool,
     token_url: str | None,
+    client_id_env: str | None,
+    client_secret_env: str | None,
     jwks_url: str | None,
     public_key: Path | None,
     warn_days: int | None,
@@ -198,9 +210,11 @@ def scopes(
     """
     from bolaudit.commands import scopes as scopes_cmd
 
-    source, key, env = _token_inputs(token_file, token_env, live, token_url, jwks_url, public_key, timeout)
+    live_options = {"token_url": token_url, "client_id_env": client_id_env,
+                    "client_secret_env": client_secret_env}
+    source, key, env = _token_inputs(token_file, token_env, live, live_options, jwks_url, public_key, timeout)
     overrides: dict[str, Any] = {"exclude": list(exclude), "jobs": jobs, "cache_dir": cache_dir,
-                                 "token_url": token_url, "warn_days": warn_days}
+                                 "warn_days": warn_days, **live_options}
     if no_cache:
         overrides["use_cache"] = False
     config = _config(paths, config_file, {k: (str(v) if isinstance(v, Path) else v) for k, v in overrides.items()})
@@ -218,6 +232,8 @@ def token(
     token_env: str | None,
     live: bool,
     token_url: str | None,
+    client_id_env: str | None,
+    client_secret_env: str | None,
     jwks_url: str | None,
     public_key: Path | None,
     warn_days: int | None,
@@ -231,10 +247,12 @@ def token(
     """
     from bolaudit.commands import token as token_cmd
 
-    source, key, env = _token_inputs(token_file, token_env, live, token_url, jwks_url, public_key, timeout)
+    live_options = {"token_url": token_url, "client_id_env": client_id_env,
+                    "client_secret_env": client_secret_env}
+    source, key, env = _token_inputs(token_file, token_env, live, live_options, jwks_url, public_key, timeout)
     if not source.given and sys.stdin.isatty():
         raise click.UsageError("give the token on standard input, or with --token-file, --token-env or --live")
-    config = _config((), config_file, {"token_url": token_url, "warn_days": warn_days})
+    config = _config((), config_file, {"warn_days": warn_days, **live_options})
     outcome = token_cmd.run(source, key, config, env, fmt=fmt)
     _emit(outcome.stdout, outcome.stderr)
     sys.exit(outcome.exit_code)

@@ -4,6 +4,9 @@ Resolved once into a frozen ``Config``; nothing else in bolaudit reads configura
 global settings. Precedence: command line > config file > default. Unknown keys and bad values are
 a ``ConfigError`` naming the file and the key (exit 2). The checks of each key's value live in
 ``config_values``; this module finds the file, applies precedence and answers path questions.
+Where credentials go (``token-url``, ``client-id-env``, ``client-secret-env``) is the exception:
+command line > the user's config (``config_user``) > default; a project file's value is ignored
+and ``Config.notices`` says so.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from bolaudit.config_values import (
     CLI_ONLY_KEYS,
+    CREDENTIAL_KEYS,
     FILE_KEYS,
     BadValue,
     ConfigError,
@@ -69,6 +73,8 @@ class Config:
     scopes: tuple[tuple[str, str], ...] = ()
     # [tool.bolaudit.apps]: app name -> folders (relative to root); wins over detection.
     apps: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # One line each for the user (printed on stderr): settings that were found but not used.
+    notices: tuple[str, ...] = field(default=(), compare=False)
 
     def rule_enabled(self, code: str) -> bool:
         if self.select and not any(code.startswith(s) for s in self.select):
@@ -127,13 +133,18 @@ def load_config(
     overrides: Mapping[str, object] | None = None,
     *,
     config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Config:
     """Find, read and check the configuration for ``paths``, then apply the command line.
 
-    ``config_file`` (``--config``) skips the upward search. ``overrides`` use the config's key
-    names (snake or kebab case); a value of ``None`` or an empty list means "not given", since
-    that is what click passes for an absent option.
+    ``config_file`` (``--config``) skips the upward search; it is a project file all the same.
+    ``overrides`` use the config's key names (snake or kebab case); a value of ``None`` or an
+    empty list means "not given", since that is what click passes for an absent option.
+    ``environ`` (default ``os.environ``) locates the user's config.
     """
+    from bolaudit.config_user import user_values
+
+    environ = os.environ if environ is None else environ
     start = _start_folder(paths)
     git_top: Path | None = None
     if config_file is not None:
@@ -142,13 +153,15 @@ def load_config(
     else:
         found, table, git_top = _search(start)
     values: dict[str, Any] = {}
+    notices: list[str] = []
     if found is not None:
         root = found.parent.resolve()
-        values.update(_file_values(found, table, root))
+        values.update(_file_values(found, table, root, notices, environ))
     else:
         root = git_top if git_top is not None else Path.cwd().resolve()
+    values.update(user_values(environ))
     values.update(_override_values(overrides or {}))
-    return Config(config_file=found, root=root, **values)
+    return Config(config_file=found, root=root, notices=tuple(notices), **values)
 
 
 def _start_folder(paths: Sequence[Path]) -> Path:
@@ -206,14 +219,24 @@ def _read_bytes(path: Path) -> bytes:
         raise ConfigError(f"{_shown(path)}: cannot read: {error.strerror or error}") from None
 
 
-def _file_values(path: Path, table: Mapping[str, object], root: Path) -> dict[str, Any]:
+def _file_values(path: Path, table: Mapping[str, object], root: Path, notices: list[str],
+                 environ: Mapping[str, str]) -> dict[str, Any]:
+    """The project file's settings; its credential settings are left unread (a notice says so)."""
+    from bolaudit.config_user import ignored_notice
+
     section = "[tool.bolaudit] " if path.name == PYPROJECT else ""
     values: dict[str, Any] = {}
+    ignored: list[str] = []
     for key, value in table.items():
         where = Where(f"{_shown(path)}: {section}", key)
+        if key in CREDENTIAL_KEYS:
+            ignored.append(key)
+            continue
         if key not in FILE_KEYS:
             raise ConfigError(where.message(_unknown_key(key, FILE_KEYS, section == "")))
         values.update(_converted(key, value, where, root))
+    if ignored:
+        notices.append(ignored_notice(_shown(path), section, ignored, environ))
     return values
 
 

@@ -25,8 +25,10 @@ _RIGHTS = ("read", "manage")
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?", re.IGNORECASE)
 _UNITS = {"b": 1, "kb": 10**3, "kib": 2**10, "mb": 10**6, "mib": 2**20, "gb": 10**9, "gib": 2**30}
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
-# Values of these keys may be a secret pasted in the wrong place: never echo them in full.
-_SENSITIVE = frozenset({"token-url", "client-id-env", "client-secret-env"})
+# Where credentials go: only the command line or the user's own config may set these (never the
+# audited project, see ``config_user``). Their values may be a secret pasted in the wrong place:
+# never echoed in full.
+CREDENTIAL_KEYS = frozenset({"token-url", "client-id-env", "client-secret-env"})
 
 
 class ConfigError(Exception):
@@ -85,7 +87,8 @@ def show(value: object, sensitive: bool = False) -> str:
 
 
 def _fail(where: Where, expected: str, value: object) -> BadValue:
-    return BadValue(where, f"expected {expected}, got {show(value, where.key in _SENSITIVE)}")
+    sensitive = where.key.lstrip("-") in CREDENTIAL_KEYS
+    return BadValue(where, f"expected {expected}, got {show(value, sensitive)}")
 
 
 def _str_list(value: object, where: Where, what: str) -> tuple[str, ...]:
@@ -227,8 +230,9 @@ _CONVERTERS: dict[str, _Converter] = {
     "scopes": _scopes,
     "apps": _apps,
 }
-FILE_KEYS = frozenset({*_CONVERTERS, "cache-dir"})
-CLI_ONLY_KEYS = frozenset({"use-cache"})
+# What a project file may set; the credential keys come from the command line or the user config.
+FILE_KEYS = frozenset({*_CONVERTERS, "cache-dir"}) - CREDENTIAL_KEYS
+CLI_ONLY_KEYS = frozenset({"use-cache", *CREDENTIAL_KEYS})
 
 
 def convert(key: str, value: object, where: Where, base: Path) -> object:

@@ -14,20 +14,23 @@ from __future__ import annotations
 import base64
 import email.utils
 import http
-import json
+import re
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from bolaudit.token_http import check_url, send
-from bolaudit.tokens import DecodedToken, TokenError, decode, mask
+from bolaudit import bounded_json
+from bolaudit.token_echo import forms, scrub, shown
+from bolaudit.token_http import MAX_BODY, check_url, send
+from bolaudit.tokens import DecodedToken, TokenError, decode
 
 MAX_RETRY_AFTER = 10.0  # seconds; a longer wait means "come back later", not "retry now"
 DEFAULT_RETRY_AFTER = 2.0  # bol sometimes sends 429 without Retry-After
 _USER_AGENT = "bolaudit"
+_DELTA_SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?", re.ASCII)  # not "²", not "-1"
 
 
 class RequestBudget:
@@ -128,7 +131,7 @@ def fetch_client_credentials(
         headers={"Authorization": f"Basic {basic}", "Accept": "application/json",
                  "Content-Type": "application/x-www-form-urlencoded", "User-Agent": _USER_AGENT},
     )
-    secrets = (client_secret, basic)
+    secrets = forms(client_id, client_secret)
     notes: list[str] = []
     for attempt in (1, 2):
         status, headers, body, failure = send(request, timeout)
@@ -138,7 +141,8 @@ def fetch_client_credentials(
             asked = headers.get("retry-after")
             wait = retry_after_seconds(asked, datetime.now(timezone.utc))
             if wait is None or wait > MAX_RETRY_AFTER:
-                said = "" if wait is None else f" and asks to wait {wait:.0f} s"
+                said = ("" if wait is None else " and asks to wait more than a day" if wait > 86400
+                        else f" and asks to wait {wait:.0f} s")
                 return FetchUnverified(f"HTTP 429 Too Many Requests: the token service is rate limiting"
                                        f"{said}; try again later", status=429, notes=tuple(notes))
             why = "as its Retry-After asked" if asked else "(it sent no Retry-After)"
@@ -151,19 +155,25 @@ def fetch_client_credentials(
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date); the default when absent."""
+    """Seconds from a Retry-After header (delta-seconds or HTTP date); the default when absent.
+
+    None for what is neither (``-1``, ``²``, ``soon``): the caller then does not retry. Never
+    raises: the header comes from the network. A date in the past is 0; the caller bounds the rest.
+    """
     if value is None or not value.strip():
         return DEFAULT_RETRY_AFTER
     value = value.strip()
-    if value.isdigit():
+    if _DELTA_SECONDS.fullmatch(value):
         return float(value)
+    if value.isascii() and value.isdigit():  # more digits than any sane wait
+        return float("inf")
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return max((when - now).total_seconds(), 0.0)
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max((when - now).total_seconds(), 0.0)
 
 
 def _outcome(status: int, body: bytes, notes: tuple[str, ...], secrets: tuple[str, ...]) -> FetchOutcome:
@@ -180,8 +190,10 @@ def _outcome(status: int, body: bytes, notes: tuple[str, ...], secrets: tuple[st
 
 def _live(body: bytes, notes: tuple[str, ...], secrets: tuple[str, ...]) -> FetchOutcome:
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = bounded_json.loads(body, max_bytes=MAX_BODY)
+    except bounded_json.JSONLimit as error:
+        return FetchUnverified(f"HTTP 200 but the body is {error}", status=200, notes=notes)
+    except ValueError:  # UnicodeDecodeError is one
         return FetchUnverified("HTTP 200 but the body is not JSON", status=200, notes=notes)
     token = data.get("access_token") if isinstance(data, dict) else None
     if not isinstance(token, str) or not token:
@@ -190,19 +202,42 @@ def _live(body: bytes, notes: tuple[str, ...], secrets: tuple[str, ...]) -> Fetc
         decoded = decode(token)
     except TokenError as error:
         if error.decoded is None:  # only "expired" carries claims here: a clock skew, still live
-            why = _scrub(str(error), secrets)
+            why = shown(str(error), secrets)
             return FetchUnverified(f"HTTP 200 but the access token is unusable: {why}", status=200,
                                    notes=notes)
         decoded = error.decoded
+    assert isinstance(data, dict)
     expires_in = data.get("expires_in")
-    return FetchLive(decoded, token, expires_in if isinstance(expires_in, int) else None, notes)
+    usable = isinstance(expires_in, int) and not isinstance(expires_in, bool)
+    return FetchLive(scrub_decoded(decoded, secrets), token, expires_in if usable else None, notes)
+
+
+def scrub_decoded(decoded: DecodedToken, secrets: tuple[str, ...]) -> DecodedToken:
+    """The token's claims as the service wrote them, but no piece of the credentials we sent
+    (``secrets``: ``token_echo.forms`` of them)."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return scrub(value, secrets)
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        if isinstance(value, dict):
+            return {scrub(str(k), secrets): clean(v) for k, v in value.items()}
+        return value
+
+    def text(value: str | None) -> str | None:
+        return None if value is None else scrub(value, secrets)
+
+    return replace(decoded, header=clean(decoded.header), claims=clean(decoded.claims),
+                   client_id=text(decoded.client_id), client_name=text(decoded.client_name),
+                   seller_id=text(decoded.seller_id), issuer=text(decoded.issuer),
+                   scopes=tuple(scrub(scope, secrets) for scope in decoded.scopes))
 
 
 def _problem(body: bytes, secrets: tuple[str, ...]) -> tuple[str | None, str | None]:
     """bol's problem JSON ``title``/``detail`` (or OAuth's ``error``/``error_description``), one line each."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = bounded_json.loads(body, max_bytes=MAX_BODY)
+    except ValueError:  # not JSON, too big or too deep: the status says enough
         return None, None
     if not isinstance(data, dict):
         return None, None
@@ -214,16 +249,7 @@ def _problem(body: bytes, secrets: tuple[str, ...]) -> tuple[str | None, str | N
 def _clean(value: object, secrets: tuple[str, ...]) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
-    text = _scrub(" ".join(value.split()), secrets)
-    return text if len(text) <= 200 else text[:199] + "…"
-
-
-def _scrub(text: str, secrets: tuple[str, ...]) -> str:
-    """A server may echo what it got; never pass a secret on, even inside its words."""
-    for secret in secrets:
-        if secret and secret in text:
-            text = text.replace(secret, mask(secret))
-    return text
+    return shown(value, secrets)
 
 
 def _status_text(status: int, title: str | None, detail: str | None) -> str:
@@ -246,8 +272,10 @@ def fetch_jwks(url: str, *, timeout: float = 10.0) -> dict[str, Any]:
     if status != 200:
         raise TokenError(f"could not fetch the JWKS: {_status_text(status, None, None)}", kind="key")
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = bounded_json.loads(body, max_bytes=MAX_BODY)
+    except bounded_json.JSONLimit as error:
+        raise TokenError(f"the JWKS is {error}", kind="key") from None
+    except ValueError:
         raise TokenError("the JWKS is not JSON", kind="key") from None
     if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
         raise TokenError("the JWKS is not a JSON object with a 'keys' list", kind="key")

@@ -22,7 +22,7 @@ ScopeGrants = Callable[[str], Sequence[tuple[str, str]] | None]
 
 SHORT_LIVED = timedelta(days=1)  # access tokens (5-10 min) expire by design: no BOL404 for them
 ALL_RESOURCES = "*"  # what the catalog says the legacy RETAILER scope grants
-_SHOWN_CLAIMS = frozenset({"iss", "sub", "azp", "clientname", "aid", "iat", "exp"})
+_SHOWN_CLAIMS = frozenset({"iss", "sub", "azp", "clientname", "aid", "iat", "exp", "nbf"})
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,8 @@ def render_token_text(decoded: DecodedToken, now: datetime, *, grants: ScopeGran
     scope_lines = [_scope_text(scope, grants) for scope in decoded.scopes] or ["- (no scopes claim)"]
     rows += [("scopes" if i == 0 else "", line) for i, line in enumerate(scope_lines)]
     rows.append(("issued", _time_text(decoded.issued_at, now, "issued")))
+    if decoded.not_before is not None:
+        rows.append(("not before", _time_text(decoded.not_before, now, "valid")))
     rows.append(("expires", _time_text(decoded.expires_at, now, "expires")))
     scope_claim = next((name for name in SCOPE_CLAIMS if decoded.claims.get(name) is not None), None)
     others = {k: v for k, v in decoded.claims.items() if k not in _SHOWN_CLAIMS and k != scope_claim}
@@ -118,12 +120,17 @@ def token_json(decoded: DecodedToken, *, now: datetime | None = None,
         "scopes": list(decoded.scopes),
         "issued_at": decoded.issued_at.isoformat() if decoded.issued_at else None,
         "expires_at": decoded.expires_at.isoformat() if decoded.expires_at else None,
+        "not_before": decoded.not_before.isoformat() if decoded.not_before else None,
     }
     if grants is not None:
         result["grants"] = {scope: _grants_json(grants, scope) for scope in decoded.scopes}
     if now is not None and decoded.expires_at is not None:
         result["expired"] = decoded.is_expired(now)
         result["expires_in_seconds"] = int((decoded.expires_at - _aware(now)).total_seconds())
+    if now is not None:
+        from bolaudit.token_claims import claim_warnings
+
+        result["claim_warnings"] = [w.json() for w in claim_warnings(decoded, now)]
     return result
 
 
@@ -161,7 +168,10 @@ def _time_text(moment: datetime | None, now: datetime, verb: str) -> str:
         return "- (no claim)"
     local = moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
     rel = relative(moment, now)
-    phrase = f"expired {rel}" if verb == "expires" and rel.endswith("ago") else f"{verb} {rel}"
+    if rel.endswith("ago"):
+        phrase = {"expires": f"expired {rel}", "valid": f"valid since {rel}"}.get(verb, f"{verb} {rel}")
+    else:
+        phrase = f"{verb} {rel}"
     return f"{local} ({phrase}; {moment.isoformat()})"
 
 

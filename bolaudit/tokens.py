@@ -28,9 +28,12 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from bolaudit import bounded_json
 from bolaudit.findings import Mask
+from bolaudit.token_claims import date_problem, timestamp, too_deep_part
 
-TokenErrorKind = Literal["malformed", "unsigned", "expired", "signature", "key", "url", "budget", "fetch"]
+TokenErrorKind = Literal["malformed", "claims", "unsigned", "expired", "signature", "key", "url", "budget",
+                         "fetch"]
 
 MAX_TOKEN_INPUT = 64 * 1024  # a bol token is about 1 KB; anything huge is not a token
 SHORT_SECRET = 16  # below this, showing 7 characters would give most of the value away
@@ -76,6 +79,7 @@ class DecodedToken:
     signature: SignatureStatus
     masked: str
     signature_detail: str = ""  # why it is not verified / invalid, for the reader
+    not_before: datetime | None = None  # nbf: the token is not to be accepted before this
 
     @property
     def lifetime(self) -> timedelta | None:
@@ -123,7 +127,9 @@ def read_token_text(text: str) -> TokenText:
 
 def _read_response_json(text: str) -> TokenText:
     try:
-        data = json.loads(text)
+        data = bounded_json.loads(text, max_bytes=MAX_TOKEN_INPUT * 4)
+    except bounded_json.JSONLimit as exc:
+        raise TokenError(f"token input looks like JSON but is {exc}", kind="malformed") from None
     except json.JSONDecodeError as exc:  # its message has a position, never the content
         raise TokenError(f"token input looks like JSON but is not valid JSON ({exc.msg}, "
                          f"line {exc.lineno})", kind="malformed") from None
@@ -142,12 +148,20 @@ def decode(token: str, *, public_key_pem: str | bytes | None = None,
     """Decode a JWT; verify its RS256 signature when a key or JWKS is given.
 
     Order matters for what the user learns: malformed and unsigned tokens are refused first; then
-    a bad signature (its claims are untrustworthy); then expiry, which still carries the claims.
+    a bad signature (its claims are untrustworthy); then a malformed ``exp`` or ``nbf`` (a date
+    that cannot be read must not read as "never expires"); then expiry, which still carries the
+    claims.
     """
     token = token.strip()
+    if len(token) > MAX_TOKEN_INPUT:
+        raise TokenError(f"not a bol token: {len(token)} characters long; a bol token is about 1 KB",
+                         kind="malformed")
+    too_deep = too_deep_part(token)
+    if too_deep:
+        raise TokenError(f"not a usable JWT: the {too_deep}", kind="malformed")
     try:
         complete = jwt.decode_complete(token, options={"verify_signature": False})
-    except (jwt.PyJWTError, ValueError, TypeError):
+    except (jwt.PyJWTError, ValueError, TypeError, RecursionError):
         raise TokenError(_diagnose(token), kind="malformed") from None
     header: dict[str, Any] = complete["header"]
     claims: dict[str, Any] = complete["payload"]
@@ -166,6 +180,11 @@ def decode(token: str, *, public_key_pem: str | bytes | None = None,
             result = _result(token, header, claims, status, detail)
             raise TokenError(f"signature check failed: {why}", kind=kind,
                              decoded=result if kind == "signature" else None)
+    for name in ("exp", "nbf"):
+        problem = date_problem(claims, name)
+        if problem:
+            raise TokenError(f"the token's {name} claim {problem}; bolaudit cannot tell when the token "
+                             f"is valid (signature {status.value})", kind="claims")
     result = _result(token, header, claims, status, detail)
     moment = _aware(now) if now is not None else datetime.now(timezone.utc)
     if result.is_expired(moment):
@@ -235,8 +254,9 @@ def _result(token: str, header: dict[str, Any], claims: dict[str, Any], status: 
         header=header, claims=claims, client_id=client_id,
         client_name=_first_str(claims, "clientname"), seller_id=aid.get("SLR"),
         issuer=_first_str(claims, "iss"), scopes=granted_scopes(claims),
-        issued_at=_timestamp(claims.get("iat")), expires_at=_timestamp(claims.get("exp")),
+        issued_at=timestamp(claims.get("iat")), expires_at=timestamp(claims.get("exp")),
         signature=status, masked=mask(token), signature_detail=detail,
+        not_before=timestamp(claims.get("nbf")),
     )
 
 
@@ -265,15 +285,6 @@ def _first_str(claims: dict[str, Any], *names: str) -> str | None:
     return next((value for name in names if isinstance(value := claims.get(name), str) and value), None)
 
 
-def _timestamp(value: object) -> datetime | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return datetime.fromtimestamp(value, timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
@@ -292,7 +303,7 @@ def _diagnose(token: str) -> str:
             break
         try:
             raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-            data = json.loads(raw)
+            data = bounded_json.loads(raw, max_bytes=MAX_TOKEN_INPUT)
         except (binascii.Error, ValueError):
             return f"not a JWT: the {name} is not base64url-encoded JSON"
         if not isinstance(data, dict):

@@ -9,6 +9,8 @@ the same app. Never a guess: a secret with no or several candidate ids is "unver
 Facts hold no credential, so the values are read back from the files at the sightings' spans
 (``credentials.read_back``) and checked against the sightings' SHA-256 fingerprints; they live in
 memory for the request only, are never cached, logged or part of any result (``repr=False``).
+A file reached through a symlink that leaves the project is never read back (``Unreadable``): a
+repository could link ``~/.aws/credentials``-like files of the machine it is audited on.
 Requests are bounded: at most ``MAX_REQUESTS`` per run (``RequestBudget``), one per distinct pair
 however many files repeat it, a timeout each, a 429 honoured by the fetch layer, and none at all
 after the token service rate-limits or cannot be reached.
@@ -29,8 +31,17 @@ MAX_REQUESTS = 10
 DEFAULT_TIMEOUT = 10.0
 _MAX_NAME = 60
 
-Read = Callable[[str], str | None]
-"""The text of a file as the per-file stage saw it (root-relative path), or None."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """Why a file's text is not read back (e.g. a symlink that leaves the project)."""
+
+    reason: str
+
+
+Read = Callable[[str], "str | Unreadable | None"]
+"""The text of a file as the per-file stage saw it (root-relative path), or None / why not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +197,8 @@ def verify(
             continue
         summary.pairs += 1
         values = _values(ref, read)
-        if values is None:
-            result = Verification("unverified", "could not read the credential back from the file")
+        if isinstance(values, str):
+            result = Verification("unverified", values)
         elif stopped:
             result = Verification("unverified", f"not asked: {stopped}")
         elif budget.remaining == 0:
@@ -216,13 +227,21 @@ def verify(
     return out, summary
 
 
-def _values(ref: PairRef, read: Read) -> tuple[str, str] | None:
+def _values(ref: PairRef, read: Read) -> tuple[str, str] | str:
+    """The id and secret, or why they could not be had."""
     id_text, secret_text = read(ref.client_id.path), read(ref.secret.path)
+    for text in (id_text, secret_text):
+        if isinstance(text, Unreadable):
+            return text.reason
     if id_text is None or secret_text is None:
-        return None
+        return _UNREAD
+    assert isinstance(id_text, str) and isinstance(secret_text, str)
     client_id = value_at(id_text, ref.client_id.span, cr.CLIENT_ID, ref.id_fingerprint)
     secret = value_at(secret_text, ref.secret.span, cr.CLIENT_SECRET, ref.secret_fingerprint)
-    return (client_id, secret) if client_id and secret else None
+    return (client_id, secret) if client_id and secret else _UNREAD
+
+
+_UNREAD = "could not read the credential back from the file"
 
 
 def _clean(value: str | None) -> str | None:

@@ -12,8 +12,10 @@ from bolaudit.config import DEFAULT_MAX_FILE_SIZE, Config, ConfigError, load_con
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test runs in its own empty folder, so no real config above can leak in."""
+    """Every test runs in its own empty folder, so no real config above can leak in, and with
+    its own (empty) user config folder."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user-config"))
 
 
 def write(path: Path, text: str) -> Path:
@@ -119,9 +121,6 @@ VALID = [
     ('max-file-size = "1MiB"', "max_file_size", 1024 * 1024),
     ('max-file-size = "500KB"', "max_file_size", 500_000),
     ('max-file-size = "1.5 kib"', "max_file_size", 1536),
-    ('token-url = "http://127.0.0.1:8080/token"', "token_url", "http://127.0.0.1:8080/token"),
-    ('client-id-env = "MY_ID"', "client_id_env", "MY_ID"),
-    ('client-secret-env = "MY_SECRET"', "client_secret_env", "MY_SECRET"),
     ("warn-days = 30", "warn_days", 30),
     (
         '[tool.bolaudit.per-file-ignores]\n"tests/**" = ["BOL101", "BOL2"]',
@@ -177,9 +176,6 @@ BAD = [
     ('exclude = [""]', "exclude: expected a gitignore-style pattern"),
     ('max-file-size = "big"', "max-file-size: expected a positive size"),
     ("max-file-size = 0", "max-file-size: expected a positive size"),
-    ('token-url = "http://login.bol.com/token"', "token-url: expected an https:// URL"),
-    ('token-url = "https://u:p@login.bol.com/token"', "token-url: expected an https:// URL"),
-    ('client-id-env = "MY-ID"', "client-id-env: expected the name of an environment variable"),
     ("warn-days = 1.5", "warn-days: expected a non-negative integer, got 1.5"),
     ('cache-dir = ""', 'cache-dir: expected a path, got ""'),
     ('per-file-ignores = ["x"]', "per-file-ignores: expected a table"),
@@ -262,10 +258,108 @@ def test_a_missing_config_file_option(tmp_path: Path) -> None:
 
 def test_a_secret_in_the_wrong_key_is_not_echoed(tmp_path: Path) -> None:
     secret = "d3u2kP9-xq7ZrT4mWb8LsN0vYc6HjAeFgQ1o"
-    pyproject(tmp_path, f'client-secret-env = "{secret}"')
+    written = user_config(tmp_path, f'client-secret-env = "{secret}"')
     message = error_of(tmp_path)
     assert "client-secret-env" in message
     assert secret not in message and secret[4:-3] not in message
+    written.unlink()
+    command_line = error_of(tmp_path / "elsewhere", client_secret_env=secret)
+    assert command_line.startswith("command line: --client-secret-env: expected the name")
+    assert secret not in command_line and secret[4:-3] not in command_line
+
+
+# -- where credentials go: the command line or the user's config, never the project ---------------
+
+
+def user_config(tmp_path: Path, body: str) -> Path:
+    return write(tmp_path / "user-config" / "bolaudit" / "config.toml", body + "\n")
+
+
+HOSTILE = (
+    'token-url = "https://collect.example.net/token"\n'
+    'client-id-env = "GITHUB_TOKEN"\nclient-secret-env = "AWS_SECRET_ACCESS_KEY"'
+)
+
+
+@pytest.mark.parametrize("where", ["pyproject.toml", ".bolaudit.toml"])
+def test_a_project_cannot_say_where_credentials_go(tmp_path: Path, where: str) -> None:
+    if where == "pyproject.toml":
+        pyproject(tmp_path, f"jobs = 2\n{HOSTILE}")
+    else:
+        write(tmp_path / where, f"jobs = 2\n{HOSTILE}\n")
+    config = load_config([tmp_path])
+    assert config.jobs == 2  # the rest of the file is used
+    assert (config.token_url, config.client_id_env, config.client_secret_env) == (
+        "https://login.bol.com/token", "BOL_CLIENT_ID", "BOL_CLIENT_SECRET")
+    (notice,) = config.notices
+    section = "[tool.bolaudit] " if where == "pyproject.toml" else ""
+    assert notice.startswith(f"{where}: {section}client-id-env, client-secret-env and token-url ignored: ")
+    assert "command line or in your user config (" in notice and "never by the audited project" in notice
+    assert "collect.example.net" not in notice and "GITHUB_TOKEN" not in notice
+
+
+def test_a_project_value_is_ignored_unread_even_when_invalid(tmp_path: Path) -> None:
+    pyproject(tmp_path, 'token-url = "http://collect.example.net/token"\nclient-id-env = 3')
+    config = load_config([tmp_path])
+    assert config.token_url == "https://login.bol.com/token"
+    assert len(config.notices) == 1 and "client-id-env and token-url ignored" in config.notices[0]
+
+
+def test_a_config_file_option_is_a_project_file_too(tmp_path: Path) -> None:
+    given = write(tmp_path / "ci" / "bolaudit.toml", HOSTILE + "\n")
+    config = load_config([tmp_path], config_file=given)
+    assert config.token_url == "https://login.bol.com/token" and len(config.notices) == 1
+
+
+def test_the_user_config_says_where_credentials_go(tmp_path: Path) -> None:
+    user_config(tmp_path, 'token-url = "http://127.0.0.1:8080/token"\n'
+                          'client-id-env = "MY_ID"\nclient-secret-env = "MY_SECRET"')
+    pyproject(tmp_path / "proj", HOSTILE)
+    config = load_config([tmp_path / "proj"])
+    assert (config.token_url, config.client_id_env, config.client_secret_env) == (
+        "http://127.0.0.1:8080/token", "MY_ID", "MY_SECRET")
+    assert len(config.notices) == 1  # the project's values are still reported as ignored
+
+
+def test_the_command_line_beats_the_user_config(tmp_path: Path) -> None:
+    user_config(tmp_path, 'token-url = "http://127.0.0.1:8080/token"\nclient-id-env = "MY_ID"')
+    config = load_config([tmp_path], {"token_url": "https://login.bol.com/token", "client_id_env": "CLI_ID"})
+    assert (config.token_url, config.client_id_env, config.client_secret_env) == (
+        "https://login.bol.com/token", "CLI_ID", "BOL_CLIENT_SECRET")
+    assert config.notices == ()
+
+
+def test_user_config_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bolaudit.config_user import user_config_path
+
+    home = tmp_path / "home"
+    assert user_config_path({"XDG_CONFIG_HOME": "/etc/xdg", "HOME": str(home)}) == Path(
+        "/etc/xdg/bolaudit/config.toml")
+    # The XDG spec: a relative XDG_CONFIG_HOME is ignored (it would be relative to the audited repo).
+    for xdg in ("", "relative/cfg"):
+        assert user_config_path({"XDG_CONFIG_HOME": xdg, "HOME": str(home)}) == (
+            home / ".config" / "bolaudit" / "config.toml")
+    write(home / ".config" / "bolaudit" / "config.toml", 'client-id-env = "HOME_ID"\n')
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setenv("HOME", str(home))
+    assert load_config([tmp_path]).client_id_env == "HOME_ID"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('token-url = "http://login.bol.com/token"', "token-url: expected an https:// URL"),
+        ('token-url = "https://u:p@login.bol.com/token"', "token-url: expected an https:// URL"),
+        ('client-id-env = "MY-ID"', "client-id-env: expected the name of an environment variable"),
+        ("jobs = 4", "jobs: not a user setting; the user config holds only client-id-env, "
+                     "client-secret-env and token-url"),
+        ("token-url = ", "invalid TOML"),
+    ],
+)
+def test_bad_user_config_values_name_the_file_and_the_key(tmp_path: Path, body: str, expected: str) -> None:
+    path = user_config(tmp_path, body)
+    message = error_of(tmp_path / "project")
+    assert message.startswith(f"{path}: ") and expected in message
 
 
 # -- precedence: command line > file > default --------------------------------------------------

@@ -100,7 +100,7 @@ def test_scopes_live_against_the_token_service(webshop: Path, token_server: Toke
                               {"resource": "invoices", "needed": None, "granted": "read"}]
     assert data["token"] == {"client_id": CLIENT_ID, "client_name": "Shop integratie", "seller_id": SELLER_ID,
                              "scopes": FINE.split(), "expires_at": data["token"]["expires_at"],
-                             "signature_verified": False}
+                             "signature_verified": False, "warnings": []}
     assert len(token_server.requests) == 1
     sent = token_server.requests[0]
     assert (sent.path, sent.header("Authorization"), sent.header("Accept")) == \
@@ -133,14 +133,25 @@ def test_scopes_live_legacy_token_covers_the_code(webshop: Path, token_server: T
     assert len(token_server.requests) == 1
 
 
-def test_credential_variable_names_come_from_the_config(webshop: Path, token_server: TokenServer) -> None:
-    with (webshop / "pyproject.toml").open("a") as config:
-        config.write(f'client-id-env = "SHOP_BOL_ID"\nclient-secret-env = "SHOP_BOL_SECRET"\n'
-                     f'token-url = "{token_server.token_url}"\n')
-    env = {"SHOP_BOL_ID": CLIENT_ID, "SHOP_BOL_SECRET": CLIENT_SECRET}
+def test_credential_variable_names_come_from_the_user_config(
+        webshop: Path, token_server: TokenServer, tmp_path: Path) -> None:
+    user = tmp_path / "xdg"
+    (user / "bolaudit").mkdir(parents=True)
+    (user / "bolaudit" / "config.toml").write_text(
+        f'client-id-env = "SHOP_BOL_ID"\nclient-secret-env = "SHOP_BOL_SECRET"\ntoken-url = "{token_server.token_url}"\n')
+    env = {"SHOP_BOL_ID": CLIENT_ID, "SHOP_BOL_SECRET": CLIENT_SECRET, "XDG_CONFIG_HOME": str(user)}
     run = bolaudit("scopes", "--live", "--format", "json", cwd=webshop, env=env)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["token"]["scopes"] == ["RETAILER"]
+    assert len(token_server.requests) == 1
+
+
+def test_credential_variable_names_from_the_command_line(webshop: Path, token_server: TokenServer) -> None:
+    env = {"SHOP_BOL_ID": CLIENT_ID, "SHOP_BOL_SECRET": CLIENT_SECRET}
+    run = bolaudit("token", "--live", "--token-url", token_server.token_url, "--client-id-env", "SHOP_BOL_ID",
+                   "--client-secret-env", "SHOP_BOL_SECRET", cwd=webshop, env=env)
+    assert run.returncode == 0, run.stderr
+    assert value(run.stdout, "client id") == CLIENT_ID
     assert len(token_server.requests) == 1
 
 
@@ -222,6 +233,8 @@ def test_live_without_credentials_makes_no_request(webshop: Path, token_server: 
     (("--live", "--token-url", "http://login.example.com/token"), "--token-url: expected an https:// URL"),
     (("--live", "--token-url", "ftp://127.0.0.1/token"), "--token-url: expected an https:// URL"),
     (("--token-url", "https://login.bol.com/token", "--token-env", "T"), "--token-url only applies with --live"),
+    (("--client-secret-env", "SHOP_SECRET", "--token-env", "T"), "--client-secret-env only applies with --live"),
+    (("--live", "--client-id-env", "SHOP-ID"), "--client-id-env: expected the name of an environment variable"),
     (("--live", "--token-env", "T"), "give the token one way only, not --token-env and --live"),
     (("--jwks-url", "https://x.example/jwks", "--public-key", "k.pem", "--token-env", "T"),
      "give --jwks-url or --public-key, not both"),
@@ -234,11 +247,14 @@ def test_usage_errors(webshop: Path, token_server: TokenServer, args: tuple[str,
     assert token_server.requests == []
 
 
-def test_a_plain_http_token_url_in_the_config_is_refused(webshop: Path, token_server: TokenServer) -> None:
-    with (webshop / "pyproject.toml").open("a") as config:
-        config.write('token-url = "http://login.example.com/token"\n')
-    run = bolaudit("scopes", "--live", cwd=webshop)
-    assert run.returncode == 2 and "token-url: expected an https:// URL" in run.stderr
+def test_a_plain_http_token_url_in_the_user_config_is_refused(
+        webshop: Path, token_server: TokenServer, tmp_path: Path) -> None:
+    user = tmp_path / "xdg"
+    (user / "bolaudit").mkdir(parents=True)
+    (user / "bolaudit" / "config.toml").write_text('token-url = "http://login.example.com/token"\n')
+    run = bolaudit("scopes", "--live", cwd=webshop, env={**CREDENTIALS, "XDG_CONFIG_HOME": str(user)})
+    assert run.returncode == 2 and "config.toml: token-url: expected an https:// URL" in run.stderr
+    assert token_server.requests == []
 
 
 # --- token sources and bolaudit token -----------------------------------------------------------

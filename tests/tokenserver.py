@@ -3,7 +3,8 @@
 It checks what bol checks (Basic auth, ``Accept: application/json``, ``grant_type`` in the form body
 or, as older clients send it, in the query string), mints RS256 JWTs shaped like bol's (see
 FACTS.md) with a key made once per test session, serves that key as ``/jwks.json``, and can be
-scripted to misbehave: 401 problem JSON, 429 with Retry-After, 500, a non-JSON body, a slow answer.
+scripted to misbehave: 401 problem JSON, 429 with Retry-After, 500, a non-JSON body, a slow answer,
+an answer dripped one byte at a time.
 It records every request so tests can assert "exactly one request, with these headers".
 
 Use the ``token_server`` fixture (import it into the test module) or ``TokenServer`` directly.
@@ -82,6 +83,8 @@ class Reply:
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
     delay: float = 0.0  # seconds to stall before answering (released early at shutdown)
+    drip: float = 0.0  # seconds between the bytes of the answer (0: all at once)
+    drip_from: int = 0  # how many bytes of the answer go out at once before the drip starts
 
     @staticmethod
     def problem(status: int, title: str, detail: str, **headers: str) -> Reply:
@@ -97,6 +100,14 @@ class Reply:
     @staticmethod
     def not_json(status: int = 200) -> Reply:
         return Reply(status, b"<html><body>Service Unavailable</body></html>", (("Content-Type", "text/html"),))
+
+    @staticmethod
+    def dripping(interval: float = 1.0, *, after_head: bool = False) -> Reply:
+        """A token response sent one byte per ``interval`` seconds: from the status line on, or
+        (``after_head``) after the status line and headers, so only the body drips."""
+        body = json.dumps({"access_token": mint(), "token_type": "Bearer", "expires_in": 299}).encode()
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        return Reply(200, body, drip=interval, drip_from=len(head) if after_head else 0)
 
     @staticmethod
     def slow(delay: float) -> Reply:
@@ -193,6 +204,8 @@ class _Handler(BaseHTTPRequestHandler):
         scripted = self.fake._record(Recorded("POST", path, query, tuple(self.headers.items()), body))
         if scripted is not None and scripted.delay:
             self.fake._release.wait(scripted.delay)
+        if scripted is not None and scripted.drip:
+            return self._drip(scripted)
         if scripted is not None and scripted.status:
             self._send(scripted.status, scripted.body, *scripted.headers)
             return
@@ -214,6 +227,22 @@ class _Handler(BaseHTTPRequestHandler):
         answer = {"access_token": mint(claims), "token_type": "Bearer", "expires_in": 299,
                   "scope": fake.scopes if isinstance(fake.scopes, str) else " ".join(fake.scopes)}
         self._send(200, json.dumps(answer).encode(), ("Content-Type", "application/json"))
+
+    def _drip(self, reply: Reply) -> None:
+        head = (f"HTTP/1.1 {reply.status} OK\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(reply.body)}\r\n\r\n").encode()
+        data = head + reply.body
+        try:
+            self.wfile.write(data[: reply.drip_from])
+            for index in range(reply.drip_from, len(data)):
+                self.wfile.write(data[index : index + 1])
+                self.wfile.flush()
+                if self.fake._release.wait(reply.drip):
+                    return
+        except OSError:
+            return  # the client gave up and closed the connection: what is being tested
+        finally:
+            self.close_connection = True
 
     def _problem(self, status: int, title: str, detail: str) -> None:
         reply = Reply.problem(status, title, detail)

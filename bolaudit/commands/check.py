@@ -39,11 +39,13 @@ def run(
     diff: bool = False,
     verify_credentials: bool = False,
     verified: Mapping[str, Verification] | None = None,
+    timeout: float | None = None,
 ) -> Outcome:
     """``fix``: apply the findings' safe fixes to the files, then report what is left (audited
     again). ``diff``: show those fixes as a unified diff instead of the report, changing
     nothing; exit 1 when there is something to fix. ``verified``: credential verifications
-    made before ``--fix`` rewrote the files, by finding fingerprint (no request is made again)."""
+    made before ``--fix`` rewrote the files, by finding fingerprint (no request is made again).
+    ``timeout``: seconds each verification request may take in all (default ``verify``'s)."""
     from bolaudit import engine
     from bolaudit.report import Report, render
     from bolaudit.report.text import render_problems
@@ -76,7 +78,10 @@ def run(
         from bolaudit.tokens import TokenError
 
         try:
-            annotated = annotate(findings, suppressed, result.project, config.token_url, result.texts)
+            from bolaudit.verify import DEFAULT_TIMEOUT
+
+            annotated = annotate(findings, suppressed, result.project, config.token_url, result.texts,
+                                 timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
         except TokenError as exc:
             return Outcome("", f"bolaudit: {exc}\n", 2)
         findings, suppressed = annotated.findings, annotated.suppressed

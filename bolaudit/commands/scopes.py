@@ -80,13 +80,14 @@ def analyse(paths: Sequence[Path], config: Config, obtained: Obtained | None, *,
     findings = tuple(f for rule in token_rules() for f in rule.check_grants(audit))
     report = ScopesReport(
         audit=audit, catalog=catalog, root=config.root, cwd=cwd or Path.cwd(), version=__version__,
-        token=None if obtained is None else summary(obtained), findings=findings, now=now,
+        token=None if obtained is None else summary(obtained, now), findings=findings, now=now,
     )
     return ScopesResult(report, tuple(result.problems))
 
 
-def summary(obtained: Obtained) -> TokenSummary:
+def summary(obtained: Obtained, now: datetime) -> TokenSummary:
     from bolaudit.report.scopes_report import TokenSummary
+    from bolaudit.token_claims import claim_warnings
     from bolaudit.tokens import SignatureStatus
 
     decoded = obtained.decoded
@@ -95,6 +96,7 @@ def summary(obtained: Obtained) -> TokenSummary:
         scopes=decoded.scopes, expires_at=decoded.expires_at,
         signature_verified=decoded.signature is SignatureStatus.VERIFIED,
         signature_detail=decoded.signature_detail, masked=decoded.masked, source=obtained.source,
+        warnings=tuple(w.message for w in claim_warnings(decoded, now)),
     )
 
 

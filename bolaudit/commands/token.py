@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -73,7 +73,8 @@ class Environment:
     sleep: Callable[[float], None] | None = None  # for the 429 wait; None: time.sleep
 
 
-def check_sources(source: TokenSource, key: KeySource, *, token_url_given: bool) -> str | None:
+def check_sources(source: TokenSource, key: KeySource, *,
+                  live_options_given: Sequence[str] = ()) -> str | None:
     """A usage problem with the options, or None."""
     chosen = [name for name, on in (("--token-file", source.file is not None),
                                     ("--token-env", source.env is not None),
@@ -82,8 +83,8 @@ def check_sources(source: TokenSource, key: KeySource, *, token_url_given: bool)
         return f"give the token one way only, not {' and '.join(chosen)}"
     if key.jwks_url is not None and key.public_key is not None:
         return "give --jwks-url or --public-key, not both"
-    if token_url_given and not source.live:
-        return "--token-url only applies with --live"
+    if live_options_given and not source.live:
+        return f"{live_options_given[0]} only applies with --live"
     return None
 
 
@@ -98,14 +99,20 @@ def obtain(source: TokenSource, key: KeySource, config: Config, env: Environment
     pem, jwks = _load_key(key, env.timeout)
     notes: tuple[str, ...] = ()
     refresh: str | None = None
+    sent: tuple[str, ...] = ()  # what --live sent, in the forms a service could echo it in
     if source.live:
-        access, notes = _fetch_live(config, env)
+        access, notes, sent = _fetch_live(config, env)
         where = _live_source(config.token_url)
     else:
         text, where = _read_source(source, env)
         given = read_token_text(text)
         access, refresh = given.access_token, given.refresh_token
-    decoded = decode(access, public_key_pem=pem, jwks=jwks, now=now)
+    try:
+        decoded = _scrubbed(decode(access, public_key_pem=pem, jwks=jwks, now=now), sent)
+    except TokenError as error:
+        if sent and error.decoded is not None:
+            raise TokenError(str(error), kind=error.kind, decoded=_scrubbed(error.decoded, sent)) from None
+        raise
     refresh_decoded: DecodedToken | None = None
     refresh_masked: str | None = None
     if refresh is not None:
@@ -114,7 +121,9 @@ def obtain(source: TokenSource, key: KeySource, config: Config, env: Environment
         refresh_masked = mask(refresh)
         try:
             refresh_decoded = decode(refresh, now=now) if refresh.count(".") == 2 else None
-        except TokenError as error:  # expired: still worth a BOL404; anything else: opaque
+        except TokenError as error:  # expired: still worth a BOL404; unreadable dates: an error
+            if error.kind == "claims":
+                raise TokenError(f"refresh token: {error}", kind="claims") from None
             refresh_decoded = error.decoded if error.kind == "expired" else None
     return Obtained(decoded, where, refresh_decoded, refresh_masked, notes)
 
@@ -158,8 +167,16 @@ def _read_source(source: TokenSource, env: Environment) -> tuple[str, str]:
         raise TokenError(f"the token file {source.file} is not UTF-8 text", kind="malformed") from None
 
 
-def _fetch_live(config: Config, env: Environment) -> tuple[str, tuple[str, ...]]:
-    """(access token, notes such as a 429 wait). On failure the notes go into the message."""
+def _scrubbed(decoded: DecodedToken, sent: tuple[str, ...]) -> DecodedToken:
+    from bolaudit.token_fetch import scrub_decoded
+
+    return scrub_decoded(decoded, sent) if sent else decoded
+
+
+def _fetch_live(config: Config, env: Environment) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """(access token, notes such as a 429 wait, the forms of the secret sent). On failure the
+    notes go into the message."""
+    from bolaudit.token_echo import forms
     from bolaudit.token_fetch import FetchLive, RequestBudget, fetch_client_credentials
     from bolaudit.token_http import check_url
     from bolaudit.tokens import TokenError
@@ -178,7 +195,7 @@ def _fetch_live(config: Config, env: Environment) -> tuple[str, tuple[str, ...]]
     if not isinstance(outcome, FetchLive):
         said = "".join(f" ({note})" for note in outcome.notes)
         raise TokenError(outcome.message + said, kind="fetch")
-    return outcome.access_token, outcome.notes
+    return outcome.access_token, outcome.notes, forms(client_id, secret)
 
 
 def _live_source(url: str) -> str:
@@ -242,6 +259,7 @@ def run(source: TokenSource, key: KeySource, config: Config, env: Environment, *
 
 def _text(obtained: Obtained, warnings: tuple[Expiring, ...], now: datetime, catalog: Catalog) -> str:
     from bolaudit.report import printable
+    from bolaudit.token_claims import claim_warnings
     from bolaudit.token_view import relative, render_token_text
 
     shown = render_token_text(obtained.decoded, now, grants=catalog.scope_grants).rstrip("\n")
@@ -258,6 +276,7 @@ def _text(obtained: Obtained, warnings: tuple[Expiring, ...], now: datetime, cat
                      "signature not verified)")
         out.append(f"{'refresh':<{width}}{value}")
     out += [f"BOL404 authorization-expiring: {w.message}" for w in warnings]
+    out += [f"warning: {printable(w.message)}" for w in claim_warnings(obtained.decoded, now)]
     return "\n".join(out) + "\n"
 
 

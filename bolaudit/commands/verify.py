@@ -9,6 +9,7 @@ matching). Without the flag this module is never imported and no request is made
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bolaudit.findings import Finding
-from bolaudit.verify import DEFAULT_TIMEOUT, MAX_REQUESTS, Place, Read, Verification
+from bolaudit.verify import DEFAULT_TIMEOUT, MAX_REQUESTS, Place, Read, Unreadable, Verification
 
 if TYPE_CHECKING:
     from bolaudit.suppress import Suppressed
@@ -96,22 +97,39 @@ def _with(finding: Finding, result: Verification | None) -> Finding:
                                properties=finding.properties + result.properties())
 
 
-def reader(root: Path, texts: Mapping[str, bytes]) -> Read:
-    """A file's text as the per-file stage read it (from the run's bytes, else from disk)."""
-    seen: dict[str, str | None] = {}
+OUTSIDE = "the file is a symlink that leads outside the project; not read"
 
-    def read(path: str) -> str | None:
+
+def reader(root: Path, texts: Mapping[str, bytes]) -> Read:
+    """A file's text as the per-file stage read it (from the run's bytes, else from disk).
+
+    Only files that are inside ``root`` once symlinks are resolved: the audit may have read a
+    committed link to a file elsewhere on the machine, but its credentials are not sent anywhere.
+    """
+    seen: dict[str, str | Unreadable | None] = {}
+    top = os.path.realpath(root)
+
+    def read(path: str) -> str | Unreadable | None:
         if path not in seen:
-            data = texts.get(path)
-            if data is None and not path.startswith(("/", "../")):
-                try:
-                    data = (root / path).read_bytes()
-                except OSError:
-                    data = None
-            seen[path] = None if data is None else _decoded(path, data)
+            seen[path] = _read(path)
         return seen[path]
 
+    def _read(path: str) -> str | Unreadable | None:
+        if path.startswith(("/", "../")) or not _inside(top, os.path.realpath(root / path)):
+            return Unreadable(OUTSIDE)
+        data = texts.get(path)
+        if data is None:
+            try:
+                data = (root / path).read_bytes()
+            except OSError:
+                return None
+        return _decoded(path, data)
+
     return read
+
+
+def _inside(top: str, real: str) -> bool:
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _decoded(path: str, data: bytes) -> str | None:

@@ -8,7 +8,7 @@ Shape (keys in this order, indent 2)::
      "unresolved": [{"path", "line", "reason"}],
      "required": [{"group", "resource", "right"}],
      "token": null | {"client_id", "client_name", "seller_id", "scopes", "expires_at",
-                      "signature_verified"},
+                      "signature_verified", "warnings": ["..."]},
      "missing": [{"resource", "needed", "granted"}],
      "insufficient": [...], "unused": [...],
      "expiring": [{"subject", "expires_at", "message"}]}
@@ -18,7 +18,9 @@ Shape (keys in this order, indent 2)::
 ``manage``; ``needed``/``granted`` a right or null. ``operations`` holds every resolved operation,
 process status included (it needs no grant of its own, so it is in no ``required`` entry).
 Location paths are relative to the current folder. Adding a key is a compatible change; renaming
-or removing one is not. ``expiring`` holds the BOL404 warnings (empty without a token).
+or removing one is not. ``expiring`` holds the BOL404 warnings (empty without a token);
+``token.warnings`` what the token's claims say that bol's tokens do not (``nbf`` in the future,
+an ``iss`` other than ``https://login.bol.com``).
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ def document(report: ScopesReport) -> dict[str, Any]:
             "scopes": list(token.scopes),
             "expires_at": token.expires_at.isoformat() if token.expires_at else None,
             "signature_verified": token.signature_verified,
+            "warnings": list(token.warnings),
         },
         "missing": _gaps(comparison.missing if comparison else ()),
         "insufficient": _gaps(comparison.insufficient if comparison else ()),

@@ -30,6 +30,8 @@ class TokenSummary:
     signature_detail: str
     masked: str
     source: str
+    # nbf in the future, iss not bol's (``token_claims.claim_warnings``): one sentence each.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ def token_lines(token: TokenSummary, now: datetime | None) -> list[str]:
         f"  signature {signature}",
         f"  expires {expires}",
         f"  scopes: {printable(' '.join(token.scopes)) or '(none)'}",
+        *(f"  warning: {printable(warning)}" for warning in token.warnings),
     ]
 
 
