@@ -78,6 +78,9 @@ def run(
     ``--write-baseline``): there the files' content decides (the per-file entries are keyed by it)."""
     import time
 
+    from bolaudit.cache_folder import with_cache_folder
+
+    config, refused = with_cache_folder(config, paths)
     # Files named one by one (pre-commit) are read with the modules they import, found by name:
     # no listing to snapshot, so no whole-run reuse (each file's facts are still cached).
     named = bool(paths) and all(p.is_file() for p in paths)
@@ -102,7 +105,7 @@ def run(
 
         watch = Watch()
     files, problems = sources.discover(paths, config, watch)
-    result = RunResult([], list(problems), files_seen=len(files))
+    result = RunResult([], [*refused, *problems], files_seen=len(files))
     cache_ = Cache(config.cache_path if config.use_cache else None, config.root)
 
     datas: dict[str, tuple[sources.SourceFile, bytes]] = {}
