@@ -174,6 +174,8 @@ def test_checkouts_that_share_a_cache_folder_never_see_each_others_results(tmp_p
     assert len(list(Path(shared).glob("v*/*/results.json"))) == 2
 
 
+# -- what is written back comes from the content -------------------------------------------------
+
 FIXABLE = """import requests
 
 
@@ -181,6 +183,46 @@ def orders(token):
     return requests.get("https://api.bol.com/retailer/orders",
                         headers={"Authorization": f"Bearer {token}"})
 """
+# The same size, line by line: the old fix's span now covers a call that is not a bol request.
+EDITED = FIXABLE.replace('requests.get("https://api.bol.com/retailer/orders",',
+                         'refund_all("https://api.bol.com/retailer/orders/1",')
+
+
+def same_size_same_mtime(path: Path, text: str) -> None:
+    st = path.stat()
+    assert len(text.encode()) == st.st_size
+    path.write_text(text)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_fix_never_writes_an_old_fix_over_new_code(tree: Path) -> None:
+    write_tree(tree, {"shop/bol.py": FIXABLE})
+    age(tree)
+    config = Config(root=tree, jobs=1, cache_dir=tree.parent / "cache")
+    for _ in range(2):  # the second is printed from the record (--fix builds fixes as JSON does)
+        assert json.loads(check.run([tree], config, fmt="json").stdout)["findings"][0]["fix"]
+    assert run([tree], Config(root=tree, jobs=1, cache_dir=tree.parent / "cache", fixes=True)).reused
+    same_size_same_mtime(tree / "shop/bol.py", EDITED)
+    check.run([tree], config, fix=True)
+    assert (tree / "shop/bol.py").read_text() == EDITED
+
+
+def test_write_baseline_records_the_content_not_a_stale_result(tree: Path) -> None:
+    old, new = "Pq3!xT7@vB2-kN9+zR4(mW6)yH1?cJ8_dF5eL0gS3aU7iO2nK4tV9wX1rQ6bM8zD", \
+               "Zt8?hR3!qL6@wC1-pX4+mK9(vB2)nJ7_sD0eG5fA8yU3iO6tN1kE4rW9cH2bM7xQ"
+    write_tree(tree, {"settings.py": f"BOL_CLIENT_SECRET = '{old}'\n"})
+    age(tree)
+    config = Config(root=tree, jobs=1, cache_dir=tree.parent / "cache")
+    baseline = tree.parent / "baseline.json"
+    for _ in range(2):
+        check.run([tree], config, write_baseline=baseline)
+    same_size_same_mtime(tree / "settings.py", f"BOL_CLIENT_SECRET = '{new}'\n")
+    check.run([tree], config, write_baseline=baseline)
+    written = baseline.read_text()
+    fresh = tree.parent / "fresh.json"
+    check.run([tree], Config(root=tree, jobs=1, use_cache=False), write_baseline=fresh)
+    assert written == fresh.read_text()
+
 
 # -- a crafted record that fits the schema -------------------------------------------------------
 
