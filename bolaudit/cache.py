@@ -40,10 +40,12 @@ LEGACY = ("results.pickle", "last_run.pickle")
 
 @functools.cache
 def code_version() -> str:
-    """The version, plus a digest of bolaudit's own source files (names, sizes, mtimes).
+    """The version, plus a digest of bolaudit's own files: the names, sizes and mtimes of its
+    source files and the content of its data (the catalog).
 
     A development checkout changes facts without changing ``__version__``; stale cached facts
-    would then be used silently. Stat calls on ~100 files cost about a millisecond.
+    would then be used silently. Stat calls on ~100 files cost about a millisecond; the catalog
+    is hashed, since regenerating it may keep its size.
     """
     roots = {os.path.dirname(os.path.realpath(__file__))}
     pack = importlib.import_module("bolaudit.rules")
@@ -63,6 +65,9 @@ def code_digest(version: str, roots: list[str]) -> str:
                     if name.endswith(".py"):
                         st = os.stat(path)
                         h.update(f"{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+                    elif name.endswith(".json"):
+                        with open(path, "rb") as fh:
+                            h.update(f"{name}:".encode() + hashlib.sha256(fh.read()).digest())
                 except OSError:
                     continue
     return h.hexdigest()[:16]

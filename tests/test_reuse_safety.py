@@ -224,6 +224,37 @@ def test_write_baseline_records_the_content_not_a_stale_result(tree: Path) -> No
     assert written == fresh.read_text()
 
 
+# -- bolaudit's own code and catalog -------------------------------------------------------------
+
+
+def test_a_regenerated_catalog_changes_the_code_version(tmp_path: Path) -> None:
+    package = tmp_path / "catalog"
+    shutil.copytree(Path(cache.__file__).parent / "catalog", package, ignore=shutil.ignore_patterns("__pycache__"))
+    data = package / "data" / "catalog.json"
+    before = cache.code_digest("1", [str(package)])
+    st = data.stat()
+    text = data.read_text()
+    swapped = text.replace('"read"', '"rEad"', 1)  # the same size, as a regenerated catalog may be
+    assert swapped != text and len(swapped) == len(text)
+    data.write_text(swapped)
+    os.utime(data, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert cache.code_digest("1", [str(package)]) != before
+    data.write_text(text)
+    os.utime(data, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert cache.code_digest("1", [str(package)]) == before
+
+
+def test_another_code_version_reuses_nothing(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tree, {"settings.py": "BOL_CLIENT_SECRET = 'Pq3!xT7@vB2-kN9+zR4(mW6)yH1?cJ8_dF5eL0gS3aU7iO2nK4tV9wX1'\n"})
+    age(tree)
+    config = Config(root=tree, jobs=1, cache_dir=tree.parent / "cache")
+    run([tree], config)
+    assert run([tree], config).reused
+    monkeypatch.setattr(cache, "code_version", lambda: "a regenerated catalog")
+    again = run([tree], config)
+    assert not again.reused and again.files_cached == 0
+
+
 # -- a crafted record that fits the schema -------------------------------------------------------
 
 
