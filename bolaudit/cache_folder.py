@@ -35,6 +35,8 @@ _VERSION = re.compile(r"v[0-9][0-9A-Za-z.+_-]*")
 _PROJECT = re.compile(r"[0-9a-f]{16}")
 _OWN_FILES = frozenset({RESULTS, RECORD})
 _TEMPORARY = re.compile(r"\.(results|last_run)-[^/]*\.tmp")
+# The first line of the .gitignore bolaudit writes (what follows may change between versions).
+_OUR_IGNORE = CACHE_GITIGNORE.splitlines(keepends=True)[0]
 
 
 def with_cache_folder(config: Config, paths: Sequence[Path]) -> tuple[Config, list[Problem]]:
@@ -102,7 +104,7 @@ def _foreign(folder: Path, entries: list[os.DirEntry[str]]) -> str:
     """The first entry (as a path relative to ``folder``) bolaudit would not have written, or ""."""
     for entry in entries:
         if entry.name == ".gitignore" and entry.is_file(follow_symlinks=False):
-            if _read(entry.path) == CACHE_GITIGNORE:
+            if _read(entry.path).startswith(_OUR_IGNORE):
                 continue
             return entry.name
         if not (_VERSION.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)):
@@ -132,7 +134,7 @@ def _scan(path: str) -> list[os.DirEntry[str]]:
 def _read(path: str) -> str:
     try:
         with open(path, encoding="utf-8") as fh:
-            return fh.read(len(CACHE_GITIGNORE) + 1)
+            return fh.read(len(_OUR_IGNORE))
     except (OSError, UnicodeDecodeError):
         return ""
 
