@@ -138,7 +138,7 @@ def run_step(step: Step, runs: int, quick: bool, log: corpora.Log) -> Row:
         if "error" in first or first["exit"] not in step.ok_exits:
             row.status = _failure(first)
             return row
-        if step.record_in is not None and not any(step.record_in.glob("v*/last_run.pickle")):
+        if step.record_in is not None and not any(step.record_in.glob("v*/*/last_run.json")):
             row.status = "error: the first run kept no reuse record (a file changed during it?)"
             return row
     for i in range(runs):

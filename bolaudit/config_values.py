@@ -8,6 +8,7 @@ raises ``BadValue`` carrying where it was found, so the message names the file a
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -162,9 +163,15 @@ def _size(value: object, where: Where) -> int:
 
 
 def _path(value: object, where: Where, base: Path) -> Path:
+    """Absolute, without ``..``, symbolic links kept (``cache_folder`` refuses some of them)."""
     if not isinstance(value, (str, Path)) or not str(value).strip():
         raise _fail(where, "a path", value)
-    return (base / Path(value).expanduser()).resolve()
+    if any(ord(c) < 32 or ord(c) == 127 for c in str(value)):
+        raise _fail(where, "a path without NUL or other control characters", value)
+    try:
+        return Path(os.path.abspath(base / Path(value).expanduser()))
+    except (ValueError, RuntimeError, OSError):  # "~nosuchuser" expands to itself; this is a guard
+        raise _fail(where, "a path", value) from None
 
 
 def _url(value: object, where: Where) -> str:

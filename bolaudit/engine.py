@@ -70,9 +70,17 @@ class _DiskTexts(Mapping[str, bytes]):
         return len(self.rels)
 
 
-def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunResult:
+def run(
+    paths: Sequence[Path], config: Config, *, debug: bool = False, trust_stat: bool = True
+) -> RunResult:
+    """``trust_stat``: a whole-run record may be reused when the sizes and mtimes it recorded
+    still match. False when the result will be written back into files (``--fix``,
+    ``--write-baseline``): there the files' content decides (the per-file entries are keyed by it)."""
     import time
 
+    from bolaudit.cache_folder import with_cache_folder
+
+    config, refused = with_cache_folder(config, paths)
     # Files named one by one (pre-commit) are read with the modules they import, found by name:
     # no listing to snapshot, so no whole-run reuse (each file's facts are still cached).
     named = bool(paths) and all(p.is_file() for p in paths)
@@ -81,10 +89,10 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
         from bolaudit import lastrun
 
         key = lastrun.run_key(paths, config)
-        last = lastrun.load(config.cache_path, key)
+        last = lastrun.load(config.cache_path, config.root, key) if trust_stat else None
         if last is not None:
-            return _reused(last, config)
-        _make_folder(config.cache_path)  # now, or the root's mtime would change during the run
+            return _reused(last, paths, config)
+        _make_folder(config)  # now, or the root's mtime would change during the run
     started = time.time_ns()
 
     from bolaudit import selection, sources
@@ -97,8 +105,8 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
 
         watch = Watch()
     files, problems = sources.discover(paths, config, watch)
-    result = RunResult([], list(problems), files_seen=len(files))
-    cache_ = Cache(config.cache_path if config.use_cache else None)
+    result = RunResult([], [*refused, *problems], files_seen=len(files))
+    cache_ = Cache(config.cache_path if config.use_cache else None, config.root)
 
     datas: dict[str, tuple[sources.SourceFile, bytes]] = {}
     selection.read_all(files, datas, result.problems)
@@ -110,16 +118,17 @@ def run(paths: Sequence[Path], config: Config, *, debug: bool = False) -> RunRes
         selection.read_all(selection.context_files(datas, config), datas, [])
 
     modules, wanted = selection.select(datas, CANDIDATE_BYTES)
-    results = _analysed(sorted(wanted), datas, modules, cache_, config, debug, result) if wanted else {}
+    keys: dict[str, str] = {}
+    results = _analysed(sorted(wanted), datas, modules, cache_, config, debug, result, keys) if wanted else {}
     result.files_analysed = len(results)
     result.texts = {rel: datas[rel][1] for rel in results}
     if results:
         _project_stage(result, results, reported, config, debug)
     else:  # nothing can matter: no project stage, no rule module imported
         result._project_factory = lambda: _project({}, config)
-    cache_.save()
+    saved = cache_.save()  # before the record, which is only good with the results it names
     if key is not None and watch is not None:
-        _remember(result, key, watch, started, sorted(results), config)
+        _remember(result, key, watch, started, {rel: keys[rel] for rel in sorted(results)}, config, saved)
     return result
 
 
@@ -153,24 +162,28 @@ def _analysed(
     config: Config,
     debug: bool,
     result: RunResult,
+    keys: dict[str, str],
 ) -> dict[str, FileResult]:
-    """The per-file stage's result for each wanted file: from the cache, else analysed."""
+    """The per-file stage's result for each wanted file: from the cache, else analysed.
+    ``keys`` gets each file's content key."""
     from bolaudit.cache import content_key
     from bolaudit.filestage import FileJob
     from bolaudit.workers import analyze_all
 
-    jobs: list[tuple[FileJob, str]] = []
-    results: dict[str, FileResult] = {}
+    located: dict[str, tuple[str, bool]] = {}
     for rel in wanted:
         f, data = datas[rel]
         module, is_package = modules(rel) if f.kind == "python" else ("", False)
-        file_key = content_key(data, f.kind, module, config.cache_key())
-        hit = cache_.get(rel, file_key)
-        if hit is not None:
-            results[rel] = hit
-            result.files_cached += 1
-            continue
-        jobs.append((FileJob(str(f.path), rel, f.kind, module, is_package, data), file_key))
+        located[rel] = (module, is_package)
+        keys[rel] = content_key(data, f.kind, module, config.cache_key())
+    results = cache_.lookup(keys)
+    result.files_cached = len(results)
+    jobs: list[tuple[FileJob, str]] = []
+    for rel in wanted:
+        if rel not in results:
+            f, data = datas[rel]
+            module, is_package = located[rel]
+            jobs.append((FileJob(str(f.path), rel, f.kind, module, is_package, data), keys[rel]))
     for (job, file_key), res in zip(jobs, analyze_all([j for j, _ in jobs], config.jobs, debug)):
         results[job.rel] = res
         if not any(p.kind is ProblemKind.INTERNAL for p in res.problems):
@@ -184,39 +197,45 @@ def _project(facts: Mapping[str, ModuleFacts], config: Config) -> Project:
     return Project(facts, config)
 
 
-def _make_folder(folder: Path) -> None:
-    from bolaudit.cache import ensure_folder
+def _make_folder(config: Config) -> None:
+    from bolaudit.cache import ensure_folder, project_folder
 
     try:
-        ensure_folder(folder)
+        ensure_folder(config.cache_path, project_folder(config.cache_path, config.root))
     except OSError:
         return  # a read-only checkout: no cache, no reuse
 
 
 def _remember(
-    result: RunResult, key: str, watch: Watch, started: int, analysed: list[str], config: Config
+    result: RunResult, key: str, watch: Watch, started: int, analysed: dict[str, str],
+    config: Config, saved: bool,
 ) -> None:
-    """Record the run for reuse while its files and folders stay as they were (``freshness``)."""
+    """Record the run for reuse while its files and folders stay as they were (``freshness``)
+    and the results file holds what it analysed (``saved``)."""
     from bolaudit import freshness, lastrun
 
-    snapshot = freshness.take(watch.paths, started) if watch.complete else None
+    snapshot = freshness.take(watch.paths, started) if watch.complete and saved else None
     if snapshot is None or any(p.kind is ProblemKind.INTERNAL for p in result.problems):
-        lastrun.forget(config.cache_path)
+        lastrun.forget(config.cache_path, config.root)
         return
     last = lastrun.LastRun(
         key, snapshot, tuple(result.findings), tuple(result.problems), tuple(result.suppressed),
-        tuple(result.unused_suppressions), tuple(analysed), result.files_seen,
+        tuple(result.unused_suppressions), tuple(analysed), tuple(analysed.values()), result.files_seen,
     )
-    lastrun.store(config.cache_path, last)
+    lastrun.store(config.cache_path, config.root, last)
 
 
-def _reused(last: LastRun, config: Config) -> RunResult:
+def _reused(last: LastRun, paths: Sequence[Path], config: Config) -> RunResult:
     def project() -> object:
         from bolaudit.analysis.project import Project
         from bolaudit.cache import Cache
 
-        entries = Cache(config.cache_path).entries
-        return Project({rel: entries[rel][1].facts for rel in last.analysed if rel in entries}, config)
+        wanted = dict(zip(last.analysed, last.keys))
+        entries = Cache(config.cache_path, config.root).lookup(wanted)
+        if len(entries) == len(wanted):
+            return Project({rel: entries[rel].facts for rel in last.analysed}, config)
+        # The results changed since the record was read, or an entry did not fit the schema.
+        return run(paths, config, trust_stat=False).project
 
     result = RunResult(
         list(last.findings), list(last.problems), list(last.suppressed), list(last.unused),

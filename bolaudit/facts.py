@@ -3,8 +3,9 @@
 The per-file stage (``bolaudit.analysis.extract``) turns one parsed file into a ``ModuleFacts``;
 the project stage (``bolaudit.analysis.project``) reads the facts of every file and resolves names
 across modules, binds wrapper arguments, and builds the call graph. Facts are plain frozen
-dataclasses made only of str/int/bool/None/tuples of them, so they pickle into the cache and travel
-between processes.
+dataclasses made only of str/int/bool/None/tuples of them, so they travel between processes (pickled)
+and into the cache (as JSON checked against these annotations, ``bolaudit.jsoncodec``): a field's
+annotation is its schema.
 
 Values in code are kept *symbolically* as ``Expr`` trees (``bolaudit.symbolic``); what cannot be
 known is ``Unknown`` with a reason, never a guess.

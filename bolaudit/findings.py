@@ -91,6 +91,7 @@ class ProblemKind(enum.Enum):
     SKIPPED_BINARY = "skipped-binary"
     UNREADABLE = "unreadable"
     CONFIG = "config"
+    CACHE = "cache"  # the cache folder was refused; the run went on without a cache
     INTERNAL = "internal"
 
 

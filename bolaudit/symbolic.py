@@ -4,8 +4,8 @@ A URL built as ``f"{config.BASE_URL}/orders/{order_id}"`` becomes ``Concat(Attr(
 "BASE_URL"), Const("/orders/"), Param(...))``. Local variables are inlined by the extractor, so an
 ``Expr`` only refers to what the project stage can look up: module names, attributes of
 ``self``/classes, parameters of the enclosing function, and loop variables. What cannot be known
-is ``Unknown`` with a reason; it is never guessed. Frozen dataclasses of plain values (they
-pickle into the cache); this module imports nothing of bolaudit's.
+is ``Unknown`` with a reason; it is never guessed. Frozen dataclasses of plain values (stored in
+the cache as JSON, their annotations the schema); this module imports nothing of bolaudit's.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -28,6 +30,22 @@ def write_tree(root: Path, files: Mapping[str, str | bytes]) -> None:
 def audit(root: Path, *, select: tuple[str, ...] = (), jobs: int = 1, cache: bool = False) -> RunResult:
     config = Config(root=root, select=select, jobs=jobs, use_cache=cache)
     return run([root], config, debug=True)
+
+
+def git(repo: Path, *args: str) -> None:
+    """Run git in ``repo`` with an identity (commits need one)."""
+    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
+    subprocess.run(["git", *identity, *args], cwd=repo, check=True, capture_output=True)
+
+
+def age(root: Path) -> None:
+    """Every file and folder under ``root`` (git's too) last changed an hour ago: older than the
+    whole-run record's racy window, as a tree is when nobody is editing it."""
+    past = time.time() - 3600
+    for folder, dirs, files in os.walk(root):
+        for name in files + dirs:
+            os.utime(os.path.join(folder, name), (past, past), follow_symlinks=False)
+    os.utime(root, (past, past))
 
 
 @pytest.fixture

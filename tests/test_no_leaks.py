@@ -69,7 +69,7 @@ def test_cache_reuse_record_and_baseline_hold_no_secret(project: Path) -> None:
     stored = [baseline.read_bytes(), as_json.stdout, reused.stdout + reused.stderr]
     assert reused.stdout == as_json.stdout
     files = [p for p in (project / ".bolaudit_cache").rglob("*") if p.is_file()]
-    assert any(p.name == "last_run.pickle" for p in files), "the run should have kept a record"
+    assert any(p.name == "last_run.json" for p in files), "the run should have kept a record"
     stored += [p.read_bytes() for p in files]
     for blob in stored:
         for secret in SECRETS:

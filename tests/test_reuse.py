@@ -4,8 +4,6 @@ every kind of change that could alter the result makes the next run a real one."
 from __future__ import annotations
 
 import os
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from hypothesis import strategies as st
 
 from bolaudit.config import Config
 from bolaudit.engine import RunResult, run
-from conftest import write_tree
+from conftest import age, git, write_tree
 
 SECRET = "Pq3!xT7@vB2-kN9+zR4(mW6)yH1?cJ8_dF5eL0gS3aU7iO2nK4tV9wX1rQ6bM8zD"
 LEAK = f"BOL_CLIENT_SECRET = '{SECRET}'\n"
@@ -24,21 +22,6 @@ LEAK = f"BOL_CLIENT_SECRET = '{SECRET}'\n"
 def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-
-
-def git(repo: Path, *args: str) -> None:
-    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
-    subprocess.run(["git", *identity, *args], cwd=repo, check=True, capture_output=True)
-
-
-def age(root: Path) -> None:
-    """Every file and folder under ``root`` (git's too) last changed an hour ago: older than the
-    racy window, as a tree is when nobody is editing it."""
-    past = time.time() - 3600
-    for folder, dirs, files in os.walk(root):
-        for name in files + dirs:
-            os.utime(os.path.join(folder, name), (past, past), follow_symlinks=False)
-    os.utime(root, (past, past))
 
 
 def audit(root: Path, **settings: object) -> RunResult:
@@ -159,10 +142,10 @@ def test_a_broken_record_is_ignored(tree: Path) -> None:
     write_tree(tree, {"settings.py": LEAK})
     age(tree)
     audit(tree)
-    records = list((tree.parent / "cache").rglob("last_run.pickle"))
+    records = list((tree.parent / "cache").rglob("last_run.json"))
     assert records
     for record in records:
-        record.write_bytes(b"not a pickle")
+        record.write_bytes(b"not JSON")
     again = audit(tree)
     assert not again.reused and codes(again) == [("settings.py", "BOL101")]
 

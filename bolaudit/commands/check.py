@@ -53,7 +53,9 @@ def run(
 
     # Fixes cost a LibCST pass over each file they touch: built only where they are shown or used.
     config = dataclasses.replace(config, fixes=fix or diff or fmt in ("json", "sarif"))
-    result = engine.run(paths, config)
+    # What is written back (--fix, --write-baseline) must come from the files' content, not from a
+    # whole-run record trusted by sizes and mtimes (an edit may keep both).
+    result = engine.run(paths, config, trust_stat=not fix and write_baseline is None)
     findings = list(result.findings)
     suppressed = list(result.suppressed)
     notes: list[str] = []

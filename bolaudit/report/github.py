@@ -19,6 +19,7 @@ _PROBLEM_COMMAND = {
     ProblemKind.SKIPPED_BINARY: "notice",
     ProblemKind.UNREADABLE: "warning",
     ProblemKind.CONFIG: "error",
+    ProblemKind.CACHE: "notice",
     ProblemKind.INTERNAL: "error",
 }
 

@@ -49,6 +49,7 @@ _PROBLEM_LEVEL = {
     ProblemKind.SKIPPED_BINARY: "note",
     ProblemKind.UNREADABLE: "warning",
     ProblemKind.CONFIG: "error",
+    ProblemKind.CACHE: "note",
     ProblemKind.INTERNAL: "error",
 }
 _SECTIONS = ("what it does", "why is this bad", "example", "use instead")

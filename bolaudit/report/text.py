@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bolaudit.findings import Severity
+from bolaudit.findings import ProblemKind, Severity
 from bolaudit.report import Report, printable
 from bolaudit.suppress import SuppressionKind, UnusedSuppression
 
@@ -77,10 +77,11 @@ def summary(report: Report) -> str:
     if report.baseline_unmatched:
         entries = _plural(report.baseline_unmatched, "baseline entry", "baseline entries")
         notes.append(f"{entries} matching nothing")
-    unaudited = {p.path for p in report.problems if p.path}
+    problems = [p for p in report.problems if p.kind is not ProblemKind.CACHE]  # a notice, not a gap
+    unaudited = {p.path for p in problems if p.path}
     if unaudited:
         notes.append(f"{_plural(len(unaudited), 'file')} not fully audited")
-    if other := sum(1 for p in report.problems if not p.path):
+    if other := sum(1 for p in problems if not p.path):
         notes.append(_plural(other, "other problem"))
     return f"{head}; {', '.join(notes)}." if notes else f"{head}."
 
