@@ -100,6 +100,7 @@ _LABELS = {
     "dockerfile": "Dockerfile",
     "shell": "shell",
     "text": "text",
+    "notebook": "notebook text",
 }
 
 
@@ -127,20 +128,28 @@ class _Scan:
     sightings: list[CredentialSighting] = field(default_factory=list)
     sources: list[SecretSource] = field(default_factory=list)
     pairs: int = 0
+    found: dict[str, set[str]] | None = None
 
     def pair_id(self) -> str:
         self.pairs += 1
         return f"pair-{self.pairs}"
 
     def add(self, kind: str, value: str, span: Span, context: str, pair: str = "") -> None:
+        if self.found is not None:
+            self.found.setdefault(kind, set()).add(value)
         self.sightings.append(
             CredentialSighting(kind, cr.fingerprint(value), cr.mask(value), span, context, pair)
         )
 
 
-def scan_text(rel_path: str, text: str) -> tuple[list[CredentialSighting], list[SecretSource]]:
-    """Credential sightings and secret sources in a non-Python text file. Never raises on content."""
-    scan = _Scan(file_kind(rel_path))
+def scan_text(
+    rel_path: str, text: str, found: dict[str, set[str]] | None = None, kind: str | None = None
+) -> tuple[list[CredentialSighting], list[SecretSource]]:
+    """Credential sightings and secret sources in a non-Python text file. Never raises on content.
+
+    ``found`` gathers the values themselves by kind (for ``analysis.scrub``; never stored);
+    ``kind`` overrides the kind of file the name says (``file_kind``)."""
+    scan = _Scan(kind or file_kind(rel_path), found=found)
     lines = text.split("\n")
     starts = [0]
     for line in lines[:-1]:
@@ -208,7 +217,7 @@ def _context(kind: str, c: cl.LineCandidate) -> str:
     name = cr.telling_name(cr.best_name(c.names))
     if name:
         return f"{label} {name}"
-    return {"markdown": "Markdown text", "text": "text"}.get(kind, f"{label} value")
+    return {"markdown": "Markdown text", "text": "text", "notebook": "notebook text"}.get(kind, f"{label} value")
 
 
 _INI_HEADER = re.compile(r"^\s*\[[^\]]*\]\s*$")

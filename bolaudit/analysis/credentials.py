@@ -24,7 +24,6 @@ as production, so a "test" credential is a live one.
 
 from __future__ import annotations
 
-import ast
 import base64
 import binascii
 import hashlib
@@ -279,36 +278,6 @@ def split_pair(text: str) -> tuple[str, str] | None:
         return None
     secret = text[37:]
     return (text[:36], secret) if secret else None
-
-
-def read_back(text: str, kind: str) -> str | None:
-    """The credential of ``kind`` held by the text a sighting's span covers (for verification).
-
-    A span covers a Python string literal (prefix and quotes included, perhaps implicitly
-    concatenated over several lines), a raw value in a text file, a ``Basic`` header or bare
-    base64 pair (both halves share its span), or one half of a ``uuid:secret`` string.
-    """
-    value: str | None = text
-    if re.match(r"[rRbBuUfF]{0,2}[\"']", text):
-        value = _python_string(text)
-    if value is None:
-        return None
-    pair = (decode_basic(value) if len(value) >= 52 else None) or split_pair(value)
-    if pair is not None:
-        return pair[0] if kind == CLIENT_ID else pair[1]
-    return value
-
-
-def _python_string(text: str) -> str | None:
-    try:
-        node = ast.parse(f"({text})", mode="eval").body
-    except (SyntaxError, ValueError, MemoryError):
-        return None
-    if isinstance(node, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in node.values):
-        node = ast.Constant("".join(str(v.value) for v in node.values if isinstance(v, ast.Constant)))
-    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
-        return node.value.decode("latin-1") if isinstance(node.value, bytes) else node.value
-    return None
 
 
 def mask(value: str) -> str:
