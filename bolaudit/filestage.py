@@ -175,19 +175,21 @@ def _analyze_python(job: FileJob, text: str, seen: Seen) -> FileResult:
         sightings=tuple(credentials.sightings),
         secret_sources=tuple(credentials.secret_sources),
     )
-    findings = [f for rule in rules for f in _finish(rule, positions)]
+    secrets = [s.span for s in credentials.sightings]
+    findings = [f for rule in rules for f in _finish(rule, positions, text, secrets)]
     return FileResult(facts, tuple(findings))
 
 
-def _finish(rule: Any, positions: Any) -> list[Finding]:
+def _finish(rule: Any, positions: Any, text: str, secrets: list[Span]) -> list[Finding]:
     from bolaudit.findings import Fix
+    from bolaudit.fixes import guarded
 
     out: list[Finding] = []
     for pending in rule.pending:
         span = positions.span(pending.node)
         fix = None
         if pending.fix_replacement is not None:
-            fix = Fix(pending.fix_description, span, pending.fix_replacement)
+            fix = guarded(Fix(pending.fix_description, span, pending.fix_replacement), text, secrets)
         out.append(
             rule.make_finding(
                 rule.path, span, pending.message, flagged=pending.flagged, fix=fix,
