@@ -96,13 +96,17 @@ def _analyze(job: FileJob, seen: Seen) -> FileResult:
 def _with_notebook_text(result: FileResult, job: FileJob, text: str, seen: Seen) -> FileResult:
     """A notebook's markdown and raw cells, outputs and metadata hold secrets as often as its
     code: scanned as text, at the notebook's own lines and columns."""
+    return _with_text_sightings(result, job, text, seen, "notebook")
+
+
+def _with_text_sightings(result: FileResult, job: FileJob, text: str, seen: Seen, kind: str) -> FileResult:
     from bolaudit.secrets import scan_text
 
-    found, _ = scan_text(job.rel, text, seen, kind="notebook")
+    found, _ = scan_text(job.rel, text, seen, kind=kind)
     if not found:
         return result
     # Pair ids are per file: keep the text scan's apart from the code's.
-    found = [dataclasses.replace(s, pair=f"text-{s.pair}") if s.pair else s for s in found]
+    found = [dataclasses.replace(s, pair=f"{kind}-{s.pair}") if s.pair else s for s in found]
     sightings = tuple(sorted((*result.facts.sightings, *found), key=lambda s: (s.span, s.kind)))
     return dataclasses.replace(result, facts=dataclasses.replace(result.facts, sightings=sightings))
 
@@ -177,7 +181,11 @@ def _analyze_python(job: FileJob, text: str, seen: Seen) -> FileResult:
     )
     secrets = [s.span for s in credentials.sightings]
     findings = [f for rule in rules for f in _finish(rule, positions, text, secrets)]
-    return FileResult(facts, tuple(findings))
+    result = FileResult(facts, tuple(findings))
+    from bolaudit.analysis.credential_comments import comments_only
+
+    comments = comments_only(text)
+    return result if comments is None else _with_text_sightings(result, job, comments, seen, "comment")
 
 
 def _finish(rule: Any, positions: Any, text: str, secrets: list[Span]) -> list[Finding]:

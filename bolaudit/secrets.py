@@ -101,6 +101,7 @@ _LABELS = {
     "shell": "shell",
     "text": "text",
     "notebook": "notebook text",
+    "comment": "comment",
 }
 
 
@@ -217,7 +218,9 @@ def _context(kind: str, c: cl.LineCandidate) -> str:
     name = cr.telling_name(cr.best_name(c.names))
     if name:
         return f"{label} {name}"
-    return {"markdown": "Markdown text", "text": "text", "notebook": "notebook text"}.get(kind, f"{label} value")
+    return {"markdown": "Markdown text", "text": "text", "notebook": "notebook text", "comment": "comment"}.get(
+        kind, f"{label} value"
+    )
 
 
 _INI_HEADER = re.compile(r"^\s*\[[^\]]*\]\s*$")

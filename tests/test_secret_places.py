@@ -15,7 +15,7 @@ from bolaudit.analysis.scrub import Scrubber
 from bolaudit.decoding import Decoded, decode_text, wide_encoding
 from bolaudit.filestage import FileJob, analyze
 from conftest import audit, write_tree
-from test_credentials import BASIC, ID, MODERN, ORDER, SHA, URLSAFE, fill
+from test_credentials import BASIC, ID, MODERN, MODERN2, ORDER, SHA, URLSAFE, fill
 
 
 def found(root: Path) -> set[tuple[str, str, int]]:
@@ -163,3 +163,38 @@ def test_scrubber_replaces_shared_runs_only() -> None:
     assert scrub.text(MODERN[:11]) == MODERN[:11]  # too short to say anything
     pair = BASIC[10:70]
     assert scrub.text(pair) == "<redacted-secret>"
+
+
+# -- comments ----------------------------------------------------------------------------------
+
+
+def test_comments_are_scanned_once_and_strings_with_a_hash_are_not_read_twice(tree: Path) -> None:
+    source = fill(
+        "import os\n\n"
+        "# For a quick local test:\n"
+        "# BOL_CLIENT_ID=@ID@\n"
+        "# BOL_CLIENT_SECRET=@URLSAFE@\n"
+        'CLIENT_SECRET = os.environ["BOL_CLIENT_SECRET"]  # was "@MODERN@"\n'
+        'BANNER = "# client_secret: @MODERN2@"\n'
+        "# order @ORDER@ and digest @SHA@ are no credentials\n"
+    )
+    cells = [{"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [],
+              "source": ["import os\n", fill("!curl -u @ID@:@MODERN@ https://login.bol.com/token\n")]}]
+    write_tree(tree, {"shop/settings.py": source, "token.ipynb": json.dumps(
+        {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)})
+    result = audit(tree)
+    got = sorted((f.path, f.code, f.span.line) for f in result.findings if f.code in ("BOL101", "BOL102"))
+    assert got == [
+        ("shop/settings.py", "BOL101", 5),
+        ("shop/settings.py", "BOL101", 6),
+        ("shop/settings.py", "BOL101", 7),  # the string, once (the visitor's)
+        ("shop/settings.py", "BOL102", 4),
+        ("token.ipynb", "BOL101", 10),
+        ("token.ipynb", "BOL102", 10),
+    ], got
+    lines = source.split("\n")
+    for f in result.findings:
+        if f.path == "shop/settings.py" and f.code in ("BOL101", "BOL102"):
+            shown = lines[f.span.line - 1][f.span.column - 1 : f.span.end_column - 1]
+            assert shown in (ID, URLSAFE, MODERN) or shown.strip('"').endswith(MODERN2), shown
+    assert sum("(comment" in f.message for f in result.findings) == 3  # the curl pair says "id:secret"
