@@ -35,7 +35,7 @@ class BolClientSecretDetector(RegexBasedDetector):
     """A bol.com client secret: 64 characters with bol's punctuation, or 86-87 of base64url."""
 
     secret_type = "bol client secret"
-    denylist = (cr.SECRET_RUN_RE,)
+    denylist = (cr.SECRET_RUN_RE, cr.PCT_RUN_RE)
 
     def analyze_string(self, string: str, **kwargs: Any) -> Generator[str, None, None]:
         yield from _accepted(string, self.denylist, cr.CLIENT_SECRET)
@@ -157,8 +157,8 @@ def scan_text(
         starts.append(starts[-1] + len(line) + 1)
     by_line: dict[int, list[cl.Match]] = {}
     for plugin in plugins():
-        detector = _DETECTOR_OF[plugin.secret_type]
         for regex in plugin.denylist:
+            detector = cl.PCT if regex is cr.PCT_RUN_RE else _DETECTOR_OF[plugin.secret_type]
             for m in regex.finditer(text):
                 n = bisect.bisect_right(starts, m.start()) - 1
                 by_line.setdefault(n, []).append(

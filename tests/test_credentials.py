@@ -8,6 +8,7 @@ import re
 import sysconfig
 import types
 from pathlib import Path
+from urllib.parse import quote
 
 import libcst as cst
 
@@ -43,13 +44,16 @@ FAKES = {cr.fingerprint(v): v for v in (MODERN, MODERN2, LEGACY, LEGACY + "Q", U
 _SLICE = re.compile(r"@([A-Z0-9]+):(\d+)(?::(\d+))?@")
 
 
+PCT = quote(MODERN, safe="")  # percent-encoded, as a form body or a query string holds it
+
+
 def fill(text: str) -> str:
     """``@NAME@`` is a fake value; ``@NAME:a:b@`` the slice ``[a:b]`` of it (a piece)."""
     if "@" in text:
         text = _SLICE.sub(lambda m: fill(f"@{m[1]}@")[int(m[2]) : int(m[3]) if m[3] else None], text)
     for marker, value in (("@MODERN2@", MODERN2), ("@MODERN@", MODERN), ("@LEGACY@", LEGACY),
                           ("@URLSAFE@", URLSAFE), ("@ID2@", ID2), ("@ID@", ID), ("@ORDER@", ORDER),
-                          ("@BASIC@", BASIC), ("@SHA@", SHA), ("@EXAMPLE@", EXAMPLE_SECRET)):
+                          ("@BASIC@", BASIC), ("@SHA@", SHA), ("@EXAMPLE@", EXAMPLE_SECRET), ("@PCT@", PCT)):
         text = text.replace(marker, value)
     return text
 
@@ -204,6 +208,8 @@ def test_decode_basic_round_trip_and_refusals() -> None:
         (f'"client_id=" + cid + "&client_secret=" + "{URLSAFE[:9]}" "{URLSAFE[9:]}"', "client_secret", URLSAFE),
         (f'cid + "&client_id={ID}"', "client_id", ID),
         (f"({MODERN[:-1]}", "client_secret", f"({MODERN[:-1]}"),  # a raw value starting with "("
+        (PCT, "client_secret", MODERN),
+        (f'"client_id={ID}&client_secret={PCT}"', "client_secret", MODERN),
         ('"unterminated', "client_secret", None),
     ],
 )
@@ -333,6 +339,9 @@ PY_POSITIVE = [
      {("client_secret", 1)}, "client_secret inside a string literal", False),
     ("Basic header built with +", 'H = {"Authorization": "Basic " + "@BASIC:0:60@" + "@BASIC:60@"}\n',
      {("client_id", 1), ("client_secret", 1)}, "Basic header", True),
+    ("percent-encoded form body", 'requests.post(TOKEN_URL, data="grant_type=client_credentials&client_id=@ID@'
+     '&client_secret=@PCT@")\n', {("client_id", 1), ("client_secret", 1)}, "client_secret inside a string literal",
+     True),
     ("url join", 'URL = "&".join(["grant_type=client_credentials", "client_id=@ID@", "client_secret=@URLSAFE@"])\n',
      {("client_id", 1), ("client_secret", 1)}, "client_secret inside a string literal", False),
 ]
@@ -375,6 +384,8 @@ PY_NEGATIVE = [
     ("placeholders in a form body", 'body = "grant_type=client_credentials&client_id=<your-client-id>&client_secret=" + "<your-client-secret>"\n'
      'url = "https://login.bol.com/token?client_secret=" + os.environ["BOL_CLIENT_SECRET"]\n'),
     ("pieces of a secret without a name", 'Y = "@MODERN:0:32@" + "@MODERN:32@"\nZ = "".join(["@MODERN:0:32@", "@MODERN:32@"])\n'),
+    ("percent-encoded without a name", 'NEXT = "https://shop.example/login?next=@PCT@"\n'
+     'STATE = "state=@PCT@&nonce=@PCT@"\n'),
     ("a secret shape in a long sentence", 'HELP = ("Set " + "client_secret" + " in the environment; it is "\n'
      '        "the 64-character value from the seller dashboard.")\n'),
 ]
@@ -465,6 +476,10 @@ TEXT_POSITIVE = [
     ("app.ini", "[bol]\nusername = @ID@\npassword = @URLSAFE@\n", {("client_id", 2), ("client_secret", 3)},
      "INI key password", True),
     ("TEST.md", "Test credentials: `@ID@:@URLSAFE@`\n", {("client_id", 1), ("client_secret", 1)}, "id:secret", True),
+    (".env.prod", "TOKEN_URL=https://login.bol.com/token?grant_type=client_credentials&client_secret=@PCT@\n",
+     {("client_secret", 1)}, ".env entry client_secret", False),
+    ("docs/token.md", "```\ncurl -d 'grant_type=client_credentials&client_id=@ID@&client_secret=@PCT@' "
+     "https://login.bol.com/token\n```\n", {("client_id", 2), ("client_secret", 2)}, "Markdown client_secret", True),
 ]
 
 
@@ -659,7 +674,8 @@ def test_rules_report_each_sighting_masked() -> None:
 
 _NAMES = ["client_id", "CLIENT_SECRET", "BOL_CLIENT_ID", "bolApiKey", "username", "password", "token", "x",
           "order_id", "auth", ""]
-_VALUES = [MODERN, LEGACY, URLSAFE, ID, f"Basic {BASIC}", BASIC, f"{ID}:{URLSAFE}", SHA, "changeme"]
+_VALUES = [MODERN, LEGACY, URLSAFE, ID, f"Basic {BASIC}", BASIC, f"{ID}:{URLSAFE}", SHA, "changeme", PCT,
+           quote(URLSAFE + "!")]
 _JUNK = "ab _-:=\"'`()[]{}\\n\\t$#%&/.,;!?@+*\n\t"
 
 

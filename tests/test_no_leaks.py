@@ -121,8 +121,8 @@ def _fake_id(seed: int) -> str:
 
 
 PLANTED = {shape: _fake_secret(n) for n, shape in enumerate(
-    ["plus", "implicit", "fstring", "join", "form", "query", "basic", "utf16", "utf16-nobom", "markdown",
-     "output", "raw"], start=1100)}
+    ["plus", "implicit", "fstring", "join", "form", "form-encoded", "query", "basic", "utf16", "utf16-nobom",
+     "markdown", "output", "raw"], start=1100)}
 IDS = {name: _fake_id(n) for n, name in enumerate(["settings", "form", "basic", "env", "raw"], start=2100)}
 
 
@@ -163,6 +163,12 @@ def _tree() -> dict[str, str | bytes]:
         "    return requests.post(\n"
         '        "https://login.bol.com/token",\n'
         f'        data="grant_type=client_credentials&client_id={i["form"]}&client_secret={s["form"]}",\n'
+        '        headers={"Accept": "application/json"},\n'
+        "    )\n\n\n"
+        "def token_for(client_id):\n"
+        "    return requests.post(\n"
+        '        "https://login.bol.com/token",\n'
+        f'        data="grant_type=client_credentials&client_id=" + client_id + "&client_secret={quote(s["form-encoded"], safe="")}",\n'
         '        headers={"Accept": "application/json"},\n'
         "    )\n\n\n"
         "def orders():\n"

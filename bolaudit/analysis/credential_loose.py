@@ -19,7 +19,7 @@ from bolaudit.analysis.positions import Positions
 from bolaudit.facts import CredentialSighting
 from bolaudit.findings import Span
 
-_RUNS = (cr.SECRET_RUN_RE, cr.UUID_RUN_RE, cr.BASIC_RUN_RE)
+_RUNS = (cr.SECRET_RUN_RE, cr.UUID_RUN_RE, cr.BASIC_RUN_RE, cr.PCT_RUN_RE)
 
 
 class Sightings:
@@ -49,7 +49,7 @@ class Sightings:
                 seen[text] = found[1]
             return found[0] if found else None
 
-        candidates: list[cl.LineCandidate] = []
+        candidates: list[tuple[str, cl.LineCandidate]] = []  # with the text it stands for
         for line in value.split("\n"):
             found, pairs = cl.read_line(line, cl.find_matches(line))
             for p in pairs:
@@ -59,13 +59,13 @@ class Sightings:
                 )
                 if id_span and secret_span:
                     self._pair_sightings(p.client_id, p.secret, id_span, secret_span, p.context)
-            candidates += found
+            candidates += [(line[c.start : c.end], c) for c in found]
         # Judge first: a literal full of order ids costs no position look-ups.
-        verdicts = cg.judge([cg.Candidate(c.value, c.names, ref=i) for i, c in enumerate(candidates)])
+        verdicts = cg.judge([cg.Candidate(c.value, c.names, ref=i) for i, (_, c) in enumerate(candidates)])
         pair_ids = {n: self._new_pair() for n in sorted({v.pair for v in verdicts if v.pair})}
         for v in verdicts:
-            c = candidates[v.ref]
-            span = span_of(c.value)
+            text, c = candidates[v.ref]
+            span = span_of(text)
             if span is None:
                 continue
             where = "string literal" if span == whole_span() else "inside a string literal"

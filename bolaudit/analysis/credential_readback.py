@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import ast
 import re
+from urllib.parse import unquote
 
 from bolaudit.analysis.credentials import (
     BASIC_RUN_RE,
     CLIENT_ID,
+    PCT_RUN_RE,
     SECRET_RUN_RE,
     UUID_RE,
     UUID_RUN_RE,
@@ -54,6 +56,8 @@ def read_back_all(text: str, kind: str) -> list[str]:
             out.append(pair[0] if kind == CLIENT_ID else pair[1])
     regex = UUID_RUN_RE if kind == CLIENT_ID else SECRET_RUN_RE
     out += [m.group() for m in regex.finditer(value)]
+    if kind != CLIENT_ID and "%" in value:  # percent-encoded in a form body or a query string
+        out += [unquote(m.group()) for m in PCT_RUN_RE.finditer(value)]
     return out or ([value] if "\0" not in value else [])
 
 

@@ -65,6 +65,12 @@ _RUN86 = rf"{_MIX86}[{_U}]{{86,87}}(?![{_U}+/=]|\.[{_U}])"
 SECRET_RUN_RE = re.compile(
     rf"(?:(?<![{_S}])|(?<=:-)|{_LEAD}){_RUN64}|(?:(?<![{_U}+/.])|{_LEAD}){_RUN86}"
 )
+# A secret percent-encoded in a form body or a query string (``client_secret=Vb7%29kQ2%21...``):
+# a maximal run of 64-87 secret characters and ``%XX`` escapes, at least one an escape. It counts only
+# under a name (``credential_lines``); its value is the decoded run.
+PCT_RUN_RE = re.compile(
+    rf"(?<![{_S}%])(?=[{_S}]*%[0-9A-Fa-f]{{2}})(?:[{_S}]|%[0-9A-Fa-f]{{2}}){{64,87}}(?![{_S}%])"
+)
 UUID_RUN_RE = re.compile(rf"(?:(?<![0-9A-Za-z\-])|{_LEAD}){UUID}(?![0-9A-Za-z\-])")
 BASIC_RUN_RE = re.compile(
     r"Basic[ \t]+[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])"

@@ -15,7 +15,7 @@ import base64
 import dataclasses
 from collections.abc import Iterable
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from bolaudit.analysis.exprtools import REDACTED
 
@@ -41,6 +41,8 @@ class Scrubber:
     def text(self, value: str) -> str:
         if len(value) < WINDOW:
             return value
+        if "%" in value and value != (decoded := unquote(value)) and self.text(decoded) != decoded:
+            return REDACTED  # encoded some other way (lower-case hex, a few characters only)
         windows = self.windows
         runs: list[tuple[int, int]] = []
         for i in range(len(value) - WINDOW + 1):
