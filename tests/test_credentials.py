@@ -714,3 +714,24 @@ def test_candidate_bytes_covers_whatever_the_visitor_finds(name: str, value: str
         return
     if sightings:
         assert cr.CANDIDATE_BYTES.search(source.encode("utf-8")) is not None, source
+
+
+def test_candidate_bytes_covers_every_percent_encoded_finding() -> None:
+    """Encoded secrets have no run the pre-filter sees, so only names may let them count."""
+    seps = ["=", ": ", " = ", " ", "=\"", ": '", "(\"", "\\n", "&client_secret=", "?x=1&"]
+    found = 0
+    for name in _NAMES:
+        for sep in seps:
+            for path in (".env", "README.md", "config.yaml", "run.sh", "notes"):
+                text = f"{name}{sep}{PCT}\n"
+                if scan_text(path, text)[0]:
+                    found += 1
+                    assert cr.CANDIDATE_BYTES.search(text.encode()) is not None, text
+                source = f'x = "{name}{sep}{PCT}"\n'.replace('""', '"')
+                try:
+                    sightings = visit(source).sightings
+                except cst.ParserSyntaxError:
+                    continue
+                if sightings:
+                    assert cr.CANDIDATE_BYTES.search(source.encode()) is not None, source
+    assert found > 20

@@ -26,7 +26,6 @@ from bolaudit.analysis.credentials import (
     decode_basic,
     is_client_id,
     is_secret,
-    weak_role,
 )
 
 SECRET, UUID, BASIC, PCT = "secret", "uuid", "basic", "pct"
@@ -140,8 +139,8 @@ def read_line(line: str, matches: list[Match]) -> tuple[list[LineCandidate], lis
     for i, m in enumerate(rest):
         if i not in used:
             names, default_of = names_before(line, m.start)
-            if m.detector == PCT and not any(credential_role(n) or weak_role(n) for n in names):
-                continue  # an encoded run counts under a name only (no shape is specific then)
+            if m.detector == PCT and not any(credential_role(n) for n in names):
+                continue  # an encoded run counts under a credential name only (the pre-filter sees it)
             candidates.append(LineCandidate(value_of(line, m), m.start, m.end, names, default_of))
     return candidates, pairs
 
