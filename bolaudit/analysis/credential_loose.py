@@ -111,6 +111,11 @@ class Sightings:
                 memo["source"] = cr.CANDIDATE_BYTES.search(code.encode("utf-8", "surrogatepass")) is not None
             return whole() if memo["source"] else None
 
+        def where(span: Span) -> str:
+            # The whole expression's span only when it was looked up (an expression that is not
+            # one literal costs LibCST's positions for the module).
+            return "string built from literals" if span == memo.get("span") else "inside a string literal"
+
         candidates: list[tuple[int, cl.LineCandidate]] = []
         offset = 0
         for line in value.split("\n"):
@@ -129,9 +134,8 @@ class Sightings:
             span = span_of(at + c.start, at + c.end)
             if span is None:
                 continue
-            where = "string built from literals" if span == whole() else "inside a string literal"
             name = cr.best_name(c.names)
-            context = f"{cr.shown_name(name)} {where}" if cr.credential_role(name) else where
+            context = f"{cr.shown_name(name)} {where(span)}" if cr.credential_role(name) else where(span)
             self._add(v.kind, c.value, span, context, pair_ids.get(v.pair, ""))
 
     def _pair_sightings(self, id_value: str, secret: str, id_span: Span, secret_span: Span, context: str) -> None:
