@@ -219,7 +219,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 def test_no_output_and_no_written_file_holds_a_piece_of_a_planted_secret(tmp_path: Path) -> None:
     from conftest import write_tree
-    from tokenserver import TokenServer
+    from tokenserver import Reply, TokenServer
 
     from bolaudit.analysis import credentials as cr
 
@@ -260,6 +260,13 @@ def test_no_output_and_no_written_file_holds_a_piece_of_a_planted_secret(tmp_pat
             env=creds, codes=(0,))
         wrong = {"BOL_CLIENT_ID": IDS["basic"], "BOL_CLIENT_SECRET": PLANTED["basic"]}
         run("token rejected", "token", "--live", "--token-url", server.token_url, env=wrong, codes=(2,))
+        # A token service that echoes what it was sent, URL-encoded, split and with escapes.
+        echoed = PLANTED["basic"]
+        server.script(Reply.problem(
+            400, "Bad Request", f"invalid_client: client_secret={quote(echoed, safe='')} "
+            f"(received '{echoed[:32]}' '{echoed[32:]}' as Basic {_b64(IDS['basic'], echoed)})\x1b[2J"))
+        said = run("token echoed", "token", "--live", "--token-url", server.token_url, env=wrong, codes=(2,))
+        assert b"400" in said and b"\x1b" not in said, said
         run("scopes live", "scopes", "--live", "--token-url", server.token_url, env=creds)
         assert any(r.header("Authorization") for r in server.requests), "the loopback service was asked"
     finally:
