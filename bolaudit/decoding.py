@@ -20,6 +20,8 @@ _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
 _UTF32_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"))
 _UTF16_BOMS = ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# Bytes of ASCII text (and any non-ASCII code unit half): what the text half of UTF-16 holds.
+_PRINTABLE = bytes([9, 10, 13, *range(32, 256)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,22 +110,45 @@ def _bad_byte(
 def decode_text(data: bytes) -> Decoded | None:
     """Any text file for the secret scan; None when the bytes are binary.
 
-    A UTF-16/32 byte order mark wins (such files are full of null bytes); otherwise a null byte
+    A UTF-16/32 byte order mark wins (such files are full of null bytes), and so does the look
+    of UTF-16 without one (Windows tools write ``.env`` and YAML files so); otherwise a null byte
     in the first 8 KiB means binary, as git and detect-secrets decide it.
     """
-    for boms in (_UTF32_BOMS, _UTF16_BOMS):
-        for bom, encoding in boms:
-            if data.startswith(bom):
-                try:
-                    return Decoded(data.decode(encoding), encoding)
-                except UnicodeDecodeError:
-                    return None
+    encoding = wide_encoding(data)
+    if encoding is not None:
+        try:
+            return Decoded(data.decode(encoding), encoding)
+        except UnicodeDecodeError:
+            return None
     if b"\0" in data[:BINARY_SNIFF]:
         return None
     try:
         return Decoded(data.decode("utf-8-sig"), "utf-8")
     except UnicodeDecodeError:
         return Decoded(data.decode("latin-1"), "latin-1")
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """``utf-16``/``utf-32`` (with a byte order mark) or ``utf-16-le``/``-be`` (without one, when
+    the first 8 KiB read as mostly ASCII text in it: a null byte beside every character), else
+    None. Cheap: it looks at null bytes only."""
+    for boms in (_UTF32_BOMS, _UTF16_BOMS):
+        for bom, encoding in boms:
+            if data.startswith(bom):
+                return encoding
+    head = data[:BINARY_SNIFF]
+    if len(head) < 16 or b"\0" not in head[:2]:
+        return None
+    head = head[: len(head) // 2 * 2]
+    even, odd = head[0::2], head[1::2]
+    pairs = len(odd)
+    # ASCII text in UTF-16-LE: every odd byte null, (almost) no even one, and those mostly
+    # printable; BE the other way round.
+    for text, nulls, encoding in ((even, odd, "utf-16-le"), (odd, even, "utf-16-be")):
+        if nulls.count(0) >= pairs * 0.9 and text.count(0) <= pairs * 0.02:
+            control = len(text.translate(None, _PRINTABLE))
+            return encoding if control <= pairs * 0.02 else None
+    return None
 
 
 def position(text: str, offset: int) -> tuple[int, int]:

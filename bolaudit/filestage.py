@@ -18,6 +18,7 @@ from bolaudit.findings import Finding, Problem, ProblemKind, Span
 from bolaudit.suppress import Suppression, suppressions_in
 
 T = TypeVar("T")
+Seen = dict[str, set[str]]  # credential values found in the file, by kind; in memory only
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,44 +40,82 @@ class FileResult:
 
 
 def analyze(job: FileJob) -> FileResult:
-    """Analyse one file; any failure caused by the file's content is a fact, not an exception."""
+    """Analyse one file; any failure caused by the file's content is a fact, not an exception.
+
+    What the result keeps of the file's text holds no piece of a credential found in it
+    (``analysis.scrub``): it is cached and sent between processes."""
+    seen: Seen = {}
     try:
-        result = _analyze(job)
+        result = _analyze(job, seen)
     except RecursionError:
         result = _error(job, "the file nests too deeply to analyse", Span.at(1))
     except MemoryError:
         result = _error(job, "the file is too large to analyse in memory", Span.at(1))
     found = suppressions_in(job.rel, job.data)
-    return dataclasses.replace(result, suppressions=found) if found else result
+    if found:
+        result = dataclasses.replace(result, suppressions=found)
+    if seen:
+        from bolaudit.analysis.credentials import CLIENT_ID, CLIENT_SECRET
+        from bolaudit.analysis.scrub import Scrubber
+
+        scrubber = Scrubber(seen.get(CLIENT_ID, ()), seen.get(CLIENT_SECRET, ()))
+        result = scrubber.scrub(result)
+    return result
 
 
 def _error(job: FileJob, message: str, span: Span) -> FileResult:
     return FileResult(ModuleFacts(job.rel, job.module, job.is_package, errors=((message, span),)))
 
 
-def _analyze(job: FileJob) -> FileResult:
+def _analyze(job: FileJob, seen: Seen) -> FileResult:
     from bolaudit import sources
 
-    decoded = sources.decode_for(job.kind, job.rel, job.data)
+    rest: list[str] = []  # a notebook's cells other than Python code, and its outputs
+    if job.kind == "notebook":
+        from bolaudit.notebooks import notebook_module
+
+        decoded: sources.Decoded | sources.DecodeFailure | Problem = notebook_module(job.data, rest)
+    else:
+        decoded = sources.decode_for(job.kind, job.rel, job.data)
     if isinstance(decoded, Problem):
         return FileResult(ModuleFacts(job.rel, job.module), problems=(decoded,))
     if isinstance(decoded, sources.DecodeFailure):
         result = _error(job, decoded.message, Span.at(decoded.line, decoded.column))
-        return _with_text_scan(result, job, job.data.decode("latin-1"))
+        return _with_text_scan(result, job, job.data.decode("latin-1"), seen)
     if job.kind == "text":
-        return _scan_text(job, decoded.text)
-    result = _analyze_python(job, decoded.text)
+        return _scan_text(job, decoded.text, seen)
+    result = _analyze_python(job, decoded.text, seen)
     if decoded.line_map:
         line_map = decoded.line_map
         result = remap_lines(result, lambda line: line_map[line - 1] if 0 < line <= len(line_map) else line)
+    if rest:
+        result = _with_notebook_text(result, job, rest[0], seen)
     return result
 
 
-def _scan_text(job: FileJob, text: str) -> FileResult:
+def _with_notebook_text(result: FileResult, job: FileJob, text: str, seen: Seen) -> FileResult:
+    """A notebook's markdown and raw cells, outputs and metadata hold secrets as often as its
+    code: scanned as text, at the notebook's own lines and columns."""
+    return _with_text_sightings(result, job, text, seen, "notebook")
+
+
+def _with_text_sightings(result: FileResult, job: FileJob, text: str, seen: Seen, kind: str) -> FileResult:
+    from bolaudit.secrets import scan_text
+
+    found, _ = scan_text(job.rel, text, seen, kind=kind)
+    if not found:
+        return result
+    # Pair ids are per file: keep the text scan's apart from the code's.
+    found = [dataclasses.replace(s, pair=f"{kind}-{s.pair}") if s.pair else s for s in found]
+    sightings = tuple(sorted((*result.facts.sightings, *found), key=lambda s: (s.span, s.kind)))
+    return dataclasses.replace(result, facts=dataclasses.replace(result.facts, sightings=sightings))
+
+
+def _scan_text(job: FileJob, text: str, seen: Seen) -> FileResult:
     from bolaudit.analysis.deploy_sources import scan_deploy
     from bolaudit.secrets import scan_text
 
-    sightings, sources_ = scan_text(job.rel, text)
+    sightings, sources_ = scan_text(job.rel, text, seen)
     # Compose/Kubernetes/workflow units and secret references, .env definitions (for BOL103).
     deploy = scan_deploy(job.rel, text) if job.kind == "text" else None
     facts = ModuleFacts(
@@ -87,9 +126,9 @@ def _scan_text(job: FileJob, text: str) -> FileResult:
     return FileResult(facts)
 
 
-def _with_text_scan(result: FileResult, job: FileJob, text: str) -> FileResult:
+def _with_text_scan(result: FileResult, job: FileJob, text: str, seen: Seen) -> FileResult:
     """A file we could not parse may still hold a secret: scan it as text."""
-    scanned = _scan_text(job, text)
+    scanned = _scan_text(job, text, seen)
     facts = dataclasses.replace(
         result.facts,
         sightings=scanned.facts.sightings,
@@ -98,7 +137,7 @@ def _with_text_scan(result: FileResult, job: FileJob, text: str) -> FileResult:
     return FileResult(facts, result.findings, result.problems)
 
 
-def _analyze_python(job: FileJob, text: str) -> FileResult:
+def _analyze_python(job: FileJob, text: str, seen: Seen) -> FileResult:
     import ast
     import warnings
 
@@ -119,38 +158,46 @@ def _analyze_python(job: FileJob, text: str) -> FileResult:
             tree = ast.parse(text)
     except SyntaxError as err:
         span = Span.at(err.lineno or 1, max(err.offset or 1, 1))
-        return _with_text_scan(_error(job, f"syntax error: {err.msg}", span), job, text)
+        return _with_text_scan(_error(job, f"syntax error: {err.msg}", span), job, text, seen)
     except (RecursionError, MemoryError, ValueError):
         message = "the file nests too deeply for a parser (Python cannot compile it either)"
-        return _with_text_scan(_error(job, message, Span.at(1)), job, text)
+        return _with_text_scan(_error(job, message, Span.at(1)), job, text, seen)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         message = f"LibCST cannot parse this file, though Python can ({exc.message})"
         span = Span.at(exc.editor_line, exc.editor_column)
-        return _with_text_scan(_error(job, message, span), job, text)
+        return _with_text_scan(_error(job, message, span), job, text, seen)
     extractor = FactExtractor(job.rel, job.module, job.is_package)
     credentials = CredentialVisitor(job.rel)
     rules = [r(job.rel, text) for r in all_rules() if issubclass(r, Rule)]
     positions = traverse(module, text, [extractor, credentials, *rules], tree)
+    for kind, values in credentials.found.items():
+        seen.setdefault(kind, set()).update(values)
     facts = dataclasses.replace(
         extractor.facts(),
         sightings=tuple(credentials.sightings),
         secret_sources=tuple(credentials.secret_sources),
     )
-    findings = [f for rule in rules for f in _finish(rule, positions)]
-    return FileResult(facts, tuple(findings))
+    secrets = [s.span for s in credentials.sightings]
+    findings = [f for rule in rules for f in _finish(rule, positions, text, secrets)]
+    result = FileResult(facts, tuple(findings))
+    from bolaudit.analysis.credential_comments import comments_only
+
+    comments = comments_only(text)
+    return result if comments is None else _with_text_sightings(result, job, comments, seen, "comment")
 
 
-def _finish(rule: Any, positions: Any) -> list[Finding]:
+def _finish(rule: Any, positions: Any, text: str, secrets: list[Span]) -> list[Finding]:
     from bolaudit.findings import Fix
+    from bolaudit.fixes import guarded
 
     out: list[Finding] = []
     for pending in rule.pending:
         span = positions.span(pending.node)
         fix = None
         if pending.fix_replacement is not None:
-            fix = Fix(pending.fix_description, span, pending.fix_replacement)
+            fix = guarded(Fix(pending.fix_description, span, pending.fix_replacement), text, secrets)
         out.append(
             rule.make_finding(
                 rule.path, span, pending.message, flagged=pending.flagged, fix=fix,

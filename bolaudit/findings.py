@@ -39,11 +39,14 @@ class Fix:
     """A safe, mechanical edit that resolves a finding.
 
     ``replacement`` replaces the text in ``span`` (SARIF's ``deletedRegion``/``insertedContent``).
+    ``withheld`` says why the fix is not shown (its text as reports show it would hold a
+    credential); such a fix is kept narrowed to what it inserts, and ``--fix`` still applies it.
     """
 
     description: str
     span: Span
     replacement: str
+    withheld: str = ""
 
 
 @dataclass(frozen=True, slots=True)

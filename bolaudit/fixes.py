@@ -14,6 +14,7 @@ a fix overlapping another is skipped and reported, never merged.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 
@@ -253,6 +254,65 @@ def _appended(items: list[Item], new: Item, opening: cst.BaseParenthesizableWhit
     out.append(last.with_changes(comma=sep))
     out.append(new.with_changes(comma=trailing))
     return out
+
+
+# ------------------------------------------------------------------------- credentials in fixes
+
+WITHHELD = "not shown: its text would show a hard-coded credential; bolaudit check --fix applies it"
+
+
+def guarded(fix: Fix, source: str, credentials: Sequence[Span]) -> Fix | None:
+    """``fix`` as it may be shown and kept, for a file whose credentials sit at ``credentials``.
+
+    A fix that replaces a whole call or dict copies whatever the call holds, a ``Basic`` header
+    or a ``?client_secret=`` included, into reports (JSON, SARIF for code scanning) and the run
+    record. Such a fix is narrowed to the text it really changes (what it inserts, at the place
+    it inserts it) and marked ``withheld``: reports say it exists without showing it, ``--fix``
+    applies it. None when even the narrowed text would hold a credential.
+    """
+    if not _shows_credential(fix.span, fix.replacement, credentials):
+        return fix
+    narrow = narrowed(fix, source)
+    if narrow is None or _shows_credential(narrow.span, narrow.replacement, credentials):
+        return None
+    return Fix(fix.description, narrow.span, narrow.replacement, WITHHELD)
+
+
+def narrowed(fix: Fix, source: str) -> Fix | None:
+    """The same edit with the text it leaves unchanged at both ends taken out of its span."""
+    starts = _line_starts(source)
+    begin = _offset(starts, fix.span.line, fix.span.column)
+    end = _offset(starts, fix.span.end_line, fix.span.end_column)
+    if begin is None or end is None or end < begin or end > len(source):
+        return None
+    old, new = source[begin:end], fix.replacement
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    return Fix(
+        fix.description,
+        Span(*_position(starts, begin + head), *_position(starts, end - tail)),
+        new[head : len(new) - tail],
+        fix.withheld,
+    )
+
+
+def _shows_credential(span: Span, text: str, credentials: Sequence[Span]) -> bool:
+    from bolaudit.analysis.exprtools import redact
+
+    start, end = (span.line, span.column), (span.end_line, span.end_column)
+    for c in credentials:
+        if start < (c.end_line, c.end_column) and (c.line, c.column) < end:
+            return True
+    return redact(text) != text  # a secret's shape, a base64 id:secret pair, a token
+
+
+def _position(starts: list[int], offset: int) -> tuple[int, int]:
+    line = bisect.bisect_right(starts, offset)
+    return line, offset - starts[line - 1] + 1
 
 
 # ---------------------------------------------------------------------------------- applying

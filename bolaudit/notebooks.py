@@ -1,4 +1,4 @@
-"""Jupyter notebooks as one virtual Python module made of their code cells.
+"""Jupyter notebooks as one virtual Python module made of their code cells, plus the rest.
 
 The rules see notebooks as Python; findings must still point at the right line of the ``.ipynb``
 file, so every virtual line carries the file line where its source string sits. ``json`` gives no
@@ -6,6 +6,11 @@ positions, so after ``json.loads`` has vouched for the document a small located 
 offset of every string value. IPython syntax (``%magic``, ``!shell``, ``obj?``, cell magics such
 as ``%%bash``) is turned into ``pass  # ...`` or a comment on the same line: line numbers stay, the
 text stays visible to the secret scan, and Python can parse the rest.
+
+Everything else a notebook holds (markdown and raw cells, outputs, metadata) is text for the
+secret scan: ``notebook_module`` can also give the notebook's own text with the code cells'
+source strings blanked out (same length, so every position is the file's), for a text scan
+that does not see the code twice.
 """
 
 from __future__ import annotations
@@ -26,13 +31,18 @@ _PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 
 
 class _At(str):
-    """A JSON string value that remembers the offset of its opening quote."""
+    """A JSON string value that remembers the offsets of its opening quote and its end."""
 
     offset: int
+    end: int
 
 
-def notebook_module(data: bytes) -> Decoded | DecodeFailure:
-    """The code cells of an ``.ipynb`` as one module, with ``line_map`` into the file."""
+def notebook_module(data: bytes, rest: list[str] | None = None) -> Decoded | DecodeFailure:
+    """The code cells of an ``.ipynb`` as one module, with ``line_map`` into the file.
+
+    ``rest`` receives the notebook's text with the source strings of the code cells the module
+    holds blanked out (of another kernel's notebook, nothing is blanked: its cells are not read
+    as Python)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -50,6 +60,8 @@ def notebook_module(data: bytes) -> Decoded | DecodeFailure:
         return DecodeFailure("malformed notebook: no list of cells")
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
     python = _is_python(document)
+    if rest is not None:
+        rest.append(_blanked(text, [s for cell in cells for s in cell]) if python else text)
     lines: list[str] = []
     line_map: list[int] = []
     for sources in cells:
@@ -73,6 +85,7 @@ def _parse(text: str, pos: int) -> tuple[object, int]:
         value, end = _DECODER.raw_decode(text, pos)
         located = _At(value)
         located.offset = pos
+        located.end = end
         return located, end
     if char in "[{":
         closing = "]" if char == "[" else "}"
@@ -93,6 +106,17 @@ def _parse(text: str, pos: int) -> tuple[object, int]:
         return (members if char == "{" else items), pos + 1
     _, end = _DECODER.raw_decode(text, pos)  # a number, true, false, null: not needed
     return None, end
+
+
+def _blanked(text: str, sources: list[_At]) -> str:
+    """``text`` with each of the JSON strings ``sources`` (quotes kept) turned into spaces."""
+    out: list[str] = []
+    last = 0
+    for source in sorted(sources, key=lambda s: s.offset):
+        out += [text[last : source.offset + 1], " " * (source.end - source.offset - 2)]
+        last = source.end - 1
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _skip(text: str, pos: int) -> int:

@@ -35,7 +35,7 @@ class BolClientSecretDetector(RegexBasedDetector):
     """A bol.com client secret: 64 characters with bol's punctuation, or 86-87 of base64url."""
 
     secret_type = "bol client secret"
-    denylist = (cr.SECRET_RUN_RE,)
+    denylist = (cr.SECRET_RUN_RE, cr.PCT_RUN_RE)
 
     def analyze_string(self, string: str, **kwargs: Any) -> Generator[str, None, None]:
         yield from _accepted(string, self.denylist, cr.CLIENT_SECRET)
@@ -100,6 +100,8 @@ _LABELS = {
     "dockerfile": "Dockerfile",
     "shell": "shell",
     "text": "text",
+    "notebook": "notebook text",
+    "comment": "comment",
 }
 
 
@@ -127,28 +129,36 @@ class _Scan:
     sightings: list[CredentialSighting] = field(default_factory=list)
     sources: list[SecretSource] = field(default_factory=list)
     pairs: int = 0
+    found: dict[str, set[str]] | None = None
 
     def pair_id(self) -> str:
         self.pairs += 1
         return f"pair-{self.pairs}"
 
     def add(self, kind: str, value: str, span: Span, context: str, pair: str = "") -> None:
+        if self.found is not None:
+            self.found.setdefault(kind, set()).add(value)
         self.sightings.append(
             CredentialSighting(kind, cr.fingerprint(value), cr.mask(value), span, context, pair)
         )
 
 
-def scan_text(rel_path: str, text: str) -> tuple[list[CredentialSighting], list[SecretSource]]:
-    """Credential sightings and secret sources in a non-Python text file. Never raises on content."""
-    scan = _Scan(file_kind(rel_path))
+def scan_text(
+    rel_path: str, text: str, found: dict[str, set[str]] | None = None, kind: str | None = None
+) -> tuple[list[CredentialSighting], list[SecretSource]]:
+    """Credential sightings and secret sources in a non-Python text file. Never raises on content.
+
+    ``found`` gathers the values themselves by kind (for ``analysis.scrub``; never stored);
+    ``kind`` overrides the kind of file the name says (``file_kind``)."""
+    scan = _Scan(kind or file_kind(rel_path), found=found)
     lines = text.split("\n")
     starts = [0]
     for line in lines[:-1]:
         starts.append(starts[-1] + len(line) + 1)
     by_line: dict[int, list[cl.Match]] = {}
     for plugin in plugins():
-        detector = _DETECTOR_OF[plugin.secret_type]
         for regex in plugin.denylist:
+            detector = cl.PCT if regex is cr.PCT_RUN_RE else _DETECTOR_OF[plugin.secret_type]
             for m in regex.finditer(text):
                 n = bisect.bisect_right(starts, m.start()) - 1
                 by_line.setdefault(n, []).append(
@@ -208,7 +218,9 @@ def _context(kind: str, c: cl.LineCandidate) -> str:
     name = cr.telling_name(cr.best_name(c.names))
     if name:
         return f"{label} {name}"
-    return {"markdown": "Markdown text", "text": "text"}.get(kind, f"{label} value")
+    return {"markdown": "Markdown text", "text": "text", "notebook": "notebook text", "comment": "comment"}.get(
+        kind, f"{label} value"
+    )
 
 
 _INI_HEADER = re.compile(r"^\s*\[[^\]]*\]\s*$")

@@ -41,7 +41,6 @@ def _is_package(folder: Path) -> bool:
     return (folder / "__init__.py").is_file()
 
 
-_UTF16_32 = (b"\xff\xfe", b"\xfe\xff")
 _SKIP, _NOTHING, _API, _WANTED = range(4)  # what select makes of one file's bytes
 
 
@@ -61,8 +60,10 @@ def select(
 
     def verdict(item: tuple[str, tuple[SourceFile, bytes]]) -> int:
         rel, (f, data) = item
-        if f.kind == "text" and b"\0" in data[:8192] and not data.startswith(_UTF16_32):
-            return _SKIP  # binary: skipped silently
+        if f.kind == "text" and b"\0" in data[:8192]:
+            data = _as_utf8(data)  # UTF-16/32: judged by its text
+            if b"\0" in data[:8192]:
+                return _SKIP  # binary: skipped silently
         low = data.lower()
         if prefilter.api_matters(data, low):
             return _API
@@ -94,6 +95,19 @@ def select(
         wanted |= prefilter.importers_closure(api, python, module_of)
         wanted |= prefilter.imports_closure(wanted, python, module_of)
     return module_of, wanted
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """A UTF-16/32 text file's bytes as UTF-8, so the byte scans see its words; else as it is."""
+    from bolaudit.decoding import wide_encoding
+
+    encoding = wide_encoding(data)
+    if encoding is None:
+        return data
+    try:
+        return data.decode(encoding).encode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return data
 
 
 def read_all(

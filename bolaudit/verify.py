@@ -7,7 +7,7 @@ whose secret BOL101 reports. A secret's pair is its partner in the same literal,
 the same app. Never a guess: a secret with no or several candidate ids is "unverified".
 
 Facts hold no credential, so the values are read back from the files at the sightings' spans
-(``credentials.read_back``) and checked against the sightings' SHA-256 fingerprints; they live in
+(``credential_readback``) and checked against the sightings' SHA-256 fingerprints; they live in
 memory for the request only, are never cached, logged or part of any result (``repr=False``).
 A file reached through a symlink that leaves the project is never read back (``Unreadable``): a
 repository could link ``~/.aws/credentials``-like files of the machine it is audited on.
@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bolaudit.analysis import credentials as cr
+from bolaudit.analysis.credential_readback import read_back_all
 from bolaudit.apps import AppMap
 from bolaudit.facts import CredentialSighting, ModuleFacts
 from bolaudit.findings import Span
@@ -159,9 +160,9 @@ def value_at(text: str, span: Span, kind: str, fingerprint: str) -> str | None:
         segment = "\n".join([lines[span.line - 1][span.column - 1 :], *middle,
                              lines[span.end_line - 1][: span.end_column - 1]])
     for candidate in (segment, segment.replace("\\/", "/"), segment.replace('\\"', '"')):
-        value = cr.read_back(candidate, kind)
-        if value is not None and cr.fingerprint(value) == fingerprint:
-            return value
+        for value in read_back_all(candidate, kind):
+            if cr.fingerprint(value) == fingerprint:
+                return value
     return None
 
 

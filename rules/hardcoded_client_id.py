@@ -113,6 +113,24 @@ class HardcodedClientId(ProjectRule):
             _fill('AZURE_CLIENT_ID = "@ID@"\nGRAPH_SCOPE = "https://graph.microsoft.com/.default"\n'),
             note="another service's client id",
         ),
+        Valid(
+            _fill(
+                """
+                import requests
+
+                BASE = "https://api.bol.com/retailer"
+
+                def order(session: requests.Session) -> dict:
+                    return session.get(BASE + "/orders/" + "@ORDER@").json()
+
+                def status(session: requests.Session) -> dict:
+                    return session.get("/".join([BASE.replace("/retailer", "/shared"), "process-status", "@OFFER@"])).json()
+
+                LABEL_QUERY = f"shippingLabelId={'@LABEL@'}&orderId=" + "@ORDER@"
+                """
+            ),
+            note="order, process-status and label ids in concatenations, joins and f-strings",
+        ),
     ]
     INVALID = [
         Invalid(
@@ -163,6 +181,23 @@ class HardcodedClientId(ProjectRule):
         Invalid(
             {"scripts/token.sh": _fill("curl -u '@ID@:@SECRET@' -X POST https://login.bol.com/token\n")},
             line=1,
+        ),
+        Invalid(
+            _fill(
+                """
+                import os
+                import requests
+
+                def token() -> str:
+                    body = f"grant_type=client_credentials&client_id=@ID@&client_secret={os.environ['BOL_CLIENT_SECRET']}"
+                    return requests.post("https://login.bol.com/token", data=body,
+                                         headers={"Accept": "application/json"}).json()["access_token"]
+                """
+            ),
+            line=5,
+            count=1,
+            message="client_id inside a string literal",
+            note="in a form body",
         ),
     ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from urllib.parse import quote
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,12 @@ _FAKES = {
     "@LEGACY@": "103VZ2WTCGa53XhMAG0ref0M09cTbQTNJoD29APk" "vms7gfmpNW2UUiLfZxiBXhLQ2_siFNNSuGhxPM4dzF_Mcg",
 }
 _FAKES["@BASIC@"] = base64.b64encode(f"{_FAKES['@ID@']}:{_FAKES['@SECRET@']}".encode()).decode()
+# Pieces, for secrets a project builds from several literals.
+for _n, (_a, _b) in enumerate(((0, 16), (16, 32), (32, 48), (48, 64))):
+    _FAKES[f"@SECRET2_{_n}@"] = _FAKES["@SECRET2@"][_a:_b]
+    _FAKES[f"@URLSAFE_{_n}@"] = _FAKES["@URLSAFE@"][_a:_b]
+_FAKES["@SECRET_PCT@"] = quote(_FAKES["@SECRET@"], safe="")
+_FAKES["@DIGEST_0@"], _FAKES["@DIGEST_1@"] = "9f86d081884c7d659a2feaa0c55ad015", "a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 
 def _fill(text: str) -> str:
@@ -33,10 +40,13 @@ def _fill(text: str) -> str:
     return text
 
 
-def _notebook(*lines: str) -> str:
-    cell: dict[str, object] = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-            "source": [_fill(line) for line in lines]}
-    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+def _notebook(*lines: str, markdown: tuple[str, ...] = ()) -> str:
+    cells: list[dict[str, object]] = []
+    if markdown:
+        cells.append({"cell_type": "markdown", "metadata": {}, "source": [_fill(line) for line in markdown]})
+    cells.append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                  "source": [_fill(line) for line in lines]})
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
 
 
 class HardcodedClientSecret(ProjectRule):
@@ -45,10 +55,12 @@ class HardcodedClientSecret(ProjectRule):
     ## What it does
     Finds bol Retailer API client secrets in Python (assignments, class attributes, keyword
     arguments, dict values, `auth=` tuples, `HTTPBasicAuth(...)`, defaults of `os.getenv` /
-    `os.environ.get` / `x or "..."`, implicitly concatenated strings), in a ready
-    `"Basic <base64>"` header whose decoded form is `client_id:client_secret`, and in `.env`,
-    YAML, JSON, TOML, INI, Dockerfiles, shell scripts, docker-compose files, notebooks and
-    Markdown. A value must have the shape bol gives secrets: 64 characters of letters, digits and
+    `os.environ.get` / `x or "..."`, comments, and strings built from literal pieces with `+`,
+    implicit concatenation, f-strings or `"".join([...])`), in form bodies and query strings
+    (`client_secret=...`, percent-encoded too), in a ready `"Basic <base64>"` header whose
+    decoded form is `client_id:client_secret`, and in `.env`, YAML, JSON, TOML, INI, Dockerfiles,
+    shell scripts, docker-compose files (UTF-8 or UTF-16), every cell and output of a notebook,
+    and Markdown. A value must have the shape bol gives secrets: 64 characters of letters, digits and
     punctuation such as `!?()@+-_` (2024 onwards), or 86-87 characters of base64url (2019). Under
     a credential name (`client_secret`, `BOL_CLIENT_SECRET`, the second half of an `auth=` pair
     whose first half is a client id...) the shape is enough; anywhere else only the unmistakable
@@ -157,6 +169,33 @@ class HardcodedClientSecret(ProjectRule):
             'CLIENT_SECRET = "changeme"\nBOL_CLIENT_SECRET = os.getenv("BOL_CLIENT_SECRET", "your-client-secret")\n',
             note="placeholders as defaults",
         ),
+        Valid(
+            _fill(
+                """
+                import os
+                import requests
+
+                TOKEN_URL = "https://login.bol.com/token"
+                LABEL_DIGEST = "@DIGEST_0@" + "@DIGEST_1@"
+
+                def fetch_token() -> str:
+                    body = ("grant_type=client_credentials&client_id=" + os.environ["BOL_CLIENT_ID"]
+                            + "&client_secret=" + os.environ["BOL_CLIENT_SECRET"])
+                    headers = {"Accept": "application/json",
+                               "Content-Type": "application/x-www-form-urlencoded"}
+                    return requests.post(TOKEN_URL, data=body, headers=headers).json()["access_token"]
+
+                def order_url(order_id: str) -> str:
+                    return "/".join(["https://api.bol.com/retailer", "orders", order_id])
+                """
+            ),
+            note="a form body built from the environment, a digest in two pieces",
+        ),
+        Valid(
+            {"docs/token.md": "Send `grant_type=client_credentials&client_id=<client-id>&client_secret=<client-secret>`"
+                              " as the form body; never put the secret in the URL (`?client_secret=...`).\n"},
+            note="placeholders in a documented form body",
+        ),
     ]
     INVALID = [
         Invalid(
@@ -256,6 +295,60 @@ class HardcodedClientSecret(ProjectRule):
             _fill('import os\n\nCLIENT_SECRET = os.getenv("BOL_CLIENT_SECRET") or "@URLSAFE@"\n'),
             line=3,
             message="fallback when BOL_CLIENT_SECRET is unset",
+        ),
+        Invalid(
+            _fill(
+                """
+                # Split so that the repository's secret scanner does not see it.
+                BOL_CLIENT_SECRET = "@SECRET2_0@" + "@SECRET2_1@" + "@SECRET2_2@" + "@SECRET2_3@"
+                """
+            ),
+            line=2,
+            message="assignment to BOL_CLIENT_SECRET",
+            note="a secret built from pieces is still the secret",
+        ),
+        Invalid(
+            _fill(
+                """
+                import requests
+
+                def token(client_id: str) -> dict:
+                    r = requests.post(
+                        "https://login.bol.com/token",
+                        data="grant_type=client_credentials&client_id=" + client_id
+                        + "&client_secret=" + "".join(["@URLSAFE_0@", "@URLSAFE_1@", "@URLSAFE_2@", "@URLSAFE_3@"]),
+                        headers={"Accept": "application/json"},
+                    )
+                    return r.json()
+                """
+            ),
+            line=6,
+            count=1,
+            message="client_secret string built from literals",
+        ),
+        Invalid(
+            _fill(
+                """
+                import requests
+
+                TOKEN_URL = "https://login.bol.com/token?grant_type=client_credentials&client_secret=@SECRET_PCT@"
+
+                def token() -> str:
+                    return requests.post(TOKEN_URL, headers={"Accept": "application/json"}).json()["access_token"]
+                """
+            ),
+            line=3,
+            count=1,
+            note="percent-encoded in a query string",
+        ),
+        Invalid(
+            {"notebooks/explore.ipynb": _notebook(
+                "import os\n", "client_secret = os.environ['BOL_CLIENT_SECRET']\n",
+                markdown=("## Setup\n", "\n", "For the workshop: `BOL_CLIENT_SECRET=@SECRET@`\n"))},
+            line=9,
+            count=1,
+            message="notebook text BOL_CLIENT_SECRET",
+            note="a notebook's markdown cell",
         ),
     ]
 

@@ -4,9 +4,11 @@ detect-secrets plugins and the CANDIDATE_BYTES pre-filter."""
 from __future__ import annotations
 
 import base64
+import re
 import sysconfig
 import types
 from pathlib import Path
+from urllib.parse import quote
 
 import libcst as cst
 
@@ -18,6 +20,7 @@ from libcst.metadata import MetadataWrapper
 
 from bolaudit.analysis import credentials as cr
 from bolaudit.analysis.credential_groups import Candidate, judge
+from bolaudit.analysis.credential_readback import read_back
 from bolaudit.analysis.credential_visitor import CredentialVisitor
 from bolaudit.facts import CredentialSighting, ModuleFacts, SecretSource
 from bolaudit.findings import Span, text_hash
@@ -38,10 +41,19 @@ EXAMPLE_SECRET = cr.DOCUMENTED_SECRET_PREFIX + MODERN[16:]
 FAKES = {cr.fingerprint(v): v for v in (MODERN, MODERN2, LEGACY, LEGACY + "Q", URLSAFE, ID, ID2, ORDER)}
 
 
+_SLICE = re.compile(r"@([A-Z0-9]+):(\d+)(?::(\d+))?@")
+
+
+PCT = quote(MODERN, safe="")  # percent-encoded, as a form body or a query string holds it
+
+
 def fill(text: str) -> str:
+    """``@NAME@`` is a fake value; ``@NAME:a:b@`` the slice ``[a:b]`` of it (a piece)."""
+    if "@" in text:
+        text = _SLICE.sub(lambda m: fill(f"@{m[1]}@")[int(m[2]) : int(m[3]) if m[3] else None], text)
     for marker, value in (("@MODERN2@", MODERN2), ("@MODERN@", MODERN), ("@LEGACY@", LEGACY),
                           ("@URLSAFE@", URLSAFE), ("@ID2@", ID2), ("@ID@", ID), ("@ORDER@", ORDER),
-                          ("@BASIC@", BASIC), ("@SHA@", SHA), ("@EXAMPLE@", EXAMPLE_SECRET)):
+                          ("@BASIC@", BASIC), ("@SHA@", SHA), ("@EXAMPLE@", EXAMPLE_SECRET), ("@PCT@", PCT)):
         text = text.replace(marker, value)
     return text
 
@@ -67,7 +79,7 @@ def summary(sightings: list[CredentialSighting]) -> set[tuple[str, int]]:
 def assert_spans_read_back(text: str, sightings: list[CredentialSighting]) -> None:
     """Every span covers exactly the value (what --verify-credentials relies on)."""
     for s in sightings:
-        value = cr.read_back(text_at(text, s.span), s.kind)
+        value = read_back(text_at(text, s.span), s.kind)
         assert value is not None and cr.fingerprint(value) == s.fingerprint, (s, text_at(text, s.span))
 
 
@@ -190,11 +202,19 @@ def test_decode_basic_round_trip_and_refusals() -> None:
         (f"Basic {BASIC}", "client_secret", MODERN),
         (f"{ID}:{MODERN}", "client_id", ID),
         (MODERN, "client_secret", MODERN),
+        (f'"{MODERN[:10]}" + "{MODERN[10:]}"', "client_secret", MODERN),
+        (f'"".join(["{MODERN[:10]}", "{MODERN[10:]}"])', "client_secret", MODERN),
+        (f"f\"{MODERN[:10]}{{'{MODERN[10:]}'}}\"", "client_secret", MODERN),
+        (f'"client_id=" + cid + "&client_secret=" + "{URLSAFE[:9]}" "{URLSAFE[9:]}"', "client_secret", URLSAFE),
+        (f'cid + "&client_id={ID}"', "client_id", ID),
+        (f"({MODERN[:-1]}", "client_secret", f"({MODERN[:-1]}"),  # a raw value starting with "("
+        (PCT, "client_secret", MODERN),
+        (f'"client_id={ID}&client_secret={PCT}"', "client_secret", MODERN),
         ('"unterminated', "client_secret", None),
     ],
 )
 def test_read_back(text: str, kind: str, expected: str | None) -> None:
-    assert cr.read_back(text, kind) == expected
+    assert read_back(text, kind) == expected
 
 
 def test_mask_and_fingerprint_never_show_the_value() -> None:
@@ -297,6 +317,33 @@ PY_POSITIVE = [
     ("f-string text part", 'url = f"{BASE}/token?secret=@MODERN@&x={x}"\n', {("client_secret", 1)},
      "inside a string literal", False),
     ("test-looking name", 'TEST_CLIENT_SECRET = "@URLSAFE@"\n', {("client_secret", 1)}, "assignment", False),
+    # Built from literals: one secret, however many pieces.
+    ("+ of literals", 'PREFIX = "@MODERN:0:24@" + "x"\n'
+     'CLIENT_SECRET = "@MODERN:0:24@" + "@MODERN:24:48@" + "@MODERN:48@"\n', {("client_secret", 2)},
+     "assignment to CLIENT_SECRET", False),
+    ("f-string of literals", "CLIENT_SECRET = f\"@URLSAFE:0:30@{'@URLSAFE:30@'}\"\n", {("client_secret", 1)},
+     "assignment to CLIENT_SECRET", False),
+    ("join of literals", 'settings = {"client_secret": "".join(["@MODERN:0:16@", "@MODERN:16:32@", '
+     '"@MODERN:32:48@", "@MODERN:48@"])}\n', {("client_secret", 1)}, "dict key 'client_secret'", False),
+    ("env default joined", 'SECRET = os.getenv("BOL_CLIENT_SECRET", "@URLSAFE:0:40@" "@URLSAFE:40@")\n',
+     {("client_secret", 1)}, "default of os.getenv('BOL_CLIENT_SECRET')", False),
+    ("auth secret in pieces", 'requests.post(URL, auth=("@ID@", "@URLSAFE:0:32@" + "@URLSAFE:32@"))\n',
+     {("client_id", 1), ("client_secret", 1)}, "auth= tuple", True),
+    ("form body", 'requests.post(TOKEN_URL, data="grant_type=client_credentials&client_id=@ID@&client_secret=@URLSAFE@")\n',
+     {("client_id", 1), ("client_secret", 1)}, "client_secret inside a string literal", True),
+    ("query string", 'TOKEN_URL = "https://login.bol.com/token?grant_type=client_credentials&client_secret=@URLSAFE@"\n',
+     {("client_secret", 1)}, "client_secret inside a string literal", False),
+    ("form body built with +", 'body = "grant_type=client_credentials&client_id=" + cid + "&client_secret=" '
+     '+ "@URLSAFE:0:32@" + "@URLSAFE:32@"\n', {("client_secret", 1)}, "client_secret string built from literals", False),
+    ("form body f-string", 'body = f"grant_type=client_credentials&client_id={cid}&client_secret=@URLSAFE@"\n',
+     {("client_secret", 1)}, "client_secret inside a string literal", False),
+    ("Basic header built with +", 'H = {"Authorization": "Basic " + "@BASIC:0:60@" + "@BASIC:60@"}\n',
+     {("client_id", 1), ("client_secret", 1)}, "Basic header", True),
+    ("percent-encoded form body", 'requests.post(TOKEN_URL, data="grant_type=client_credentials&client_id=@ID@'
+     '&client_secret=@PCT@")\n', {("client_id", 1), ("client_secret", 1)}, "client_secret inside a string literal",
+     True),
+    ("url join", 'URL = "&".join(["grant_type=client_credentials", "client_id=@ID@", "client_secret=@URLSAFE@"])\n',
+     {("client_id", 1), ("client_secret", 1)}, "client_secret inside a string literal", False),
 ]
 
 
@@ -328,6 +375,19 @@ PY_NEGATIVE = [
     ("concatenated without a name", 'Y = ("Qv3S!SJzmhSBo3ef5rkB1VcoM1SgqM7(" "7Vcw9sQfbZ-E7j?4i3LNZgvT@BUSp@NO")\n'),
     ("escaped secret without a name", 'X = "\\x51v3S!SJzmhSBo3ef5rkB1VcoM1SgqM7(7Vcw9sQfbZ-E7j?4i3LNZgvT@BUSp@NO"\n'),
     ("f-string placeholders", 'CLIENT_SECRET = f"{prefix}@URLSAFE@"\n'),
+    # The same shapes with ids that are not credentials, digests and placeholders.
+    ("order ids built into urls", 'url = BASE + "/orders/" + "@ORDER@" + "?page=" + str(page)\n'
+     'path = "/".join(["shared", "process-status", "@ORDER@"])\nurl2 = f"{BASE}/offers/{\'@ID@\'}"\n'),
+    ("order ids in a form body", 'body = "orderId=@ORDER@&offerId=" + "@ID@" + "&transportId=" + "@ID2@"\n'),
+    ("digest in pieces", 'CLIENT_SECRET_SHA256 = "@SHA:0:32@" + "@SHA:32@"\n'
+     'checksum = "".join(["@SHA:0:32@", "@SHA:32@"])\n'),
+    ("placeholders in a form body", 'body = "grant_type=client_credentials&client_id=<your-client-id>&client_secret=" + "<your-client-secret>"\n'
+     'url = "https://login.bol.com/token?client_secret=" + os.environ["BOL_CLIENT_SECRET"]\n'),
+    ("pieces of a secret without a name", 'Y = "@MODERN:0:32@" + "@MODERN:32@"\nZ = "".join(["@MODERN:0:32@", "@MODERN:32@"])\n'),
+    ("percent-encoded without a name", 'NEXT = "https://shop.example/login?next=@PCT@"\n'
+     'STATE = "state=@PCT@&nonce=@PCT@"\n'),
+    ("a secret shape in a long sentence", 'HELP = ("Set " + "client_secret" + " in the environment; it is "\n'
+     '        "the 64-character value from the seller dashboard.")\n'),
 ]
 
 
@@ -416,6 +476,10 @@ TEXT_POSITIVE = [
     ("app.ini", "[bol]\nusername = @ID@\npassword = @URLSAFE@\n", {("client_id", 2), ("client_secret", 3)},
      "INI key password", True),
     ("TEST.md", "Test credentials: `@ID@:@URLSAFE@`\n", {("client_id", 1), ("client_secret", 1)}, "id:secret", True),
+    (".env.prod", "TOKEN_URL=https://login.bol.com/token?grant_type=client_credentials&client_secret=@PCT@\n",
+     {("client_secret", 1)}, ".env entry client_secret", False),
+    ("docs/token.md", "```\ncurl -d 'grant_type=client_credentials&client_id=@ID@&client_secret=@PCT@' "
+     "https://login.bol.com/token\n```\n", {("client_id", 2), ("client_secret", 2)}, "Markdown client_secret", True),
 ]
 
 
@@ -610,7 +674,8 @@ def test_rules_report_each_sighting_masked() -> None:
 
 _NAMES = ["client_id", "CLIENT_SECRET", "BOL_CLIENT_ID", "bolApiKey", "username", "password", "token", "x",
           "order_id", "auth", ""]
-_VALUES = [MODERN, LEGACY, URLSAFE, ID, f"Basic {BASIC}", BASIC, f"{ID}:{URLSAFE}", SHA, "changeme"]
+_VALUES = [MODERN, LEGACY, URLSAFE, ID, f"Basic {BASIC}", BASIC, f"{ID}:{URLSAFE}", SHA, "changeme", PCT,
+           quote(URLSAFE + "!")]
 _JUNK = "ab _-:=\"'`()[]{}\\n\\t$#%&/.,;!?@+*\n\t"
 
 
@@ -637,7 +702,9 @@ def test_candidate_bytes_covers_whatever_the_text_scan_finds(
     value=st.sampled_from(_VALUES),
     form=st.sampled_from(['{n} = "{v}"', '{n} = ("{h}"\n    "{t}")', 'f({n}="{v}")', '{{"{n}": b"{v}"}}',
                           'x = os.getenv("{n}", "{v}")', 'r.post(u, auth=("{v}", "{v}"))', '"""{n}: {v}"""',
-                          's = "\\t{v}\\n"', 'HTTPBasicAuth("{h}" "{t}", "{v}")', 'x = f"{{a}}{v}"']),
+                          's = "\\t{v}\\n"', 'HTTPBasicAuth("{h}" "{t}", "{v}")', 'x = f"{{a}}{v}"',
+                          '{n} = "{h}" + "{t}"', 'x = "".join(["{h}", "{t}"])', 'b = "{n}=" + "{h}" + x + "{t}"',
+                          'b = f"{n}={{x}}&s={h}" "{t}"', 'r.post(u, auth=(i, "{h}" + "{t}"))']),
 )
 def test_candidate_bytes_covers_whatever_the_visitor_finds(name: str, value: str, form: str) -> None:
     source = form.format(n=name, v=value, h=value[:20], t=value[20:]) + "\n"
@@ -647,3 +714,24 @@ def test_candidate_bytes_covers_whatever_the_visitor_finds(name: str, value: str
         return
     if sightings:
         assert cr.CANDIDATE_BYTES.search(source.encode("utf-8")) is not None, source
+
+
+def test_candidate_bytes_covers_every_percent_encoded_finding() -> None:
+    """Encoded secrets have no run the pre-filter sees, so only names may let them count."""
+    seps = ["=", ": ", " = ", " ", "=\"", ": '", "(\"", "\\n", "&client_secret=", "?x=1&"]
+    found = 0
+    for name in _NAMES:
+        for sep in seps:
+            for path in (".env", "README.md", "config.yaml", "run.sh", "notes"):
+                text = f"{name}{sep}{PCT}\n"
+                if scan_text(path, text)[0]:
+                    found += 1
+                    assert cr.CANDIDATE_BYTES.search(text.encode()) is not None, text
+                source = f'x = "{name}{sep}{PCT}"\n'.replace('""', '"')
+                try:
+                    sightings = visit(source).sightings
+                except cst.ParserSyntaxError:
+                    continue
+                if sightings:
+                    assert cr.CANDIDATE_BYTES.search(source.encode()) is not None, source
+    assert found > 20

@@ -311,3 +311,105 @@ def test_cli_fix_and_diff_flags(tree: Path) -> None:
     fix = cli("--fix")
     assert fix.returncode == 0 and "fixed 1 finding(s)" in fix.stderr, fix.stdout + fix.stderr
     assert cli().returncode == 0
+
+
+# -- fixes whose text would show a credential ---------------------------------------------------
+
+_SECRET = "Hq4(Lm7!Vx2@Rt9?Kp3-Nz6+Wb8_Jd5" "Ac1Fg0Ys4Ue7Io2Pl9Mk3Tn6Qr8Sv5Xwe"  # fake, kept in pieces
+_ID = "3f0c2a5e-8d41-4b7a-9e63-c1d2f4a6b8e0"
+_BASIC = __import__("base64").b64encode(f"{_ID}:{_SECRET}".encode()).decode()
+LEAKY = {
+    "shop/bol.py": textwrap.dedent(
+        f"""
+        import requests
+
+        BASE = "https://api.bol.com/retailer"
+
+
+        def orders(page):
+            return requests.get(
+                BASE + "/orders",
+                params={{"page": page}},
+                headers={{"Authorization": "Basic {_BASIC}"}},
+            )
+
+
+        def order():
+            return requests.get(
+                BASE + "/orders/1042?client_secret=" + "{_SECRET[:32]}" + "{_SECRET[32:]}",
+            )
+
+
+        def health():
+            # Whether the shop answers at all: the monitoring job asks every five minutes,
+            # without a token, so that a broken deployment is seen before the first order.
+            return True
+
+
+        def shipments():
+            return requests.get(BASE + "/shipments", headers={{"X-Trace": "1"}})
+        """
+    ).lstrip("\n")
+}
+
+
+def _pieces(blob: str) -> list[str]:
+    return [w for v in (_SECRET, _BASIC) for w in (v[i : i + 16] for i in range(len(v) - 15)) if w in blob]
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_a_fix_that_would_show_a_credential_is_reported_without_its_text(tree: Path, fmt: str) -> None:
+    import json
+
+    write_tree(tree, LEAKY)
+    out = run_check([tree], Config(root=tree, jobs=1, use_cache=False), fmt=fmt)
+    assert not _pieces(out.stdout)
+    document = json.loads(out.stdout)
+    if fmt == "json":
+        fixes = {f["line"]: f["fix"] for f in document["findings"] if f["code"] == "BOL301"}
+        assert set(fixes) == {7, 15, 27}
+        assert fixes[7] == {"description": "add Accept: application/vnd.retailer.v10+json",
+                            "withheld": fixes[7]["withheld"]} and "--fix applies it" in fixes[7]["withheld"]
+        assert "withheld" in fixes[15]
+        assert fixes[27]["replacement"].endswith('"Accept": "application/vnd.retailer.v10+json"}')
+    else:
+        results = [r for r in document["runs"][0]["results"] if r["ruleId"] == "BOL301"]
+        shown = {r["locations"][0]["physicalLocation"]["region"]["startLine"]: r for r in results}
+        assert "fixes" not in shown[7] and "fixWithheld" in shown[7]["properties"]
+        assert "fixes" not in shown[15] and "fixes" in shown[27]
+
+
+def test_diff_leaves_out_the_changes_near_a_credential_and_fix_applies_them(tree: Path) -> None:
+    write_tree(tree, LEAKY)
+    config = Config(root=tree, jobs=1, use_cache=False)
+    before = (tree / "shop/bol.py").read_text()
+    shown = run_check([tree], config, diff=True)
+    assert shown.exit_code == 1
+    assert not _pieces(shown.stdout + shown.stderr)
+    assert shown.stdout.count("@@ ") == 1 and "X-Trace" in shown.stdout  # only the clean change
+    assert "1 change(s) not shown" in shown.stderr and "(shop/bol.py:10)" in shown.stderr
+    # What is shown is a patch that applies by itself: the change left out above added a line,
+    # which the new-file position of the hunk shown does not count.
+    import re
+
+    hunk = re.search(r"^@@ -(\d+),(\d+) \+(\d+),(\d+) @@", shown.stdout, re.MULTILINE)
+    assert hunk is not None and hunk[1] == hunk[3], shown.stdout
+    patch = subprocess.run(["patch", "-p1", "--dry-run"], cwd=tree, input=shown.stdout, text=True,
+                           capture_output=True)
+    assert patch.returncode == 0, patch.stdout + patch.stderr
+    done = run_check([tree], config, fix=True, fmt="json")
+    assert "fixed 3 finding(s) in 1 file(s)" in done.stderr
+    after = (tree / "shop/bol.py").read_text()
+    assert after.count('"Accept": "application/vnd.retailer.v10+json"') == 3
+    assert after.replace(', "Accept": "application/vnd.retailer.v10+json"', "").replace(
+        ',\n        headers={"Accept": "application/vnd.retailer.v10+json"}', "") == before
+
+
+def test_narrowed_keeps_only_what_a_fix_changes() -> None:
+    from bolaudit.fixes import narrowed
+
+    source = 'x = f(a, "S")\ny = 2\n'
+    fix = Fix("add", Span(1, 5, 1, 14), 'f(a, "S", h=1)')
+    narrow = narrowed(fix, source)
+    assert narrow == Fix("add", Span(1, 13, 1, 13), ", h=1")
+    assert apply_fixes(source, [narrow]).text == apply_fixes(source, [fix]).text

@@ -15,17 +15,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from urllib.parse import unquote
+
 from bolaudit.analysis.credentials import (
     BASIC_RUN_RE,
+    PCT_RUN_RE,
     SECRET_RUN_RE,
     UUID_RUN_RE,
+    credential_role,
     decode_basic,
     is_client_id,
     is_secret,
 )
 
-SECRET, UUID, BASIC = "secret", "uuid", "basic"
-DETECTORS = ((SECRET, SECRET_RUN_RE), (UUID, UUID_RUN_RE), (BASIC, BASIC_RUN_RE))
+SECRET, UUID, BASIC, PCT = "secret", "uuid", "basic", "pct"
+DETECTORS = ((SECRET, SECRET_RUN_RE), (UUID, UUID_RUN_RE), (BASIC, BASIC_RUN_RE), (PCT, PCT_RUN_RE))
 
 _SEPARATORS = " \t\"'`\\:=>|"
 _KEY_AT_END = re.compile(r"[A-Za-z_][\w.\-]*$")
@@ -118,10 +122,10 @@ def read_line(line: str, matches: list[Match]) -> tuple[list[LineCandidate], lis
     )
     used: set[int] = set()
     for i, (a, b) in enumerate(zip(rest, rest[1:])):
-        if a.detector != UUID or b.detector != SECRET or i in used:
+        if a.detector != UUID or b.detector not in (SECRET, PCT) or i in used:
             continue
         gap = line[a.end : b.start]
-        id_value, secret = line[a.start : a.end], line[b.start : b.end]
+        id_value, secret = line[a.start : a.end], value_of(line, b)
         if (
             len(gap) <= 8
             and _PAIR_GAP.fullmatch(gap)
@@ -135,5 +139,13 @@ def read_line(line: str, matches: list[Match]) -> tuple[list[LineCandidate], lis
     for i, m in enumerate(rest):
         if i not in used:
             names, default_of = names_before(line, m.start)
-            candidates.append(LineCandidate(line[m.start : m.end], m.start, m.end, names, default_of))
+            if m.detector == PCT and not any(credential_role(n) for n in names):
+                continue  # an encoded run counts under a credential name only (the pre-filter sees it)
+            candidates.append(LineCandidate(value_of(line, m), m.start, m.end, names, default_of))
     return candidates, pairs
+
+
+def value_of(line: str, m: Match) -> str:
+    """The value a match stands for: its text, percent-decoded for an encoded run."""
+    text = line[m.start : m.end]
+    return unquote(text) if m.detector == PCT else text

@@ -1,8 +1,7 @@
 """What a LibCST expression says about a credential: a string literal's value, an env read.
 
 Small pure functions for ``credential_visitor``: the value of a string literal (implicitly
-concatenated, bytes, f-strings without placeholders), whether it stands verbatim in the source
-(``CANDIDATE_BYTES`` only sees bytes), and env reads with their defaults: ``os.getenv``,
+concatenated, bytes, f-strings without placeholders), and env reads with their defaults: ``os.getenv``,
 ``os.environ.get``/``setdefault``/``[...]``, django-environ ``env(...)``, decouple ``config(...)``,
 plus any ``<mapping>.get(key, default)`` (a default under a credential key is hard-coded too).
 """
@@ -13,9 +12,6 @@ from __future__ import annotations
 import libcst as cst
 
 from bolaudit.analysis.exprtools import literal_value as source_literal_value
-
-Literal = cst.SimpleString | cst.ConcatenatedString | cst.FormattedString
-LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 
 ENV_CALLEES = frozenset(
     {"os.getenv", "getenv", "os.environ.get", "environ.get", "os.environ.setdefault",
@@ -70,16 +66,6 @@ def _piece_value(node: cst.CSTNode) -> str | None:
 
 def _eval(raw: str) -> str | None:
     return source_literal_value(raw)
-
-
-def verbatim(node: cst.BaseExpression, value: str) -> bool:
-    """The value stands in the source as it is: one literal, no escapes changing it."""
-    if isinstance(node, cst.SimpleString):
-        return value in node.value
-    if isinstance(node, cst.FormattedString):
-        texts = [p.value for p in node.parts if isinstance(p, cst.FormattedStringText)]
-        return len(texts) == len(node.parts) and value == "".join(texts)
-    return False
 
 
 def env_var(expr: cst.BaseExpression) -> str | None:

@@ -10,15 +10,22 @@ string literal goes through the same line logic as text files, so a lone secret 
 shape, a ``uuid:secret`` string, a ready ``Basic`` header or an ``.env`` example in a docstring is
 found too. Env reads of credential names become ``SecretSource(kind="env")`` facts for BOL103.
 
-Spans cover exactly the literal (quotes and prefix included; ``credentials.read_back`` turns the
+Strings built from literals (``+``, implicit concatenation, f-strings, ``"".join([...])``) are
+read as the text they make (``credential_compose``): under a credential name as one value, else
+through the line logic, with a hole for every part that is not a literal, so a form body
+``"...&client_secret=" + "<piece>" + "<piece>"`` names its secret. A literal that is no whole
+credential (a form body, a URL with a query) is read by the line logic even under a name.
+
+Spans cover exactly the literal (quotes and prefix included; ``credential_readback`` turns the
 text at a span back into the value); a credential inside a longer literal gets the span of its own
-characters. An implicitly concatenated literal is judged as a whole only under a credential
-name or when it starts with ``"Basic "``: that keeps ``CANDIDATE_BYTES`` free of false negatives.
+characters, one spread over several literals the whole expression. Such a spread credential is
+reported without a credential name only when the expression's own source matches
+``CANDIDATE_BYTES`` (an id, a ``Basic``, ``client_secret=``): that keeps the pre-filter free of
+false negatives.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import libcst as cst
@@ -28,30 +35,24 @@ from bolaudit.analysis.visitors import FastVisitor
 from bolaudit.analysis.positions import Positions
 
 from bolaudit.analysis import credential_groups as cg
-from bolaudit.analysis import credential_lines as cl
 from bolaudit.analysis import credentials as cr
+from bolaudit.analysis.credential_compose import Composed, compose, composable, is_join
+from bolaudit.analysis.credential_loose import Sightings
 from bolaudit.analysis.credential_literals import (
-    LITERALS,
-    Literal,
     default_of,
     dotted,
     env_var,
     literal_value,
-    parts,
-    verbatim,
 )
-from bolaudit.facts import CredentialSighting, SecretSource
-from bolaudit.findings import Span
+from bolaudit.facts import SecretSource
 
 _AUTH_WORDS = frozenset({"auth", "credentials", "creds", "basicauth"})
 _BASIC_AUTH = frozenset({"HTTPBasicAuth", "BasicAuth", "HTTPDigestAuth"})
-_BASIC_PREFIX = re.compile(r"Basic\s+[A-Za-z0-9+/]{16}|[\"']Basic\s[\"']")
-_RUNS = (cr.SECRET_RUN_RE, cr.UUID_RUN_RE, cr.BASIC_RUN_RE)
 
 
 @dataclass(frozen=True, slots=True)
 class _Item:
-    node: Literal
+    node: cst.BaseExpression
     value: str
     names: tuple[str, ...]
     context: str
@@ -63,19 +64,17 @@ def _fallback(env: str) -> str:
     return f"fallback when {shown} is unset" if shown else "fallback when the variable is unset"
 
 
-class CredentialVisitor(FastVisitor):
+class CredentialVisitor(FastVisitor, Sightings):
     """Collects ``sightings`` and ``secret_sources`` of one module; read them after the traversal."""
 
     def __init__(self, path: str, positions: Positions | None = None) -> None:
-        super().__init__()
+        FastVisitor.__init__(self)
+        Sightings.__init__(self, positions)
         self.path = path
-        self.positions = positions
-        self.sightings: list[CredentialSighting] = []
         self.secret_sources: list[SecretSource] = []
         self._pending_sources: list[tuple[str, str, cst.CSTNode]] = []
         self._claimed: set[int] = set()
         self._scopes: list[tuple[str, list[_Item]]] = [("module", [])]
-        self._pairs = 0
 
     # -- scopes: assignments in one module/class/function body are judged (and paired) together
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -175,6 +174,8 @@ class CredentialVisitor(FastVisitor):
         items += self._default_items(node, ())
         self._judge(items)
         self._side_by_side([a.value for a in node.args if a.keyword is None], f"arguments of {callee or 'a call'}")
+        if id(node) not in self._claimed and is_join(node):
+            self._composed(node)
 
     def visit_Tuple(self, node: cst.Tuple) -> None:
         self._side_by_side([e.value for e in node.elements], "id and secret in a tuple")
@@ -193,110 +194,77 @@ class CredentialVisitor(FastVisitor):
             self._loose(node, node.value, literal_value(node))
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
-        """Without placeholders: one literal. With them: each text part is scanned on its own."""
+        """Without placeholders: one literal. With them: the text it makes, holes and all."""
+        if id(node) in self._claimed:
+            return
         if any(isinstance(p, cst.FormattedStringExpression) for p in node.parts):
+            self._composed(node)
             return
         self._claimed.update(id(p) for p in node.parts)
-        if id(node) not in self._claimed:
-            self._loose(node, cst.Module(body=[]).code_for_node(node), literal_value(node))
+        self._loose(node, cst.Module(body=[]).code_for_node(node), literal_value(node))
 
     def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
         if id(node) not in self._claimed and len(node.value) >= 36:
             self._loose(node, node.value, node.value)
 
     def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
-        if id(node) in self._claimed:
-            return
-        first = node.left
-        while isinstance(first, cst.ConcatenatedString):
-            first = first.left
-        if isinstance(first, cst.SimpleString) and _BASIC_PREFIX.search(first.value):
-            value = literal_value(node)
-            if value is not None and self._pair_string(node, value, "Basic header"):
-                self._claimed.update(id(p) for p in parts(node))
+        if id(node) not in self._claimed:
+            self._composed(node)
 
-    def _loose(self, node: cst.CSTNode, raw: str, value: str | None) -> None:
-        if value is None or len(value) < 36:
-            return
-        seen: dict[str, int] = {}  # where to look for the next occurrence of a text in ``raw``
-        spans: list[Span] = []  # the literal's own, looked up once it is needed (it can be slow)
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, cst.Add) and id(node) not in self._claimed:
+            self._composed(node)
 
-        def whole_span() -> Span:
-            if not spans:
-                spans.append(self._span(node))
-            return spans[0]
+    def _composed(self, node: cst.BaseExpression) -> None:
+        """A string built from literals (``+``, implicit concatenation, f-string, ``join``): the
+        text it makes is scanned as one, with a hole for each part that is not a literal."""
+        composed = compose(node)
+        if composed is None:
+            return  # no literal, or too many: the literals are scanned one by one
+        self._claim(composed)
+        if len(composed.value) >= 36:
+            self._loose_composed(node, composed)
 
-        def span_of(text: str) -> Span | None:
-            found = self._sub_span(raw, whole_span(), text, value, seen.get(text, 0))
-            if found is not None:
-                seen[text] = found[1]
-            return found[0] if found else None
-
-        candidates: list[cl.LineCandidate] = []
-        for line in value.split("\n"):
-            found, pairs = cl.read_line(line, cl.find_matches(line))
-            for p in pairs:
-                id_span = span_of(line[p.id_span[0] : p.id_span[1]])
-                secret_span = id_span if p.id_span == p.secret_span else span_of(
-                    line[p.secret_span[0] : p.secret_span[1]]
-                )
-                if id_span and secret_span:
-                    self._pair_sightings(p.client_id, p.secret, id_span, secret_span, p.context)
-            candidates += found
-        # Judge first: a literal full of order ids costs no position look-ups.
-        verdicts = cg.judge([cg.Candidate(c.value, c.names, ref=i) for i, c in enumerate(candidates)])
-        pair_ids = {n: self._new_pair() for n in sorted({v.pair for v in verdicts if v.pair})}
-        for v in verdicts:
-            c = candidates[v.ref]
-            span = span_of(c.value)
-            if span is None:
-                continue
-            where = "string literal" if span == whole_span() else "inside a string literal"
-            name = cr.best_name(c.names)
-            context = f"{cr.shown_name(name)} {where}" if cr.credential_role(name) else where
-            self._add(v.kind, c.value, span, context, pair_ids.get(v.pair, ""))
-
-    @staticmethod
-    def _sub_span(raw: str, whole: Span, text: str, value: str, start: int = 0) -> tuple[Span, int] | None:
-        """Where ``text`` sits in the source (verbatim only), and where to look for the next one;
-        the whole literal when it is the value."""
-        if text == value:
-            return (whole, len(raw)) if text in raw else None
-        i = raw.find(text, start)
-        # The detectors must match the source bytes too (CANDIDATE_BYTES sees only those):
-        # ``"\x41<secret>"`` reads as a longer run there.
-        if i < 0 or not any(m and m.end() == i + len(text) for m in (r.match(raw, i) for r in _RUNS)):
-            return None
-        before = raw[:i]
-        newlines = before.count("\n")
-        column = whole.column + i if not newlines else i - before.rfind("\n")
-        line_no = whole.line + newlines
-        return Span(line_no, column, line_no, column + len(text)), i + len(text)
+    def _claim(self, composed: Composed) -> None:
+        self._claimed.update(id(n) for n in composed.nodes)
 
     # -- helpers
-    def _items(self, expr: cst.BaseExpression, names: tuple[str, ...], context: str) -> list[_Item]:
-        """Literals ``expr`` evaluates to, with the names they are bound to; claims them."""
+    def _items(
+        self, expr: cst.BaseExpression, names: tuple[str, ...], context: str, strong: bool = False
+    ) -> list[_Item]:
+        """Literals ``expr`` evaluates to, with the names they are bound to; claims them.
+
+        ``strong``: the place itself says credential (the second half of an ``auth=`` pair whose
+        first half is a client id), as a credential name does.
+        """
         out: list[_Item] = []
-        if isinstance(expr, LITERALS):
+        if composable(expr):
             if id(expr) in self._claimed:
                 return out
-            value = literal_value(expr)
-            # Without a credential name the value must stand in the source as it is (no
-            # concatenation, no escapes), as CANDIDATE_BYTES only sees the file's bytes.
-            strong = any(cr.credential_role(n) for n in names)
-            if value is None or not (strong or verbatim(expr, value)):
+            composed = compose(expr)
+            if composed is None or not composed.literal_only:
+                return out  # a name or call inside: the loose scan reads the literal parts
+            value = composed.value
+            # Without a credential name the value must stand in the source as it is (one literal,
+            # no escapes), as CANDIDATE_BYTES only sees the file's bytes.
+            strong = strong or any(cr.credential_role(n) for n in names)
+            if not (strong or composed.single is not None):
                 return out
-            self._claimed.update(id(p) for p in parts(expr))
-            if not self._pair_string(expr, value, context):
+            if self._pair_string(expr, value, context):
+                self._claim(composed)
+            elif cr.UUID_RE.fullmatch(value) or cr.secret_shape(value) is not None:
+                self._claim(composed)
                 out.append(_Item(expr, value, names, context))
+            # Anything else (a form body, a URL with a query) is left to the loose scan, which
+            # reads the names inside it (``client_secret=...``).
         elif isinstance(expr, cst.BooleanOperation):
             env = env_var(expr.left) or env_var(expr.right)
             more, ctx = ((env,), _fallback(env)) if env else ((), context)
-            out += self._items(expr.left, names + more, ctx) + self._items(expr.right, names + more, ctx)
+            out += self._items(expr.left, names + more, ctx, strong) + self._items(expr.right, names + more, ctx, strong)
         elif isinstance(expr, cst.IfExp):
             env = env_var(expr.test) or env_var(expr.body) or env_var(expr.orelse)
             more, ctx = ((env,), _fallback(env)) if env else ((), context)
-            out += self._items(expr.body, names + more, ctx) + self._items(expr.orelse, names + more, ctx)
+            out += self._items(expr.body, names + more, ctx, strong) + self._items(expr.orelse, names + more, ctx, strong)
         elif isinstance(expr, cst.Call):
             out += self._default_items(expr, names)
         return out
@@ -316,7 +284,7 @@ class CredentialVisitor(FastVisitor):
         partnered = any(cr.is_client_id(i.value) for i in ids) or cr.credential_role(id_ref) == cr.CLIENT_ID
         secrets = [
             _Item(i.node, i.value, i.names, context, cr.CLIENT_SECRET if partnered else "")
-            for i in self._items(password, (), context)
+            for i in self._items(password, (), context, strong=partnered)
         ]
         self._judge(ids + secrets)
 
@@ -332,7 +300,7 @@ class CredentialVisitor(FastVisitor):
                     self._claimed.update((id(a), id(b)))
                     self._pair_sightings(id_value, secret, self._span(a), self._span(b), context)
 
-    def _pair_string(self, node: Literal, value: str, context: str) -> bool:
+    def _pair_string(self, node: cst.BaseExpression, value: str, context: str) -> bool:
         """A ``Basic`` header, bare base64 pair or ``uuid:secret`` string: both halves at the literal."""
         pair = cr.decode_basic(value) if len(value) >= 52 else None
         label = "Basic header" if value.startswith("Basic") else "base64 id:secret"
@@ -360,20 +328,6 @@ class CredentialVisitor(FastVisitor):
             item = items[v.ref]
             self._add(v.kind, item.value, self._span(item.node), item.context, pair_ids.get(v.pair, ""))
 
-    def _pair_sightings(self, id_value: str, secret: str, id_span: Span, secret_span: Span, context: str) -> None:
-        pair = self._new_pair()
-        self._add(cr.CLIENT_ID, id_value, id_span, context, pair)
-        self._add(cr.CLIENT_SECRET, secret, secret_span, context, pair)
-
-    def _new_pair(self) -> str:
-        self._pairs += 1
-        return f"pair-{self._pairs}"
-
-    def _add(self, kind: str, value: str, span: Span, context: str, pair: str) -> None:
-        self.sightings.append(
-            CredentialSighting(kind, cr.fingerprint(value), cr.mask(value), span, context, pair)
-        )
-
     def _source(self, name: str, node: cst.CSTNode) -> None:
         role = cr.credential_role(name)
         if role:
@@ -384,6 +338,4 @@ class CredentialVisitor(FastVisitor):
                     node = index.value
             self._pending_sources.append((name, role, node))
 
-    def _span(self, node: cst.CSTNode) -> Span:
-        assert self.positions is not None, "run through positions.traverse"
-        return self.positions.span(node)
+

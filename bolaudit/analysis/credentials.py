@@ -24,7 +24,6 @@ as production, so a "test" credential is a live one.
 
 from __future__ import annotations
 
-import ast
 import base64
 import binascii
 import hashlib
@@ -65,6 +64,12 @@ _RUN64 = rf"{_MIX64}[{_S}]{{64}}(?![{_S}])"
 _RUN86 = rf"{_MIX86}[{_U}]{{86,87}}(?![{_U}+/=]|\.[{_U}])"
 SECRET_RUN_RE = re.compile(
     rf"(?:(?<![{_S}])|(?<=:-)|{_LEAD}){_RUN64}|(?:(?<![{_U}+/.])|{_LEAD}){_RUN86}"
+)
+# A secret percent-encoded in a form body or a query string (``client_secret=Vb7%29kQ2%21...``):
+# a maximal run of 64-87 secret characters and ``%XX`` escapes, at least one an escape. It counts only
+# under a name (``credential_lines``); its value is the decoded run.
+PCT_RUN_RE = re.compile(
+    rf"(?<![{_S}%])(?=[{_S}]*%[0-9A-Fa-f]{{2}})(?:[{_S}]|%[0-9A-Fa-f]{{2}}){{64,87}}(?![{_S}%])"
 )
 UUID_RUN_RE = re.compile(rf"(?:(?<![0-9A-Za-z\-])|{_LEAD}){UUID}(?![0-9A-Za-z\-])")
 BASIC_RUN_RE = re.compile(
@@ -279,36 +284,6 @@ def split_pair(text: str) -> tuple[str, str] | None:
         return None
     secret = text[37:]
     return (text[:36], secret) if secret else None
-
-
-def read_back(text: str, kind: str) -> str | None:
-    """The credential of ``kind`` held by the text a sighting's span covers (for verification).
-
-    A span covers a Python string literal (prefix and quotes included, perhaps implicitly
-    concatenated over several lines), a raw value in a text file, a ``Basic`` header or bare
-    base64 pair (both halves share its span), or one half of a ``uuid:secret`` string.
-    """
-    value: str | None = text
-    if re.match(r"[rRbBuUfF]{0,2}[\"']", text):
-        value = _python_string(text)
-    if value is None:
-        return None
-    pair = (decode_basic(value) if len(value) >= 52 else None) or split_pair(value)
-    if pair is not None:
-        return pair[0] if kind == CLIENT_ID else pair[1]
-    return value
-
-
-def _python_string(text: str) -> str | None:
-    try:
-        node = ast.parse(f"({text})", mode="eval").body
-    except (SyntaxError, ValueError, MemoryError):
-        return None
-    if isinstance(node, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in node.values):
-        node = ast.Constant("".join(str(v.value) for v in node.values if isinstance(v, ast.Constant)))
-    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
-        return node.value.decode("latin-1") if isinstance(node.value, bytes) else node.value
-    return None
 
 
 def mask(value: str) -> str:

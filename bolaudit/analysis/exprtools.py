@@ -145,7 +145,9 @@ def _flat_concat(parts: tuple[Expr, ...]) -> Expr:
             if out and isinstance(s, Const) and isinstance(out[-1], Const):
                 prev = out[-1]
                 if isinstance(prev, Const) and isinstance(prev.value, str) and isinstance(s.value, str):
-                    out[-1] = Const(prev.value + s.value)
+                    # Pieces too short to look like a secret can make one when joined.
+                    joined = prev.value + s.value
+                    out[-1] = Const(redact(joined) if len(joined) >= 36 else joined)
                     continue
             out.append(s)
     if len(out) == 1:

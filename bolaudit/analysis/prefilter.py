@@ -58,6 +58,7 @@ def _bol_word(data: bytes, lowered: bytes, pattern: re.Pattern[bytes], alnum: bo
 # Some value a credential could be: a UUID, a 64-character secret run, a long base64 run.
 VALUE_SHAPE = re.compile(
     rb"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-|[A-Za-z0-9!?()@+\-_]{64}|[A-Za-z0-9+/]{40}"
+    rb"|(?:[A-Za-z0-9!?()@+\-_]{1,63}%[0-9A-Fa-f]{2}){4}"  # percent-encoded, in a form body
 )
 
 

@@ -85,10 +85,14 @@ def _build(project: Project, requests: Sequence[ResolvedRequest]) -> Fix | None:
     text = source_text(project, first.path)
     if text is None:
         return None
-    from bolaudit.fixes import header_fix
+    from bolaudit.fixes import guarded, header_fix
 
     names = " and ".join(f"{name}: {value}" for name, value in add)
-    return header_fix(text, first.http.span, add, f"add {names}", first.library)
+    fix = header_fix(text, first.http.span, add, f"add {names}", first.library)
+    if fix is None:
+        return None
+    facts = project.modules.get(first.path)
+    return guarded(fix, text, [s.span for s in facts.sightings] if facts is not None else [])
 
 
 def source_text(project: Project, rel: str) -> str | None:

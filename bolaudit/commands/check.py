@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from bolaudit.config import Config
-from bolaudit.findings import ProblemKind, RuleInfo
+from bolaudit.findings import ProblemKind, RuleInfo, Span
 
 if TYPE_CHECKING:
     from bolaudit.report import CredentialRecord
@@ -92,7 +92,7 @@ def run(
     if fix or diff:
         from bolaudit.commands.fixes import apply as apply_fixes
 
-        fixed = apply_fixes(findings, config.root, write=fix and not diff)
+        fixed = apply_fixes(findings, config.root, write=fix and not diff, credentials=_credential_spans(result.project))
         if diff:
             code = 2 if any(p.kind in FATAL for p in result.problems) else (1 if fixed.fixed else 0)
             return Outcome(fixed.diff, fixed.summary(wrote=False), code)
@@ -152,6 +152,16 @@ def _after_fix(
     after = run(paths, config, fmt=fmt, baseline=baseline, write_baseline=write_baseline,
                 statistics=statistics, color=color, verified=verified)
     return Outcome(after.stdout, "".join(notes) + after.stderr, after.exit_code)
+
+
+def _credential_spans(project: object) -> dict[str, list[Span]]:
+    """Where each file's credentials are (every sighting, reported or not): what ``--diff``
+    must not show."""
+    from bolaudit.analysis.project import Project
+
+    if not isinstance(project, Project):
+        return {}
+    return {path: [s.span for s in m.sightings] for path, m in project.modules.items() if m.sightings}
 
 
 def _credentials(project: object, reported: Collection[str]) -> tuple[CredentialRecord, ...]:

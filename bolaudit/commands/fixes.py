@@ -10,23 +10,26 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bolaudit.findings import Finding
+from bolaudit.findings import Finding, Span
 
 
 @dataclass
 class FixOutcome:
     """What ``--fix``/``--diff`` did: the unified diff, the fixed findings, files changed, and
-    fixes that could not be applied (with why, per file)."""
+    fixes that could not be applied (with why, per file), and where the diff leaves a change out
+    because its lines would show a credential (``path:line``)."""
 
     diff: str = ""
     fixed: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    withheld: list[str] = field(default_factory=list)
 
     def summary(self, wrote: bool) -> str:
         if not self.fixed and not self.skipped:
@@ -35,10 +38,23 @@ class FixOutcome:
         text = f"bolaudit: {verb} {len(self.fixed)} finding(s) in {len(self.files)} file(s)"
         if self.skipped:
             text += f"; {len(self.skipped)} fix(es) not applied: " + "; ".join(self.skipped)
+        if self.withheld and not wrote:
+            text += (
+                f"; {len(self.withheld)} change(s) not shown because their lines hold a hard-coded "
+                f"credential ({', '.join(self.withheld)}): bolaudit check --fix applies them"
+            )
         return text + "\n"
 
 
-def apply(findings: Sequence[Finding], root: Path, *, write: bool) -> FixOutcome:
+def apply(
+    findings: Sequence[Finding],
+    root: Path,
+    *,
+    write: bool,
+    credentials: Mapping[str, Sequence[Span]] | None = None,
+) -> FixOutcome:
+    """Apply (``write``) or show the findings' fixes. ``credentials``: where each file's
+    credentials are (the run's sightings); the diff shows no change whose lines touch one."""
     from bolaudit.decoding import Decoded, decode_python
     from bolaudit.fixes import apply_fixes, locate
 
@@ -68,7 +84,11 @@ def apply(findings: Sequence[Finding], root: Path, *, write: bool) -> FixOutcome
             continue
         out.fixed.extend(f for f in group if f.fix in applied.applied)
         out.files.append(rel)
-        diffs.append(_diff(rel, decoded.text, applied.text))
+        hidden = _lines(credentials.get(rel, ()) if credentials else ())
+        hidden |= _lines(f.span for f in applied.applied if f.withheld)
+        shown, left_out = _diff(rel, decoded.text, applied.text, hidden)
+        diffs.append(shown)
+        out.withheld.extend(f"{rel}:{line}" for line in left_out)
         if write:
             try:
                 _write(file, applied.text.encode(decoded.encoding))
@@ -90,11 +110,55 @@ def _parses(text: str) -> bool:
     return True
 
 
-def _diff(rel: str, old: str, new: str) -> str:
+def _lines(spans: Iterable[Span]) -> set[int]:
+    return {n for s in spans for n in range(s.line, s.end_line + 1)}
+
+
+_HUNK = re.compile(r"@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
+
+
+def _diff(rel: str, old: str, new: str, hidden: set[int]) -> tuple[str, list[int]]:
+    """The unified diff of ``old`` to ``new``, without the hunks that would show a credential:
+    one with a line in ``hidden`` (old line numbers), or a line shaped like a secret. The hunks
+    kept still apply (their new-file positions are moved by what was left out). Also the first
+    changed line of each hunk left out."""
+    from bolaudit.analysis.exprtools import redact
+
     lines = difflib.unified_diff(
         old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{rel}", f"b/{rel}"
     )
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+    text = [line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines]
+    if not text:
+        return "", []
+    hunks: list[list[str]] = []
+    for line in text[2:]:
+        if line.startswith("@@"):
+            hunks.append([])
+        hunks[-1].append(line)
+    out: list[str] = []
+    left_out: list[int] = []
+    shift = 0  # lines the hunks left out would have added to the new file
+    for hunk in hunks:
+        m = _HUNK.match(hunk[0])
+        assert m is not None, hunk[0]
+        old_line, body = int(m[1]), hunk[1:]
+        numbers: list[int] = []
+        first_change = 0
+        for line in body:
+            if line[:1] in (" ", "-"):
+                numbers.append(old_line)
+                if line[:1] == "-" and not first_change:
+                    first_change = old_line
+                old_line += 1
+            elif line[:1] == "+" and not first_change:
+                first_change = old_line
+        if hidden.intersection(numbers) or any(redact(line) != line for line in body):
+            shift += sum(line[:1] == "+" for line in body) - sum(line[:1] == "-" for line in body)
+            left_out.append(first_change or int(m[1]))
+            continue
+        out.append(f"@@ -{m[1]}{m[2] or ''} +{int(m[3]) - shift}{m[4] or ''} @@{hunk[0][m.end():]}")
+        out.extend(body)
+    return ("".join(text[:2] + out) if out else ""), left_out
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -7,7 +7,9 @@ Shape (keys in this order, indent 2)::
                    "end_line", "end_column", "fingerprint",
                    "properties": {...}  (only when the finding has properties),
                    "fix": {"description", "line", "column", "end_line", "end_column",
-                           "replacement"}  (only when it has a fix)}],
+                           "replacement"}  (only when it has a fix),
+                   or "fix": {"description", "withheld"}  (a fix whose text would show a
+                           credential: it exists, ``--fix`` applies it, it is not shown)}],
      "problems": [{"kind", "path", "message"}],
      "unused_suppressions": [{"path", "line", "codes"}],
      "credentials": [{"fingerprint", "kind", "app", "path", "line"}]  (from ``bolaudit check``)}
@@ -70,7 +72,9 @@ def _finding(report: Report, f: Finding) -> dict[str, Any]:
     }
     if f.properties:
         item["properties"] = dict(f.properties)
-    if f.fix is not None:
+    if f.fix is not None and f.fix.withheld:
+        item["fix"] = {"description": f.fix.description, "withheld": f.fix.withheld}
+    elif f.fix is not None:
         item["fix"] = {
             "description": f.fix.description,
             "line": f.fix.span.line,

@@ -146,7 +146,7 @@ def _result(report: Report, f: Finding, suppressed: Suppressed | None, rule_inde
         ],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
     }
-    if f.fix is not None:
+    if f.fix is not None and not f.fix.withheld:
         result["fixes"] = [
             {
                 "description": {"text": f.fix.description},
@@ -163,8 +163,10 @@ def _result(report: Report, f: Finding, suppressed: Suppressed | None, rule_inde
                 ],
             }
         ]
-    if f.properties:
-        properties: dict[str, Any] = dict(f.properties)
+    properties: dict[str, Any] = dict(f.properties)
+    if f.fix is not None and f.fix.withheld:  # code scanning would show a credential in the fix
+        properties["fixWithheld"] = f"{f.fix.description}: {f.fix.withheld}"
+    if properties:
         if "tags" in properties:  # SARIF reserves "tags" for a list of strings
             properties["tags"] = [properties["tags"]]
         result["properties"] = properties
