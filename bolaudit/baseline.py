@@ -29,6 +29,8 @@ ABOUT = (
     "do not hand-edit."
 )
 _HEX = frozenset("0123456789abcdef")
+# A baseline nests three levels; anything far deeper is refused before the parser recurses.
+MAX_DEPTH = 32
 
 
 class BaselineError(Exception):
@@ -152,9 +154,14 @@ def load_baseline(path: Path) -> Baseline:
         raw = path.read_bytes()
     except OSError as e:
         raise BaselineError(f"cannot read baseline {path}: {e.strerror or e}") from e
+    from bolaudit.nesting import too_deep
+
     try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
+        text = raw.decode("utf-8")
+        if too_deep(text, MAX_DEPTH):
+            raise BaselineError(f"baseline {path} nests deeper than {MAX_DEPTH} levels; regenerate it with --write-baseline")
+        document = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise BaselineError(f"baseline {path} is not valid JSON: {e}") from e
     return Baseline(path, _entries(path, document))
 
