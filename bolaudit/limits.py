@@ -16,3 +16,6 @@ MAX_FILE_SIZE = 16 * 1024 * 1024
 # --timeout: seconds for one exchange with the token service.
 MIN_TIMEOUT = 0.1
 MAX_TIMEOUT = 300.0
+# Python text (a module, a notebook's code) longer than this is analysed by slice: only the
+# statements connected to bol by name are parsed (``analysis.slicing``).
+SLICE_ABOVE = 128 * 1024

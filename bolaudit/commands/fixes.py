@@ -101,6 +101,19 @@ def apply(
 
 
 def _parses(text: str) -> bool:
+    from bolaudit.limits import SLICE_ABOVE
+
+    if len(text) > SLICE_ABOVE:  # a big module: Python's own parser, a tenth of LibCST's memory
+        import ast
+        import warnings
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+        return True
     import libcst as cst
 
     try:
