@@ -42,6 +42,7 @@ __all__ = [
 CONFIG_NAME = ".bolaudit.toml"
 PYPROJECT = "pyproject.toml"
 DEFAULT_CACHE_NAME = ".bolaudit_cache"
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -200,8 +201,10 @@ def _pyproject_table(path: Path) -> Mapping[str, object] | None:
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
+    from bolaudit.safe_io import read_regular
+
+    try:  # a symlink to /dev/zero, a FIFO or a huge file: an error, not a hang
+        return read_regular(path, MAX_CONFIG_BYTES)
     except OSError as error:
         raise ConfigError(f"{_shown(path)}: cannot read: {error.strerror or error}") from None
 

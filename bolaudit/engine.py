@@ -58,8 +58,10 @@ class _DiskTexts(Mapping[str, bytes]):
     def __getitem__(self, rel: str) -> bytes:
         if rel not in self._known:
             raise KeyError(rel)
+        from bolaudit.safe_io import read_regular
+
         try:
-            return (self.root / rel).read_bytes()
+            return read_regular(self.root / rel)
         except OSError as exc:
             raise KeyError(rel) from exc
 
@@ -109,13 +111,13 @@ def run(
     cache_ = Cache(config.cache_path if config.use_cache else None, config.root)
 
     datas: dict[str, tuple[sources.SourceFile, bytes]] = {}
-    selection.read_all(files, datas, result.problems)
+    selection.read_all(files, datas, result.problems, config.max_file_size)
     reported: set[str] | None = None
     if named:
         # Report on the named files, but read the modules they import too, so a base URL or a
         # wrapper defined elsewhere still resolves.
         reported = set(datas)
-        selection.read_all(selection.context_files(datas, config), datas, [])
+        selection.read_all(selection.context_files(datas, config), datas, [], config.max_file_size)
 
     modules, wanted = selection.select(datas, CANDIDATE_BYTES)
     keys: dict[str, str] = {}
