@@ -143,13 +143,12 @@ def load_baseline(path: Path) -> Baseline:
         raw = read_regular(path, MAX_BYTES)  # a committed symlink to /dev/zero must not hang us
     except OSError as e:
         raise BaselineError(f"cannot read baseline {path}: {e.strerror or e}") from e
-    from bolaudit.nesting import too_deep
+    from bolaudit import bounded_json
 
     try:
-        text = raw.decode("utf-8")
-        if too_deep(text, MAX_DEPTH):
-            raise BaselineError(f"baseline {path} nests deeper than {MAX_DEPTH} levels; regenerate it with --write-baseline")
-        document = json.loads(text)
+        document = bounded_json.loads(raw, max_bytes=MAX_BYTES, max_depth=MAX_DEPTH)
+    except bounded_json.JSONLimit as e:
+        raise BaselineError(f"baseline {path} is {e}; regenerate it with --write-baseline") from e
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise BaselineError(f"baseline {path} is not valid JSON: {e}") from e
     return Baseline(path, _entries(path, document))

@@ -91,7 +91,7 @@ def main() -> None:
 @click.option("--diff", "show_diff", is_flag=True, help="Show the safe fixes as a unified diff; change nothing.")
 @click.option("--verify-credentials", is_flag=True, help="Ask bol's token service whether each leaked id/secret pair is live (one token request per pair, at most 10).")
 @click.option("--token-url", metavar="URL", help="Token service for --verify-credentials (https; http only to loopback).")
-@click.option("--timeout", type=click.FloatRange(min=0.1, max=300.0), help="Seconds each --verify-credentials request may take in all (default 10).")
+@click.option("--timeout", type=_Seconds(MIN_TIMEOUT, MAX_TIMEOUT), help="Seconds each --verify-credentials request may take in all (default 10).")
 def check(
     paths: tuple[Path, ...],
     fmt: str,

@@ -68,11 +68,11 @@ def load_toml(name: str, data: bytes) -> dict[str, object]:
     """Parse a config file's bytes; ``name`` is how messages show the file."""
     import tomllib  # only when there is a file to read
 
-    from bolaudit.nesting import too_deep
+    from bolaudit.nesting import toml_too_deep
 
     try:
         text = data.decode("utf-8")
-        if too_deep(text, MAX_TOML_DEPTH, toml=True):
+        if toml_too_deep(text, MAX_TOML_DEPTH):
             raise ConfigError(f"{name}: arrays or tables nest deeper than {MAX_TOML_DEPTH} levels")
         return tomllib.loads(text)
     except UnicodeDecodeError as error:

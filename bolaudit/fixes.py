@@ -96,9 +96,10 @@ def _header_fix_in_statement(
     fix = _header_fix(statement, inner, add, description, library)
     if fix is None:
         return None
+    import dataclasses
+
     span = fix.span
-    return Fix(fix.description, Span(span.line + shift, span.column, span.end_line + shift, span.end_column),
-               fix.replacement)
+    return dataclasses.replace(fix, span=Span(span.line + shift, span.column, span.end_line + shift, span.end_column))
 
 
 def _header_fix(

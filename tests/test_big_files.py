@@ -148,6 +148,16 @@ def test_a_big_module_gives_what_a_whole_parse_gives(tree: Path, monkeypatch: py
     assert "GET /retailer/orders" in endpoints and "GET /retailer/returns" in endpoints
 
 
+def test_a_commented_out_secret_between_statements_of_a_big_module_is_found(tree: Path) -> None:
+    text = big_module(150 * 1024)
+    lines = text.split("\n")
+    at = next(n for n, line in enumerate(lines) if line.startswith("def transform_60("))
+    lines.insert(at, f"# BOL_CLIENT_SECRET = '{SECRET}'  (the old one, rotated?)")
+    write_tree(tree, {**OTHER_FILES, "shop/orders.py": "\n".join(lines)})
+    found = [f for f in audited(tree).findings if f.code == "BOL101" and f.path == "shop/orders.py"]
+    assert [f.span.line for f in found] == [at + 1]
+
+
 def test_a_syntax_error_outside_the_bol_code_is_still_bol000(tree: Path) -> None:
     text = big_module(150 * 1024)
     lines = text.split("\n")

@@ -118,7 +118,7 @@ def test_a_deeply_nested_baseline_is_refused_with_a_message(tree: Path) -> None:
     proc = cli(tree, "check", "--no-cache", "--baseline", "baseline.json")
     no_traceback(proc)
     assert proc.returncode == 2
-    assert b"baseline baseline.json nests deeper than 32 levels" in proc.stderr
+    assert b"baseline baseline.json is nested more than 32 levels deep" in proc.stderr
     # Brackets inside strings are text, not nesting: a real baseline with odd paths still loads.
     entry = {"code": "BOL101", "path": "docs/[[[[" * 20 + ".md", "fingerprint": "0" * 32, "count": 1}
     (tree / "baseline.json").write_text(json.dumps({"baseline_version": 1, "findings": [entry]}))
