@@ -5,14 +5,13 @@ see ``bolaudit.findings.fingerprint``) with how many findings had it. No line nu
 above a baselined finding must not revive it, and the file must not churn on every edit. Changing
 the flagged text changes the fingerprint, so the finding is raised again: that is the point.
 The file never holds flagged text or a secret, only hashes, and is written atomically (a crash or a
-full disk leaves the previous baseline intact, never half a file).
+full disk leaves the previous baseline intact, never half a file), through a symlink, in place for
+a hard-linked file, and never over a FIFO or a device (``safe_io``).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +28,10 @@ ABOUT = (
     "do not hand-edit."
 )
 _HEX = frozenset("0123456789abcdef")
+# A baseline nests three levels; anything far deeper is refused before the parser recurses.
+MAX_DEPTH = 32
+# 64 MiB is a million entries; a bigger "baseline" is not one.
+MAX_BYTES = 64 * 1024 * 1024
 
 
 class BaselineError(Exception):
@@ -117,44 +120,36 @@ def dumps(entries: Iterable[BaselineEntry], *, tool_version: str = __version__) 
 def write_baseline(
     path: Path, findings: Iterable[Finding], *, tool_version: str = __version__
 ) -> None:
-    """Write the baseline atomically: a temporary file beside ``path``, then ``os.replace``."""
+    """Write the baseline: atomically for a plain file, through a symlink, in place for a file
+    with hard links; a FIFO or device at ``path`` is refused (``safe_io.write_regular``)."""
     write_atomic(path, dumps(entries_of(findings), tool_version=tool_version).encode("ascii"))
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` all at once, or leave it as it was and raise BaselineError."""
-    folder = path.parent
-    temp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    """Make ``data`` the content of ``path`` all at once, or leave it and raise BaselineError."""
+    from bolaudit.safe_io import write_regular
+
     try:
-        # 0o666 and the umask, like any new file; mkstemp's 0o600 would surprise a team repo.
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        write_regular(path, data)
     except OSError as e:
         raise BaselineError(f"cannot write baseline {path}: {e.strerror or e}") from e
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException as e:
-        try:
-            temp.unlink()
-        except OSError:
-            pass
-        if isinstance(e, OSError):
-            raise BaselineError(f"cannot write baseline {path}: {e.strerror or e}") from e
-        raise
 
 
 def load_baseline(path: Path) -> Baseline:
     """Read and check a baseline file; any problem is one BaselineError naming the file."""
+    from bolaudit.safe_io import read_regular
+
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_BYTES)  # a committed symlink to /dev/zero must not hang us
     except OSError as e:
         raise BaselineError(f"cannot read baseline {path}: {e.strerror or e}") from e
+    from bolaudit import bounded_json
+
     try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
+        document = bounded_json.loads(raw, max_bytes=MAX_BYTES, max_depth=MAX_DEPTH)
+    except bounded_json.JSONLimit as e:
+        raise BaselineError(f"baseline {path} is {e}; regenerate it with --write-baseline") from e
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise BaselineError(f"baseline {path} is not valid JSON: {e}") from e
     return Baseline(path, _entries(path, document))
 

@@ -16,11 +16,25 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bolaudit import __version__
+from bolaudit.limits import MAX_JOBS, MAX_TIMEOUT, MAX_WARN_DAYS, MIN_TIMEOUT
 
 if TYPE_CHECKING:
     from bolaudit.commands.token import Environment, KeySource, TokenSource
 
 CHECK_FORMATS = ("text", "json", "sarif", "github")
+
+
+class _Seconds(click.FloatRange):
+    """A number of seconds in a range; unlike ``FloatRange``, "nan" (which compares false with
+    both bounds) is refused."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds:  # nan
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return seconds
 
 
 def _split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -33,6 +47,7 @@ def _split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
 def _config(paths: tuple[Path, ...], config_file: Path | None, overrides: dict[str, Any]) -> Any:
     from bolaudit.config import ConfigError, load_config
 
+    _require_cwd()
     try:
         config = load_config(list(paths) or [Path(".")], overrides, config_file=config_file)
     except ConfigError as exc:
@@ -40,6 +55,16 @@ def _config(paths: tuple[Path, ...], config_file: Path | None, overrides: dict[s
     for notice in config.notices:
         click.echo(f"bolaudit: {notice}", err=True)
     return config
+
+
+def _require_cwd() -> None:
+    """Reports show paths relative to the current folder; one that was deleted (a shell left in
+    a removed build folder) is a usage error, not a traceback from the first ``Path.cwd()``."""
+    try:
+        os.getcwd()
+    except OSError as exc:
+        reason = "it was deleted" if isinstance(exc, FileNotFoundError) else (exc.strerror or str(exc)).lower()
+        raise click.UsageError(f"the current folder cannot be used ({reason}); cd into an existing folder") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,7 +80,7 @@ def main() -> None:
 @click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes.")
 @click.option("--exclude", multiple=True, help="Gitignore-style pattern of paths to skip.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0: one per CPU).")
+@click.option("--jobs", "-j", type=click.IntRange(0, MAX_JOBS), help="Worker processes (0: one per CPU; never more than the CPUs available).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .bolaudit_cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Hide findings accepted in this baseline.")
@@ -66,7 +91,7 @@ def main() -> None:
 @click.option("--diff", "show_diff", is_flag=True, help="Show the safe fixes as a unified diff; change nothing.")
 @click.option("--verify-credentials", is_flag=True, help="Ask bol's token service whether each leaked id/secret pair is live (one token request per pair, at most 10).")
 @click.option("--token-url", metavar="URL", help="Token service for --verify-credentials (https; http only to loopback).")
-@click.option("--timeout", type=click.FloatRange(min=0.1, max=300.0), help="Seconds each --verify-credentials request may take in all (default 10).")
+@click.option("--timeout", type=_Seconds(MIN_TIMEOUT, MAX_TIMEOUT), help="Seconds each --verify-credentials request may take in all (default 10).")
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -153,8 +178,8 @@ def _token_options(command: Any) -> Any:
         click.option("--client-secret-env", metavar="VAR", help="For --live: the environment variable holding the client secret (default BOL_CLIENT_SECRET)."),
         click.option("--jwks-url", metavar="URL", help="Verify the RS256 signature with this JWKS."),
         click.option("--public-key", type=click.Path(path_type=Path, dir_okay=False), help="Verify the RS256 signature with this PEM public key."),
-        click.option("--warn-days", type=click.IntRange(min=0), help="BOL404 when the authorisation ends within this many days (default: warn-days in the config, else 60)."),
-        click.option("--timeout", type=click.FloatRange(min=0.1, max=300.0), default=10.0, show_default=True, help="Seconds a request to the token service (or the JWKS) may take in all."),
+        click.option("--warn-days", type=click.IntRange(0, MAX_WARN_DAYS), help="BOL404 when the authorisation ends within this many days (default: warn-days in the config, else 60)."),
+        click.option("--timeout", type=_Seconds(MIN_TIMEOUT, MAX_TIMEOUT), default=10.0, show_default=True, help="Seconds a request to the token service (or the JWKS) may take in all."),
         click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False)),
     ]
     for option in reversed(options):
@@ -181,7 +206,7 @@ def _token_inputs(token_file: str | None, token_env: str | None, live: bool,
 @click.option("--format", "fmt", type=click.Choice(SCOPES_FORMATS), default="text", show_default=True)
 @_token_options
 @click.option("--exclude", multiple=True, help="Gitignore-style pattern of paths to skip.")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0: one per CPU).")
+@click.option("--jobs", "-j", type=click.IntRange(0, MAX_JOBS), help="Worker processes (0: one per CPU; never more than the CPUs available).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .bolaudit_cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
 def scopes(
@@ -266,9 +291,25 @@ def _color() -> bool:
 
 def _emit(stdout: str, stderr: str) -> None:
     if stdout:
-        click.echo(stdout, nl=not stdout.endswith("\n"))
+        _echo(stdout, err=False)
     if stderr:
-        click.echo(stderr, err=True, nl=not stderr.endswith("\n"))
+        _echo(stderr, err=True)
+
+
+def _echo(text: str, err: bool) -> None:
+    """Print ``text`` (with a final newline). A file name that is not UTF-8 (kept in lone
+    surrogates) or a character the stream's encoding lacks must not turn a finished report into
+    a traceback: such text is written as bytes, names as they are on disk, the rest escaped."""
+    text = text if text.endswith("\n") else text + "\n"
+    try:
+        click.echo(text, err=err, nl=False)
+    except UnicodeEncodeError:
+        encoding = getattr(sys.stderr if err else sys.stdout, "encoding", None) or "utf-8"
+        try:
+            data = text.encode(encoding, "surrogateescape")
+        except UnicodeEncodeError:
+            data = text.encode(encoding, "backslashreplace")
+        click.echo(data, err=err, nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

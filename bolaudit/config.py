@@ -12,12 +12,11 @@ and ``Config.notices`` says so.
 from __future__ import annotations
 
 import difflib
-import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bolaudit.config_values import (
     CLI_ONLY_KEYS,
@@ -32,9 +31,6 @@ from bolaudit.config_values import (
     load_toml,
 )
 
-if TYPE_CHECKING:
-    from pathspec import GitIgnoreSpec
-
 __all__ = [
     "DEFAULT_MAX_FILE_SIZE",
     "DEFAULT_TOKEN_URL",
@@ -46,6 +42,7 @@ __all__ = [
 CONFIG_NAME = ".bolaudit.toml"
 PYPROJECT = "pyproject.toml"
 DEFAULT_CACHE_NAME = ".bolaudit_cache"
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -98,18 +95,17 @@ class Config:
         """
         if not self.exclude or _outside_root(rel_path):
             return False
-        return _compiled(self.exclude).match_file(rel_path)
+        from bolaudit.patterns import pattern_set
+
+        return pattern_set(self.exclude).match(rel_path)
 
     def ignored_codes_for(self, rel_path: str) -> frozenset[str]:
         """Codes and prefixes that ``per-file-ignores`` switches off for this path."""
         if not self.per_file_ignores or _outside_root(rel_path):
             return frozenset()
-        return frozenset(
-            code
-            for pattern, codes in self.per_file_ignores
-            if _compiled((pattern,)).match_file(rel_path)
-            for code in codes
-        )
+        from bolaudit.patterns import ignore_table
+
+        return ignore_table(self.per_file_ignores).codes_for(rel_path)
 
     def is_code_ignored(self, code: str, rel_path: str) -> bool:
         """``per-file-ignores`` for one finding: prefixes ("BOL1") cover the codes under them."""
@@ -118,14 +114,6 @@ class Config:
 
 def _outside_root(rel_path: str) -> bool:
     return rel_path.startswith(("/", "../")) or rel_path == ".."
-
-
-@functools.lru_cache(maxsize=256)
-def _compiled(patterns: tuple[str, ...]) -> GitIgnoreSpec:
-    """Compiled gitignore-style patterns; cached by the patterns since ``Config`` is frozen."""
-    from pathspec import GitIgnoreSpec  # 30 ms to import: only when a pattern is used
-
-    return GitIgnoreSpec.from_lines(patterns)
 
 
 def load_config(
@@ -213,8 +201,10 @@ def _pyproject_table(path: Path) -> Mapping[str, object] | None:
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
+    from bolaudit.safe_io import read_regular
+
+    try:  # a symlink to /dev/zero, a FIFO or a huge file: an error, not a hang
+        return read_regular(path, MAX_CONFIG_BYTES)
     except OSError as error:
         raise ConfigError(f"{_shown(path)}: cannot read: {error.strerror or error}") from None
 

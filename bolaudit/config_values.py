@@ -2,7 +2,7 @@
 
 Every key has one converter from what TOML (or click) gives to what ``Config`` holds; a bad value
 raises ``BadValue`` carrying where it was found, so the message names the file and the key:
-``pyproject.toml: [tool.bolaudit] jobs: expected a non-negative integer, got "two"``.
+``pyproject.toml: [tool.bolaudit] jobs: expected a whole number from 0 to 256, got "two"``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from bolaudit.findings import Mask
+from bolaudit.limits import MAX_FILE_SIZE, MAX_JOBS, MAX_WARN_DAYS
 
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 DEFAULT_TOKEN_URL = "https://login.bol.com/token"
@@ -25,6 +26,9 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RIGHTS = ("read", "manage")
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?", re.IGNORECASE)
 _UNITS = {"b": 1, "kb": 10**3, "kib": 2**10, "mb": 10**6, "mib": 2**20, "gb": 10**9, "gib": 2**30}
+# Deeper than any real config (the deepest key, [tool.bolaudit.apps] lists, nests 4), and far
+# below where tomllib's recursion would fail.
+MAX_TOML_DEPTH = 32
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 # Where credentials go: only the command line or the user's own config may set these (never the
 # audited project, see ``config_user``). Their values may be a secret pasted in the wrong place:
@@ -64,12 +68,19 @@ def load_toml(name: str, data: bytes) -> dict[str, object]:
     """Parse a config file's bytes; ``name`` is how messages show the file."""
     import tomllib  # only when there is a file to read
 
+    from bolaudit.nesting import toml_too_deep
+
     try:
-        return tomllib.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        if toml_too_deep(text, MAX_TOML_DEPTH):
+            raise ConfigError(f"{name}: arrays or tables nest deeper than {MAX_TOML_DEPTH} levels")
+        return tomllib.loads(text)
     except UnicodeDecodeError as error:
         raise ConfigError(f"{name}: not UTF-8 text (byte {error.start})") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{name}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{name}: arrays or tables nest too deeply to read") from None
 
 
 def show(value: object, sensitive: bool = False) -> str:
@@ -110,20 +121,28 @@ def _codes(value: object, where: Where) -> tuple[str, ...]:
 
 def _patterns(value: object, where: Where) -> tuple[str, ...]:
     patterns = _str_list(value, where, "gitignore-style patterns")
-    for pattern in patterns:
-        _check_pattern(pattern, where)
+    _check_patterns([(pattern, where) for pattern in patterns])
     return patterns
 
 
-def _check_pattern(pattern: str, where: Where) -> None:
+def _check_patterns(items: list[tuple[str, Where]]) -> None:
+    """Each pattern is one valid gitignore-style pattern: compiled all at once (thousands of
+    entries in one pass), and one by one only to name the bad one."""
     from pathspec import GitIgnoreSpec
 
-    if not pattern.strip() or pattern.startswith("#"):
-        raise _fail(where, "a gitignore-style pattern", pattern)
+    for pattern, where in items:
+        if not pattern.strip() or pattern.startswith("#"):
+            raise _fail(where, "a gitignore-style pattern", pattern)
     try:
-        GitIgnoreSpec.from_lines([pattern])
+        GitIgnoreSpec.from_lines([pattern for pattern, _ in items])
+        return
     except ValueError:
-        raise _fail(where, "a valid gitignore-style pattern", pattern) from None
+        pass
+    for pattern, where in items:
+        try:
+            GitIgnoreSpec.from_lines([pattern])
+        except ValueError:
+            raise _fail(where, "a valid gitignore-style pattern", pattern) from None
 
 
 def _table(value: object, where: Where) -> Mapping[str, object]:
@@ -137,28 +156,34 @@ def _per_file_ignores(value: object, where: Where) -> tuple[tuple[str, tuple[str
     for pattern, codes in _table(value, where).items():
         if pattern.startswith("!"):
             raise BadValue(where.child(pattern), "a negated pattern matches no file here")
-        _check_pattern(pattern, where.child(pattern))
         entries.append((pattern, _codes(codes, where.child(pattern))))
+    _check_patterns([(pattern, where.child(pattern)) for pattern, _ in entries])
     return tuple(entries)
 
 
-def _non_negative(value: object, where: Where) -> int:
-    if isinstance(value, str) and value.strip().isdigit():  # click may hand over text
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise _fail(where, "a non-negative integer", value)
-    return value
+def _count(maximum: int) -> Callable[[object, Where], int]:
+    """A converter for a whole number from 0 to ``maximum``."""
+
+    def convert(value: object, where: Where) -> int:
+        if isinstance(value, str) and value.strip().isdigit() and len(value) < 20:  # click may hand over text
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= maximum:
+            raise _fail(where, f"a whole number from 0 to {maximum}", value)
+        return value
+
+    return convert
 
 
 def _size(value: object, where: Where) -> int:
-    """Bytes: an integer, or text such as "1MiB", "500KB", "2 MB"."""
+    """Bytes: an integer, or text such as "1MiB", "500KB", "2 MB"; at most ``MAX_FILE_SIZE``."""
     size: float = -1
     if isinstance(value, int) and not isinstance(value, bool):
         size = value
-    elif isinstance(value, str) and (match := _SIZE.fullmatch(value.strip())):
+    elif isinstance(value, str) and len(value) < 40 and (match := _SIZE.fullmatch(value.strip())):
         size = float(match[1]) * _UNITS[(match[2] or "b").lower()]
-    if size < 1:
-        raise _fail(where, 'a positive size in bytes, or like "1MiB" or "500KB"', value)
+    if not 1 <= size <= MAX_FILE_SIZE:  # also false for nan and inf
+        limit = f"{MAX_FILE_SIZE // 2**20}MiB"
+        raise _fail(where, f'a size from 1 byte to {limit}, in bytes or like "1MiB" or "500KB"', value)
     return int(size)
 
 
@@ -228,12 +253,12 @@ _CONVERTERS: dict[str, _Converter] = {
     "ignore": _codes,
     "exclude": _patterns,
     "per-file-ignores": _per_file_ignores,
-    "jobs": _non_negative,
+    "jobs": _count(MAX_JOBS),
     "max-file-size": _size,
     "token-url": _url,
     "client-id-env": _env_name,
     "client-secret-env": _env_name,
-    "warn-days": _non_negative,
+    "warn-days": _count(MAX_WARN_DAYS),
     "scopes": _scopes,
     "apps": _apps,
 }

@@ -58,8 +58,10 @@ class _DiskTexts(Mapping[str, bytes]):
     def __getitem__(self, rel: str) -> bytes:
         if rel not in self._known:
             raise KeyError(rel)
+        from bolaudit.safe_io import read_regular
+
         try:
-            return (self.root / rel).read_bytes()
+            return read_regular(self.root / rel)
         except OSError as exc:
             raise KeyError(rel) from exc
 
@@ -109,13 +111,13 @@ def run(
     cache_ = Cache(config.cache_path if config.use_cache else None, config.root)
 
     datas: dict[str, tuple[sources.SourceFile, bytes]] = {}
-    selection.read_all(files, datas, result.problems)
+    selection.read_all(files, datas, result.problems, config.max_file_size)
     reported: set[str] | None = None
     if named:
         # Report on the named files, but read the modules they import too, so a base URL or a
         # wrapper defined elsewhere still resolves.
         reported = set(datas)
-        selection.read_all(selection.context_files(datas, config), datas, [])
+        selection.read_all(selection.context_files(datas, config), datas, [], config.max_file_size)
 
     modules, wanted = selection.select(datas, CANDIDATE_BYTES)
     keys: dict[str, str] = {}
@@ -171,11 +173,14 @@ def _analysed(
     from bolaudit.workers import analyze_all
 
     located: dict[str, tuple[str, bool]] = {}
+    seeds = _slice_seeds(wanted, datas, modules)
     for rel in wanted:
         f, data = datas[rel]
         module, is_package = modules(rel) if f.kind == "python" else ("", False)
         located[rel] = (module, is_package)
-        keys[rel] = content_key(data, f.kind, module, config.cache_key())
+        kept, follow = seeds.get(rel, ((), ()))
+        context = repr((kept, follow)) if kept or follow else ""  # a slice depends on them
+        keys[rel] = content_key(data, f.kind, module, config.cache_key() + context)
     results = cache_.lookup(keys)
     result.files_cached = len(results)
     jobs: list[tuple[FileJob, str]] = []
@@ -183,12 +188,42 @@ def _analysed(
         if rel not in results:
             f, data = datas[rel]
             module, is_package = located[rel]
-            jobs.append((FileJob(str(f.path), rel, f.kind, module, is_package, data), keys[rel]))
+            kept, follow = seeds.get(rel, ((), ()))
+            jobs.append((FileJob(str(f.path), rel, f.kind, module, is_package, data, kept, follow), keys[rel]))
     for (job, file_key), res in zip(jobs, analyze_all([j for j, _ in jobs], config.jobs, debug)):
         results[job.rel] = res
         if not any(p.kind is ProblemKind.INTERNAL for p in res.problems):
             cache_.put(job.rel, file_key, res)
     return results
+
+
+def _slice_seeds(
+    wanted: list[str],
+    datas: dict[str, tuple[SourceFile, bytes]],
+    modules: Callable[[str], tuple[str, bool]],
+) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """For each big Python file or notebook (analysed by slice): the names the other analysed
+    files take from it (a base class or a constant used elsewhere is kept though nothing in it
+    says bol), and the last names of the modules that mention bol (what uses them is kept)."""
+    from bolaudit.limits import SLICE_ABOVE
+
+    code = [rel for rel in wanted if datas[rel][0].kind in ("python", "notebook")]
+    big = [rel for rel in code if len(datas[rel][1]) > SLICE_ABOVE]
+    if not big:
+        return {}
+    from bolaudit.analysis.prefilter import api_matters
+    from bolaudit.analysis.slicing import imported_names
+
+    follow = tuple(sorted({
+        name.rsplit(".", 1)[-1] for rel in code
+        if datas[rel][0].kind == "python" and (name := modules(rel)[0]) and api_matters(datas[rel][1])
+    }))
+    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for rel in big:
+        module = modules(rel)[0] if datas[rel][0].kind == "python" else ""
+        others = (datas[other][1] for other in code if other != rel)
+        out[rel] = (tuple(sorted(imported_names(module, others))) if module else (), follow)
+    return out
 
 
 def _project(facts: Mapping[str, ModuleFacts], config: Config) -> Project:

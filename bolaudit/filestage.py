@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from bolaudit.facts import ModuleFacts
+from bolaudit.facts import LITERAL_KEY, ModuleFacts
 from bolaudit.findings import Finding, Problem, ProblemKind, Span
+from bolaudit.limits import SLICE_ABOVE
 from bolaudit.suppress import Suppression, suppressions_in
 
 T = TypeVar("T")
@@ -29,6 +30,10 @@ class FileJob:
     module: str
     is_package: bool
     data: bytes
+    # A big module's names that other files import, and the project modules that mention bol:
+    # what its slice keeps besides its own bol code (``analysis.slicing``).
+    seeds: tuple[str, ...] = ()
+    follow: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +89,20 @@ def _analyze(job: FileJob, seen: Seen) -> FileResult:
         return _with_text_scan(result, job, job.data.decode("latin-1"), seen)
     if job.kind == "text":
         return _scan_text(job, decoded.text, seen)
-    result = _analyze_python(job, decoded.text, seen)
-    if decoded.line_map:
-        line_map = decoded.line_map
-        result = remap_lines(result, lambda line: line_map[line - 1] if 0 < line <= len(line_map) else line)
+    text, line_map = decoded.text, decoded.line_map
+    if len(text) > SLICE_ABOVE:  # a big module: only what can matter is parsed (``slicing``)
+        from bolaudit.analysis.credentials import CANDIDATE_BYTES
+        from bolaudit.analysis.slicing import slice_module
+
+        sliced = slice_module(text, CANDIDATE_BYTES, job.seeds, job.follow)
+        if sliced is not None:
+            outer = line_map
+            text = sliced.text
+            line_map = tuple(outer[n - 1] for n in sliced.line_map) if outer else sliced.line_map
+    result = _analyze_python(job, text, seen)
+    if line_map:
+        lines = line_map
+        result = remap_lines(result, lambda line: lines[line - 1] if 0 < line <= len(lines) else line)
     if rest:
         result = _with_notebook_text(result, job, rest[0], seen)
     return result
@@ -213,6 +228,8 @@ def remap_lines(obj: T, line_of: Callable[[int], int]) -> T:
     def walk(value: Any) -> Any:
         if isinstance(value, Span):
             return Span(line_of(value.line), value.column, line_of(value.end_line), value.end_column)
+        if isinstance(value, tuple) and len(value) == 2 and value[0] == LITERAL_KEY:
+            return (LITERAL_KEY, _remapped_literal(value[1], line_of))  # a span kept as JSON
         if isinstance(value, tuple):
             return tuple(walk(v) for v in value)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -222,6 +239,16 @@ def remap_lines(obj: T, line_of: Callable[[int], int]) -> T:
 
     result: T = walk(obj)
     return result
+
+
+def _remapped_literal(value: str, line_of: Callable[[int], int]) -> str:
+    import json
+
+    try:
+        line, column, end_line, end_column, text = json.loads(value)
+        return json.dumps([line_of(int(line)), column, line_of(int(end_line)), end_column, text])
+    except (ValueError, TypeError):
+        return value
 
 
 def internal_problem(rel: str, exc: BaseException) -> Problem:

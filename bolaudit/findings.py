@@ -84,7 +84,16 @@ def text_hash(text: str) -> str:
 
 
 def fingerprint(code: str, path: str, flagged_hash: str) -> str:
-    return hashlib.sha256(f"{code}\0{path}\0{flagged_hash}".encode()).hexdigest()[:32]
+    return hashlib.sha256(name_bytes(f"{code}\0{path}\0{flagged_hash}")).hexdigest()[:32]
+
+
+def name_bytes(text: str) -> bytes:
+    """UTF-8 of a text that may hold a file name that is not UTF-8: the name's own bytes, as
+    ``os.fsdecode`` kept them in lone surrogates (PEP 383); valid UTF-8 text is unchanged."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no file name decodes to
+        return text.encode("utf-8", "surrogatepass")
 
 
 class ProblemKind(enum.Enum):

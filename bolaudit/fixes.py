@@ -70,7 +70,45 @@ def header_fix(
 
     None when the call cannot be changed safely: not found, headers given as a variable or a
     call, a ``**`` spread that may carry headers, or every header already written in the dict.
+    In a big module (``analysis.slicing``) only the top-level statement holding the call is
+    parsed, not the whole file.
     """
+    from bolaudit.limits import SLICE_ABOVE
+
+    if len(source) > SLICE_ABOVE:
+        return _header_fix_in_statement(source, call_span, add, description, library)
+    return _header_fix(source, call_span, add, description, library)
+
+
+def _header_fix_in_statement(
+    source: str, call_span: Span, add: Sequence[tuple[str, str]], description: str, library: str
+) -> Fix | None:
+    """``header_fix`` on the lines of the top-level statement holding the call, shifted back."""
+    from bolaudit.analysis.slicing import enclosing_statement
+
+    found = enclosing_statement(source, call_span.line, call_span.end_line)
+    if found is None:
+        return None
+    first, last = found
+    statement = "".join(line + "\n" for line in source.split("\n")[first - 1 : last])
+    shift = first - 1
+    inner = Span(call_span.line - shift, call_span.column, call_span.end_line - shift, call_span.end_column)
+    fix = _header_fix(statement, inner, add, description, library)
+    if fix is None:
+        return None
+    import dataclasses
+
+    span = fix.span
+    return dataclasses.replace(fix, span=Span(span.line + shift, span.column, span.end_line + shift, span.end_column))
+
+
+def _header_fix(
+    source: str,
+    call_span: Span,
+    add: Sequence[tuple[str, str]],
+    description: str,
+    library: str,
+) -> Fix | None:
     import libcst as cst
 
     parsed = _parsed(source)

@@ -35,6 +35,17 @@ SKIP_DIRS = frozenset(
     }
 )
 VENV_MARKER = "pyvenv.cfg"
+# git opens every .gitignore it meets with a plain open(): one that is a FIFO blocks it for good.
+# A listing that takes longer than this is given up, and the folders are walked (FIFO-safe).
+GIT_TIMEOUT = 30.0
+
+
+class GitTimeout(Exception):
+    """``git ls-files`` did not finish in ``GIT_TIMEOUT`` seconds."""
+
+
+# A .gitignore bigger than this is not one (git itself reads any size; we do not follow it there).
+MAX_GITIGNORE = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,11 @@ def git_files(top: Path, folders: Sequence[Path], skip: Path | None = None) -> l
             return None
         specs.append(relative.as_posix() if relative.parts else ".")
     args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *specs]
-    output = _git(top, "--literal-pathspecs", *args)
+    try:
+        output = _git(top, "--literal-pathspecs", *args, timeout=GIT_TIMEOUT)
+    except TimeoutError:
+        raise GitTimeout(f"git ls-files gave no answer within {GIT_TIMEOUT:g} s (is a .gitignore a FIFO?); "
+                         "the folders were walked instead") from None
     if output is None:
         return None
     names = {os.fsdecode(name) for name in output.split(b"\0") if name}
@@ -86,7 +101,8 @@ def git_files(top: Path, folders: Sequence[Path], skip: Path | None = None) -> l
     ]
 
 
-def _git(folder: Path, *args: str) -> bytes | None:
+def _git(folder: Path, *args: str, timeout: float | None = None) -> bytes | None:
+    """git's output, or None when git fails; ``TimeoutError`` when it runs past ``timeout``."""
     import subprocess
 
     try:
@@ -95,7 +111,10 @@ def _git(folder: Path, *args: str) -> bytes | None:
             stdin=subprocess.DEVNULL,
             capture_output=True,
             check=False,
+            timeout=timeout,
         )
+    except subprocess.TimeoutExpired:  # the child was killed
+        raise TimeoutError from None
     except OSError:  # git is not installed, or the folder vanished
         return None
     return done.stdout if done.returncode == 0 else None
@@ -106,8 +125,10 @@ def gitignore_spec(path: Path) -> GitIgnoreSpec | None:
     dropped one by one, as git ignores them, instead of dropping the whole file."""
     from pathspec import GitIgnoreSpec
 
-    try:
-        lines = path.read_text("utf-8", errors="replace").splitlines()
+    from bolaudit.safe_io import read_regular
+
+    try:  # a committed .gitignore symlink to /dev/zero or a FIFO is no .gitignore
+        lines = read_regular(path, MAX_GITIGNORE).decode("utf-8", "replace").splitlines()
     except OSError:
         return None
     try:

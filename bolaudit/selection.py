@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
-from bolaudit.config import Config
+from bolaudit.config import DEFAULT_MAX_FILE_SIZE, Config
 from bolaudit.findings import Problem, ProblemKind
 from bolaudit.sources import SourceFile
 
@@ -111,13 +111,18 @@ def _as_utf8(data: bytes) -> bytes:
 
 
 def read_all(
-    files: Iterable[SourceFile], datas: Datas, problems: list[Problem]
+    files: Iterable[SourceFile], datas: Datas, problems: list[Problem], limit: int = DEFAULT_MAX_FILE_SIZE
 ) -> None:
+    """Each file's bytes into ``datas``; ``limit`` is the size cap (``max-file-size``)."""
+    from bolaudit.safe_io import read_regular
+
     for f in files:
         if f.rel in datas:
             continue
         try:
-            datas[f.rel] = (f, f.path.read_bytes())
+            # The size was checked when the file was listed; a file that became a FIFO or grew
+            # since must neither block the run nor fill its memory.
+            datas[f.rel] = (f, read_regular(f.path, max(f.size, limit)))
         except OSError as exc:
             problems.append(
                 Problem(ProblemKind.UNREADABLE, f.rel, f"cannot read: {exc.strerror or exc}")
@@ -134,6 +139,7 @@ def context_files(datas: Datas, config: Config) -> list[SourceFile]:
     """Python files the named files import, transitively, found by module name under the root."""
     from bolaudit import sources
     from bolaudit.analysis import prefilter
+    from bolaudit.safe_io import read_regular
 
     roots: list[Path] = [config.root, config.root / "src"]
     todo: list[tuple[Path, bytes, int]] = []
@@ -160,7 +166,7 @@ def context_files(datas: Datas, config: Config) -> list[SourceFile]:
                 seen.add(real)
                 found.append(candidate)
                 try:
-                    todo.append((candidate, candidate.read_bytes(), depth + 1))
+                    todo.append((candidate, read_regular(candidate, config.max_file_size), depth + 1))
                 except OSError:
                     continue
     if not found:

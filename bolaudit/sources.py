@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Literal
 from bolaudit.config import Config
 from bolaudit.decoding import Decoded, DecodeFailure, decode_python, decode_text
 from bolaudit.findings import Problem, ProblemKind
-from bolaudit.listing import ancestors_ignores, git_files, git_toplevel, walk
+from bolaudit.listing import GitTimeout, ancestors_ignores, git_files, git_toplevel, walk
+from bolaudit.safe_io import NotRegular, TooLarge, read_head, read_regular
 
 if TYPE_CHECKING:
     from bolaudit.freshness import Watch
@@ -119,7 +120,11 @@ def _listed(
         by_top.setdefault(git_toplevel(folder), []).append(folder)
     found: list[_Candidate] = []
     for top, group in by_top.items():
-        listed = git_files(top, group, config.cache_path) if top is not None else None
+        try:
+            listed = git_files(top, group, config.cache_path) if top is not None else None
+        except GitTimeout as slow:
+            listed = None
+            problems.append(Problem(ProblemKind.UNREADABLE, _relative(top or group[0], config.root)[0], str(slow)))
         if listed is not None:
             found.extend(_candidate(path, config, from_git=True) for path in listed)
             if watch is not None and top is not None:
@@ -194,8 +199,7 @@ def _kind(path: Path) -> Kind | OSError:
     if suffix:
         return "text"
     try:
-        with path.open("rb") as handle:
-            head = handle.read(128)
+        head = read_head(path, 128)
     except OSError as error:
         return error
     first_line = head.split(b"\n", 1)[0]
@@ -205,15 +209,22 @@ def _kind(path: Path) -> Kind | OSError:
 def read_bytes(file: SourceFile, limit: int | None = None) -> bytes | Problem:
     """The file's bytes, read once; ``limit`` (the size cap) guards a file that grew since."""
     try:
-        with file.path.open("rb") as handle:
-            data = handle.read() if limit is None else handle.read(limit + 1)
+        return read_regular(file.path, limit)
     except FileNotFoundError:
         return Problem(ProblemKind.UNREADABLE, file.rel, "unreadable: the file vanished")
+    except TooLarge:
+        return _too_large(file.rel, _size_now(file.path), limit or 0)
+    except NotRegular as error:
+        return Problem(ProblemKind.UNREADABLE, file.rel, f"skipped: {error.strerror}")
     except OSError as error:
         return Problem(ProblemKind.UNREADABLE, file.rel, f"unreadable: {_reason(error)}")
-    if limit is not None and len(data) > limit:
-        return _too_large(file.rel, os.stat(file.path).st_size, limit)
-    return data
+
+
+def _size_now(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def decode(file: SourceFile, data: bytes) -> Decoded | DecodeFailure | Problem:

@@ -15,9 +15,26 @@ from bolaudit.filestage import FileJob, FileResult, analyze, internal_problem
 POOL_THRESHOLD = 8
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, which containers and ``taskset``
+    narrow), else the machine's count."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def worker_count(processes: int, files: int) -> int:
+    """How many worker processes to start: ``processes`` (0: one per CPU), never more than the
+    CPUs available (a repository's ``jobs = 100`` must not start 100 processes on 2 cores) nor
+    than there are files."""
+    cpus = available_cpus()
+    return max(1, min(processes or cpus, cpus, files))
+
+
 def analyze_all(jobs: list[FileJob], processes: int, debug: bool) -> list[FileResult]:
     """Every job's result, in order: in this process for a few files, else in a process pool."""
-    workers = processes or os.cpu_count() or 1
+    workers = worker_count(processes, len(jobs))
     if len(jobs) < POOL_THRESHOLD or workers <= 1:
         return [_safe_analyze(j, debug) for j in jobs]
     from concurrent.futures import ProcessPoolExecutor

@@ -164,9 +164,16 @@ def test_default_cache_path_is_in_the_root(tmp_path: Path) -> None:
 
 
 BAD = [
-    ('jobs = "two"', 'jobs: expected a non-negative integer, got "two"'),
-    ("jobs = -1", "jobs: expected a non-negative integer, got -1"),
-    ("jobs = true", "jobs: expected a non-negative integer, got true"),
+    ('jobs = "two"', 'jobs: expected a whole number from 0 to 256, got "two"'),
+    ("jobs = -1", "jobs: expected a whole number from 0 to 256, got -1"),
+    ("jobs = true", "jobs: expected a whole number from 0 to 256, got true"),
+    # Huge numbers are range errors, never an overflow deep inside a run.
+    ("jobs = 9223372036854775807", "jobs: expected a whole number from 0 to 256, got 9223372036854775807"),
+    ("warn-days = 99999999999", "warn-days: expected a whole number from 0 to 3650, got 99999999999"),
+    ("max-file-size = 9223372036854775807", "max-file-size: expected a size from 1 byte to 16MiB"),
+    ('max-file-size = "99999999999999999999999GiB"', "max-file-size: expected a size from 1 byte to 16MiB"),
+    ('max-file-size = "17MiB"', 'max-file-size: expected a size from 1 byte to 16MiB, in bytes or like "1MiB" or "500KB", got "17MiB"'),
+    ('max-file-size = "nan"', "max-file-size: expected a size from 1 byte to 16MiB"),
     # A TOML string is not a list, even if it holds one code.
     ('select = "BOL1"', 'select: expected a list of rule codes, got "BOL1"'),
     ('select = ["E501"]', 'select: expected rule codes or prefixes like "BOL101"'),
@@ -174,9 +181,9 @@ BAD = [
     ("exclude = [1]", "exclude: expected a list of gitignore-style patterns, got [1]"),
     ('exclude = ["a\\\\"]', 'exclude: expected a valid gitignore-style pattern, got "a\\\\"'),
     ('exclude = [""]', "exclude: expected a gitignore-style pattern"),
-    ('max-file-size = "big"', "max-file-size: expected a positive size"),
-    ("max-file-size = 0", "max-file-size: expected a positive size"),
-    ("warn-days = 1.5", "warn-days: expected a non-negative integer, got 1.5"),
+    ('max-file-size = "big"', "max-file-size: expected a size from 1 byte to 16MiB"),
+    ("max-file-size = 0", "max-file-size: expected a size from 1 byte to 16MiB"),
+    ("warn-days = 1.5", "warn-days: expected a whole number from 0 to 3650, got 1.5"),
     ('cache-dir = ""', 'cache-dir: expected a path, got ""'),
     ('per-file-ignores = ["x"]', "per-file-ignores: expected a table"),
     ('[tool.bolaudit.per-file-ignores]\n"t/**" = ["X1"]', 'per-file-ignores."t/**": expected'),
@@ -199,7 +206,7 @@ def test_bad_values_name_the_file_and_the_key(tmp_path: Path, body: str, expecte
 
 def test_bad_value_in_bolaudit_toml(tmp_path: Path) -> None:
     write(tmp_path / ".bolaudit.toml", 'jobs = "two"\n')
-    assert error_of(tmp_path) == '.bolaudit.toml: jobs: expected a non-negative integer, got "two"'
+    assert error_of(tmp_path) == '.bolaudit.toml: jobs: expected a whole number from 0 to 256, got "two"'
 
 
 def test_a_file_outside_the_current_folder_is_named_in_full(
@@ -393,7 +400,7 @@ def test_precedence(
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"jobs": "two"}, 'command line: --jobs: expected a non-negative integer, got "two"'),
+        ({"jobs": "two"}, 'command line: --jobs: expected a whole number from 0 to 256, got "two"'),
         ({"select": ["nope"]}, "command line: --select: expected rule codes"),
         ({"jbos": 1}, "command line: --jbos: unknown key (did you mean 'jobs'?)"),
         ({"use_cache": "yes"}, 'command line: --use-cache: expected true or false, got "yes"'),

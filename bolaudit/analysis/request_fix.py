@@ -102,8 +102,10 @@ def source_text(project: Project, rel: str) -> str | None:
 
     if not rel.endswith(".py"):
         return None
+    from bolaudit.safe_io import read_regular
+
     try:
-        data = locate(rel, project.config.root).read_bytes()
+        data = read_regular(locate(rel, project.config.root), project.config.max_file_size)
     except OSError:
         return None
     from bolaudit.decoding import Decoded, decode_python

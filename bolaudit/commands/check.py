@@ -92,7 +92,8 @@ def run(
     if fix or diff:
         from bolaudit.commands.fixes import apply as apply_fixes
 
-        fixed = apply_fixes(findings, config.root, write=fix and not diff, credentials=_credential_spans(result.project))
+        fixed = apply_fixes(findings, config.root, write=fix and not diff,
+                            credentials=_credential_spans(result.project), analysed=result.texts)
         if diff:
             code = 2 if any(p.kind in FATAL for p in result.problems) else (1 if fixed.fixed else 0)
             return Outcome(fixed.diff, fixed.summary(wrote=False), code)

@@ -1,7 +1,9 @@
 """``bolaudit check --fix`` / ``--diff``: apply the findings' fixes to the files, or show them.
 
 Fixes are applied per file, all at once, to the file as it is on disk (decoded as Python reads
-it, written back in the same encoding, atomically, keeping its permissions). A file whose fixed
+it, written back in the same encoding through ``safe_io``: atomically and keeping its permissions,
+through a symlink that stays inside the project, in place for a hard-linked file, never over a
+FIFO or device), and only when its content is still what the run analysed. A file whose fixed
 text would not parse is left alone, and so is a fix that overlaps another; both are counted as
 skipped. Nothing here prints: the command returns the diff and a summary for the CLI.
 """
@@ -9,9 +11,8 @@ skipped. Nothing here prints: the command returns the diff and a summary for the
 from __future__ import annotations
 
 import difflib
-import os
+import difflib
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,11 +53,17 @@ def apply(
     *,
     write: bool,
     credentials: Mapping[str, Sequence[Span]] | None = None,
+    analysed: Mapping[str, bytes] | None = None,
 ) -> FixOutcome:
     """Apply (``write``) or show the findings' fixes. ``credentials``: where each file's
-    credentials are (the run's sightings); the diff shows no change whose lines touch one."""
+    credentials are (the run's sightings); the diff shows no change whose lines touch one.
+    ``analysed``: each file's bytes as the run read them; a file whose content differs now
+    (edited since the analysis) is left alone with a notice, never given fixes made for other
+    code. Files are read and written through ``safe_io``: only regular files, symlinks written
+    through (within ``root``), hard links kept."""
     from bolaudit.decoding import Decoded, decode_python
     from bolaudit.fixes import apply_fixes, locate
+    from bolaudit.safe_io import read_regular
 
     out = FixOutcome()
     by_path: dict[str, list[Finding]] = {}
@@ -67,9 +74,12 @@ def apply(
     for rel, group in sorted(by_path.items()):
         file = locate(rel, root)
         try:
-            data = file.read_bytes()
+            data = read_regular(file)
         except OSError as exc:
             out.skipped.append(f"{rel}: cannot read ({exc.strerror or exc})")
+            continue
+        if analysed is not None and _changed(data, analysed.get(rel)):
+            out.skipped.append(f"{rel}: changed since it was analysed; run again")
             continue
         decoded = decode_python(data)
         if not isinstance(decoded, Decoded) or not rel.endswith(".py"):
@@ -90,10 +100,13 @@ def apply(
         diffs.append(shown)
         out.withheld.extend(f"{rel}:{line}" for line in left_out)
         if write:
+            from bolaudit.safe_io import write_regular
+
             try:
-                _write(file, applied.text.encode(decoded.encoding))
+                write_regular(file, applied.text.encode(decoded.encoding), expected=data, inside=root)
             except (OSError, UnicodeEncodeError) as exc:
-                out.skipped.append(f"{rel}: cannot write ({exc})")
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                out.skipped.append(f"{rel}: cannot write ({why})")
                 out.fixed = [f for f in out.fixed if f.path != rel]
                 out.files.remove(rel)
     out.diff = "".join(diffs)
@@ -101,6 +114,19 @@ def apply(
 
 
 def _parses(text: str) -> bool:
+    from bolaudit.limits import SLICE_ABOVE
+
+    if len(text) > SLICE_ABOVE:  # a big module: Python's own parser, a tenth of LibCST's memory
+        import ast
+        import warnings
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+        return True
     import libcst as cst
 
     try:
@@ -161,18 +187,8 @@ def _diff(rel: str, old: str, new: str, hidden: set[int]) -> tuple[str, list[int
     return ("".join(text[:2] + out) if out else ""), left_out
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Replace the file atomically, keeping its permission bits."""
-    mode = path.stat().st_mode
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".bolaudit")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+def _changed(now: bytes, analysed: bytes | None) -> bool:
+    """Whether the content hash differs from what the run analysed (unknown counts as changed)."""
+    import hashlib
+
+    return analysed is None or hashlib.sha256(now).digest() != hashlib.sha256(analysed).digest()

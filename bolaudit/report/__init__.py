@@ -25,8 +25,9 @@ from bolaudit.suppress import Suppressed, SuppressionKind, UnusedSuppression
 FORMATS = ("text", "json", "sarif", "github")
 
 # Control characters (and bidi overrides) in a file name or message could move the cursor, recolour
-# or reorder a terminal line; shown escaped instead.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# or reorder a terminal line; shown escaped instead. So are lone surrogates: the bytes of a file name
+# that is not UTF-8 (``os.fsdecode`` keeps byte 0xE9 as U+DCE9), which no terminal can show.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def printable(text: str, *, keep: str = "") -> str:
@@ -41,6 +42,8 @@ def _escape(char: str, keep: str) -> str:
     if char in keep:
         return char
     code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte of a file name: show the byte
+        code -= 0xDC00
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 

@@ -21,7 +21,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from bolaudit.findings import Finding, Problem, ProblemKind, RuleInfo, Severity, Span
+from bolaudit.findings import Finding, Problem, ProblemKind, RuleInfo, Severity, Span, name_bytes
 from bolaudit.report import Report
 from bolaudit.suppress import Suppressed
 
@@ -179,7 +179,8 @@ def _result(report: Report, f: Finding, suppressed: Suppressed | None, rule_inde
 
 
 def _artifact(report: Report, path: str) -> dict[str, Any]:
-    return {"uri": quote(report.display_path(path), safe="/"), "uriBaseId": SRCROOT}
+    # A URI names bytes: a file name that is not UTF-8 keeps its own bytes (%E9), per RFC 3986.
+    return {"uri": quote(name_bytes(report.display_path(path)), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _region(span: Span) -> dict[str, int]:
