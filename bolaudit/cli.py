@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bolaudit import __version__
-from bolaudit.limits import MAX_JOBS, MAX_TIMEOUT, MAX_WARN_DAYS, MIN_TIMEOUT
+from bolaudit.bounded.limits import MAX_JOBS, MAX_TIMEOUT, MAX_WARN_DAYS, MIN_TIMEOUT
 
 if TYPE_CHECKING:
     from bolaudit.commands.token import Environment, KeySource, TokenSource

@@ -1,10 +1,10 @@
 """Facts: the contract between the per-file stage and the project stage.
 
-The per-file stage (``bolaudit.analysis.extract``) turns one parsed file into a ``ModuleFacts``;
-the project stage (``bolaudit.analysis.project``) reads the facts of every file and resolves names
+The per-file stage (``bolaudit.extract.extractor``) turns one parsed file into a ``ModuleFacts``;
+the project stage (``bolaudit.resolve.index``) reads the facts of every file and resolves names
 across modules, binds wrapper arguments, and builds the call graph. Facts are plain frozen
 dataclasses made only of str/int/bool/None/tuples of them, so they travel between processes (pickled)
-and into the cache (as JSON checked against these annotations, ``bolaudit.jsoncodec``): a field's
+and into the cache (as JSON checked against these annotations, ``bolaudit.pipeline.jsoncodec``): a field's
 annotation is its schema.
 
 Values in code are kept *symbolically* as ``Expr`` trees (``bolaudit.symbolic``); what cannot be
@@ -242,7 +242,7 @@ class CredentialSighting:
     context: str
     pair: str = ""
     # For verification (issue: opt-in --verify-credentials) the engine keeps the raw value in
-    # memory only, never in facts; see bolaudit.verify.
+    # memory only, never in facts; see bolaudit.credentials.verify.
 
 
 @dataclass(frozen=True, slots=True)

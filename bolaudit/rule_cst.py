@@ -1,7 +1,7 @@
 """The per-file rule base: a LibCST visitor run in the shared traversal of each parsed file.
 
-Kept apart from ``bolaudit.rule`` so that importing the rule machinery does not import LibCST;
-``from bolaudit.rule import Rule`` still works (a lazy re-export).
+Kept apart from ``bolaudit.rules_api`` so that importing the rule machinery does not import LibCST;
+``from bolaudit.rules_api import Rule`` still works (a lazy re-export).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from bolaudit.analysis.visitors import FastVisitor
-from bolaudit.rule import RuleBase
+from bolaudit.extract.visitors import FastVisitor
+from bolaudit.rules_api import RuleBase
 
 
 @dataclass

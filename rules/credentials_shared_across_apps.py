@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from bolaudit.analysis.credential_sharing import Shared, members, shared
-from bolaudit.analysis.credentials import CLIENT_ID, CLIENT_SECRET
-from bolaudit.apps import App, project_apps
+from bolaudit.credentials.sharing import Shared, members, shared
+from bolaudit.catalog.credentials import CLIENT_ID, CLIENT_SECRET
+from bolaudit.credentials.apps import App, project_apps
 from bolaudit.findings import Finding, Severity
-from bolaudit.rule import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.analysis.project import Project
+    from bolaudit.resolve.index import Project
 
 # Fake credentials, random but fixed, kept in pieces so that this file holds no credential.
 _FAKES = {

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from bolaudit.findings import Finding, Severity, Span
-from bolaudit.rule import Invalid, TokenRule, Valid
+from bolaudit.rules_api import Invalid, TokenRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.scopes import GrantAudit
+    from bolaudit.tokens.grants import GrantAudit
 
 _ORDERS = """
 import requests

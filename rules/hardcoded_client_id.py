@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from bolaudit.analysis.credentials import CLIENT_ID, advice
+from bolaudit.catalog.credentials import CLIENT_ID, advice
 from bolaudit.findings import Finding, Severity
-from bolaudit.rule import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.analysis.project import Project
+    from bolaudit.resolve.index import Project
 
 # Fake ids, random but fixed. A UUID alone is no finding, so they can sit here whole; the secret
 # is kept in pieces so that this file holds no credential bolaudit would report.

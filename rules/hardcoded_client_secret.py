@@ -8,12 +8,12 @@ from urllib.parse import quote
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from bolaudit.analysis.credentials import CLIENT_SECRET, advice
+from bolaudit.catalog.credentials import CLIENT_SECRET, advice
 from bolaudit.findings import Finding, Severity
-from bolaudit.rule import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.analysis.project import Project
+    from bolaudit.resolve.index import Project
 
 # Fake credentials, random but fixed. They are kept in pieces so that this file itself holds no
 # credential bolaudit would report; ``_fill`` puts them into the cases.

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bolaudit.analysis.literals import all_literals
+from bolaudit.resolve.literals import all_literals
 from bolaudit.findings import Finding, Severity, Span
-from bolaudit.rule import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.analysis.project import Project
+    from bolaudit.resolve.index import Project
 
 
 class InsecureTransport(ProjectRule):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from bolaudit.analysis.media import content_type_verdict
-from bolaudit.analysis.request_fix import header_findings
+from bolaudit.resolve.media import content_type_verdict
+from bolaudit.fixes.headers import header_findings
 from bolaudit.findings import Finding, Severity
-from bolaudit.rule import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.analysis.project import Project
+    from bolaudit.resolve.index import Project
 
 
 class MissingContentType(ProjectRule):

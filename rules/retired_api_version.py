@@ -6,13 +6,13 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from bolaudit.analysis.literals import Literal, all_literals, literals_in, within
+from bolaudit.resolve.literals import Literal, all_literals, literals_in, within
 from bolaudit.findings import Finding, Severity, Span
-from bolaudit.rule import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.analysis.project import Project
-    from bolaudit.analysis.requests import ResolvedRequest
+    from bolaudit.resolve.index import Project
+    from bolaudit.resolve.requests import ResolvedRequest
     from bolaudit.catalog import Catalog, Operation
 
 _MEDIA = re.compile(r"application/vnd\.[a-z0-9-]+\.v\d+\+[a-z0-9.+-]+", re.IGNORECASE)

@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from bolaudit.analysis.exprtools import REDACTED
-from bolaudit.analysis.literals import Literal, literals_in
+from bolaudit.extract.exprtools import REDACTED
+from bolaudit.resolve.literals import Literal, literals_in
 from bolaudit.findings import Finding, Severity, Span
-from bolaudit.rule import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.analysis.project import Project
-    from bolaudit.analysis.requests import ResolvedRequest
+    from bolaudit.resolve.index import Project
+    from bolaudit.resolve.requests import ResolvedRequest
 
 SECRET_NAMES = frozenset({
     "apikey", "api_key", "api-key", "key", "client_secret", "clientsecret", "secret", "access_token",
@@ -179,7 +179,7 @@ def _url_literal(project: Project, req: ResolvedRequest, name: str) -> Literal |
         facts = project.modules.get(path)
         if facts is None:
             continue
-        from bolaudit.analysis.literals import literals_of
+        from bolaudit.resolve.literals import literals_of
 
         for lit in literals_of(facts):
             if needle in lit.text.lower() and host in lit.text:

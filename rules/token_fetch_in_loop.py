@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from bolaudit.analysis.callgraph import callee_text
-from bolaudit.analysis.tokenflow import chain_text
+from bolaudit.tokens.callgraph import callee_text
+from bolaudit.tokens.flow import chain_text
 from bolaudit.findings import Finding, Severity
-from bolaudit.rule import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.analysis.project import Project
+    from bolaudit.resolve.index import Project
 
 ADVICE = (
     "request the token once and reuse it: cache it until `expires_in` minus a small margin "

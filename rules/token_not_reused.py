@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from bolaudit.analysis.tokenflow import chain_text
+from bolaudit.tokens.flow import chain_text
 from bolaudit.findings import Finding, Severity
-from bolaudit.rule import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.analysis.project import Project
-    from bolaudit.analysis.tokenflow import PerCallFetch
+    from bolaudit.resolve.index import Project
+    from bolaudit.tokens.flow import PerCallFetch
 
 REASON = (
     "bol's tokens are meant to be reused until they expire, and the token service's rate limits are "

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from bolaudit.analysis.token_requests import accept_sent
+from bolaudit.tokens.requests import accept_sent
 from bolaudit.findings import Finding, Severity
-from bolaudit.rule import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.analysis.project import Project
+    from bolaudit.resolve.index import Project
 
 ACCEPTED = ("application/json", "application/*", "*/*")
 

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from bolaudit.findings import Finding, Severity, Span
-from bolaudit.rule import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.analysis.project import Project
-    from bolaudit.analysis.requests import ResolvedRequest
+    from bolaudit.resolve.index import Project
+    from bolaudit.resolve.requests import ResolvedRequest
     from bolaudit.catalog import Catalog
 
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from bolaudit.findings import Finding, Severity
-from bolaudit.rule import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.analysis.project import Project
+    from bolaudit.resolve.index import Project
 
 
 class UnparsableFile(ProjectRule):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bolaudit.config import Config
-from bolaudit.engine import RunResult, run
+from bolaudit.pipeline.engine import RunResult, run
 
 # A bolaudit bug must fail the test that meets it, not hide as a "problem".
 os.environ.setdefault("BOLAUDIT_DEBUG", "1")

@@ -1,4 +1,4 @@
-"""App detection (``bolaudit.apps``) and what deployment files declare (``analysis.deploy_sources``)."""
+"""App detection (``bolaudit.credentials.apps``) and what deployment files declare (``extract.deploy_sources``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bolaudit.analysis.deploy_sources import DEFINES_KEY, UNIT_KEY, scan_deploy
-from bolaudit.apps import App, Unit, detect_apps, marker_folders, units_of
+from bolaudit.extract.deploy_sources import DEFINES_KEY, UNIT_KEY, scan_deploy
+from bolaudit.credentials.apps import App, Unit, detect_apps, marker_folders, units_of
 from bolaudit.facts import ModuleFacts
 from bolaudit.findings import Span
 

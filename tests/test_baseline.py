@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bolaudit.baseline import (
+from bolaudit.pipeline.baseline import (
     Baseline,
     BaselineEntry,
     BaselineError,

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bolaudit import filestage, limits
-from bolaudit.analysis.credentials import CANDIDATE_BYTES
-from bolaudit.analysis.slicing import enclosing_statement, imported_names, slice_module
+from bolaudit.pipeline import filestage
+from bolaudit.bounded import limits
+from bolaudit.catalog.credentials import CANDIDATE_BYTES
+from bolaudit.extract.slicing import enclosing_statement, imported_names, slice_module
 from bolaudit.config import Config
-from bolaudit.engine import RunResult, run
+from bolaudit.pipeline.engine import RunResult, run
 from conftest import write_tree
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bolaudit.config import Config
-from bolaudit.patterns import IgnoreTable, PatternSet
-from bolaudit.workers import available_cpus, worker_count
+from bolaudit.config.patterns import IgnoreTable, PatternSet
+from bolaudit.pipeline.workers import available_cpus, worker_count
 from conftest import write_tree
 
 SECRET = "Pq3!xT7@vB2-kN9+zR4(mW6)yH1?cJ8_dF5eL0gS3aU7iO2nK4tV9wX1rQ6bM8zD"
@@ -174,7 +174,7 @@ def test_numeric_options_are_range_checked(tree: Path, args: tuple[str, ...], me
 
 
 def test_jobs_never_exceed_the_cpus_available(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bolaudit.workers.available_cpus", lambda: 2)
+    monkeypatch.setattr("bolaudit.pipeline.workers.available_cpus", lambda: 2)
     assert worker_count(100, 500) == 2
     assert worker_count(0, 500) == 2
     assert worker_count(1, 500) == 1
@@ -188,7 +188,7 @@ def test_a_repository_asking_for_100_jobs_gets_the_cpu_count(tree: Path, monkeyp
     import concurrent.futures
 
     from bolaudit.config import load_config
-    from bolaudit.engine import run
+    from bolaudit.pipeline.engine import run
 
     (tree / "pyproject.toml").write_text("[tool.bolaudit]\njobs = 100\n")
     write_tree(tree, {f"shop/m{i}.py": f"BOL_CLIENT_SECRET = '{SECRET[:-2]}{i:02d}'\n" for i in range(12)})
@@ -257,7 +257,7 @@ def test_two_thousand_per_file_ignores_cost_about_a_second(tree: Path) -> None:
     import time
 
     from bolaudit.config import load_config
-    from bolaudit.engine import run
+    from bolaudit.pipeline.engine import run
 
     lines = ["[tool.bolaudit.per-file-ignores]"]
     lines += [f'"legacy/area_{n}/*.py" = ["BOL301"]' for n in range(1999)]

@@ -12,17 +12,17 @@ from typing import Any
 
 import pytest
 
-from bolaudit.analysis.project import Project
-from bolaudit.cache import _codec as results_codec
+from bolaudit.resolve.index import Project
+from bolaudit.pipeline.cache import _codec as results_codec
 from bolaudit.config import Config
-from bolaudit.filestage import FileJob, FileResult, analyze
+from bolaudit.pipeline.filestage import FileJob, FileResult, analyze
 from bolaudit.findings import Finding, Severity, Span
-from bolaudit.freshness import Snapshot
-from bolaudit.jsoncodec import Codec, SchemaError
-from bolaudit.lastrun import LastRun
-from bolaudit.lastrun import _codec as record_codec
-from bolaudit.rule import ProjectRule, all_rules
-from bolaudit.scopes import needs
+from bolaudit.pipeline.freshness import Snapshot
+from bolaudit.pipeline.jsoncodec import Codec, SchemaError
+from bolaudit.pipeline.lastrun import LastRun
+from bolaudit.pipeline.lastrun import _codec as record_codec
+from bolaudit.rules_api import ProjectRule, all_rules
+from bolaudit.tokens.grants import needs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TREES = [FIXTURES / "scopes" / "webshop", FIXTURES / "integrations" / "shopsync", FIXTURES / "leaky",
@@ -71,7 +71,7 @@ def orders(token):
 
 
 def test_a_record_comes_back_equal(tmp_path: Path) -> None:
-    from bolaudit.engine import run
+    from bolaudit.pipeline.engine import run
 
     (tmp_path / "bol.py").write_text(FIXABLE)
     ran = [run([root], Config(root=root, jobs=1, use_cache=False)) for root in [*TREES, tmp_path]]

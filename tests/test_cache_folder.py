@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bolaudit.cache import Cache, project_folder
+from bolaudit.pipeline.cache import Cache, project_folder
 from bolaudit.config import Config
-from bolaudit.engine import run
+from bolaudit.pipeline.engine import run
 from bolaudit.facts import ModuleFacts
-from bolaudit.filestage import FileResult
+from bolaudit.pipeline.filestage import FileResult
 from bolaudit.findings import ProblemKind
 from conftest import age, git, write_tree
 
@@ -160,7 +160,7 @@ class _Planted:
 
 def test_a_crafted_pickle_in_the_cache_never_runs(tmp_path: Path) -> None:
     """The pickles earlier versions read, and pickle bytes under the new names: none is loaded."""
-    from bolaudit.cache import CACHE_GITIGNORE
+    from bolaudit.pipeline.cache import CACHE_GITIGNORE
 
     root = project(tmp_path / "shop", None, {"settings.py": LEAK}, in_git=False)
     marker = tmp_path / "ran"

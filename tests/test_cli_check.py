@@ -136,7 +136,7 @@ def test_named_files_are_reported_alone_with_their_imports_as_context(tree: Path
     assert proc.returncode == 1 and proc.stdout.startswith("shop/settings.py:1:")
 
     from bolaudit.config import Config
-    from bolaudit.engine import run
+    from bolaudit.pipeline.engine import run
 
     result = run([tree / "shop/sync.py"], Config(root=tree, use_cache=False), debug=True)
     assert "shop/settings.py" in result.project.modules  # type: ignore[attr-defined]
@@ -152,8 +152,8 @@ def test_bolaudit_audits_its_own_repository_clean() -> None:
 def test_a_worker_that_dies_costs_one_file_not_the_run(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A native crash (LibCST's parser has segfaulted on input CPython accepts) kills a worker;
     the file that did it becomes a BOL000 and every other file is still audited."""
-    import bolaudit.engine as engine
-    import bolaudit.workers as workers
+    import bolaudit.pipeline.engine as engine
+    import bolaudit.pipeline.workers as workers
     from bolaudit.config import Config
 
     real = workers.analyze

@@ -337,7 +337,7 @@ def test_the_command_line_beats_the_user_config(tmp_path: Path) -> None:
 
 
 def test_user_config_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bolaudit.config_user import user_config_path
+    from bolaudit.config.user import user_config_path
 
     home = tmp_path / "home"
     assert user_config_path({"XDG_CONFIG_HOME": "/etc/xdg", "HOME": str(home)}) == Path(

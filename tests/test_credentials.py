@@ -12,19 +12,19 @@ from urllib.parse import quote
 
 import libcst as cst
 
-from bolaudit.analysis.positions import traverse
+from bolaudit.extract.positions import traverse
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from libcst.metadata import MetadataWrapper
 
-from bolaudit.analysis import credentials as cr
-from bolaudit.analysis.credential_groups import Candidate, judge
-from bolaudit.analysis.credential_readback import read_back
-from bolaudit.analysis.credential_visitor import CredentialVisitor
+from bolaudit.catalog import credentials as cr
+from bolaudit.credentials.groups import Candidate, judge
+from bolaudit.credentials.readback import read_back
+from bolaudit.credentials.python_visitor import CredentialVisitor
 from bolaudit.facts import CredentialSighting, ModuleFacts, SecretSource
 from bolaudit.findings import Span, text_hash
-from bolaudit.secrets import plugins, scan_text
+from bolaudit.credentials.detectors import plugins, scan_text
 
 # Fake credentials, random but fixed. Kept in pieces so that this file holds no credential in one
 # literal (bolaudit audits its own repository; only tests/fixtures is excluded).
@@ -431,7 +431,7 @@ def test_visitor_survives_odd_literals() -> None:
 
 
 @pytest.mark.parametrize("path", ["rules/hardcoded_client_secret.py", "rules/hardcoded_client_id.py",
-                                  "tests/test_credentials.py", "bolaudit/analysis/credentials.py"])
+                                  "tests/test_credentials.py", "bolaudit/catalog/credentials.py"])
 def test_our_own_files_hold_no_credential(path: str) -> None:
     root = Path(__file__).resolve().parent.parent
     source = (root / path).read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ from bolaudit.commands.check import run as run_check
 from bolaudit.commands.fixes import apply as apply_to_files
 from bolaudit.config import Config
 from bolaudit.findings import Finding, Fix, Severity, Span
-from bolaudit.fixes import apply_fixes, header_fix
+from bolaudit.fixes.edits import apply_fixes, header_fix
 from conftest import write_tree
 
 ACCEPT = ("Accept", "application/vnd.retailer.v10+json")
@@ -168,7 +168,7 @@ TRICKY = [
 def test_header_fix_rendered_alone_is_what_the_whole_module_gives(
     source: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bolaudit.fixes as fixes
+    import bolaudit.fixes.edits as fixes
 
     fixes._parsed.cache_clear()
     quick = fixed(source, [ACCEPT])
@@ -180,7 +180,7 @@ def test_header_fix_rendered_alone_is_what_the_whole_module_gives(
 
 
 def test_header_fix_renders_the_node_alone_where_it_can(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bolaudit.fixes as fixes
+    import bolaudit.fixes.edits as fixes
 
     fixes._parsed.cache_clear()
     alone: list[str | None] = []
@@ -281,7 +281,7 @@ def test_fixes_are_built_for_the_reports_that_show_them(tree: Path) -> None:
     on the same unchanged tree is not served the text run's fix-less result."""
     import json
 
-    from bolaudit.engine import run
+    from bolaudit.pipeline.engine import run
 
     write_tree(tree, CASE)
     past = 1_600_000_000
@@ -406,7 +406,7 @@ def test_diff_leaves_out_the_changes_near_a_credential_and_fix_applies_them(tree
 
 
 def test_narrowed_keeps_only_what_a_fix_changes() -> None:
-    from bolaudit.fixes import narrowed
+    from bolaudit.fixes.edits import narrowed
 
     source = 'x = f(a, "S")\ny = 2\n'
     fix = Fix("add", Span(1, 5, 1, 14), 'f(a, "S", h=1)')

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from bolaudit import forked
+from bolaudit.pipeline import forked
 
 BIG = [forked.MIN_BYTES] * 2  # weights that make it fork
 needs_fork = pytest.mark.skipif(not forked._fork_is_safe(), reason="forks only on Linux without threads")

@@ -31,8 +31,8 @@ from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from bolaudit.config import Config
-from bolaudit.engine import run
-from bolaudit.filestage import FileJob, FileResult, analyze
+from bolaudit.pipeline.engine import run
+from bolaudit.pipeline.filestage import FileJob, FileResult, analyze
 from bolaudit.findings import ProblemKind
 
 SCALE = max(1, int(os.environ.get("BOLAUDIT_FUZZ_SCALE", "1")))
@@ -163,7 +163,7 @@ DEEP = {
 }
 _IN_CHILD = """
 import sys
-from bolaudit.filestage import FileJob, analyze
+from bolaudit.pipeline.filestage import FileJob, analyze
 data = sys.stdin.buffer.read()
 result = analyze(FileJob("/fuzz/deep.py", "deep.py", "python", "deep", False, data))
 print(len(result.facts.errors))

@@ -91,7 +91,7 @@ def test_rules_explain_without_leaking_a_users_secret(project: Path) -> None:
 
 
 def test_an_internal_error_never_quotes_a_secret() -> None:
-    from bolaudit.filestage import internal_problem
+    from bolaudit.pipeline.filestage import internal_problem
 
     problem = internal_problem("settings.py", KeyError(f"unexpected literal {SECRETS[0]!r}"))
     assert SECRETS[0] not in problem.message
@@ -106,7 +106,7 @@ def test_an_internal_error_never_quotes_a_secret() -> None:
 
 
 def _fake_secret(seed: int) -> str:
-    from bolaudit.analysis import credentials as cr
+    from bolaudit.catalog import credentials as cr
 
     rng = random.Random(seed)
     alphabet = string.ascii_letters + string.digits + cr.SECRET_PUNCTUATION
@@ -221,7 +221,7 @@ def test_no_output_and_no_written_file_holds_a_piece_of_a_planted_secret(tmp_pat
     from conftest import write_tree
     from tokenserver import Reply, TokenServer
 
-    from bolaudit.analysis import credentials as cr
+    from bolaudit.catalog import credentials as cr
 
     root = tmp_path / "shop"
     write_tree(root, _tree())
@@ -298,9 +298,9 @@ def test_no_output_and_no_written_file_holds_a_piece_of_a_planted_secret(tmp_pat
 def test_rule_docs_show_their_example_credentials_masked() -> None:
     """``bolaudit rules CODE`` prints the rule's cases: their made-up credentials are masked, so no
     secret scanner reading a CI log flags them (the cases themselves run unmasked as tests)."""
-    from bolaudit.analysis.exprtools import redact
+    from bolaudit.extract.exprtools import redact
     from bolaudit.commands.rules import render
-    from bolaudit.rule import all_rules
+    from bolaudit.rules_api import all_rules
     from bolaudit.rules import hardcoded_client_id, hardcoded_client_secret
 
     fakes = [v for module in (hardcoded_client_secret, hardcoded_client_id) for k, v in module._FAKES.items()

@@ -23,7 +23,7 @@ from bolaudit.findings import (
 from bolaudit.report import FORMATS, Report, color_wanted, printable, render
 from bolaudit.report.github import escape_data, escape_property
 from bolaudit.report.text import render_problems
-from bolaudit.suppress import Suppressed, SuppressionKind, UnusedSuppression
+from bolaudit.pipeline.suppress import Suppressed, SuppressionKind, UnusedSuppression
 
 DATA = Path(__file__).parent / "data"
 SCHEMA = DATA / "sarif-schema-2.1.0.json"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bolaudit.analysis.requests import ResolvedRequest
-from bolaudit.analysis.values import DVal, SVal, combine, split_url
-from bolaudit.rule import case_files
+from bolaudit.resolve.requests import ResolvedRequest
+from bolaudit.resolve.values import DVal, SVal, combine, split_url
+from bolaudit.rules_api import case_files
 from conftest import audit, write_tree
 
 FIXTURE = Path(__file__).parent / "fixtures" / "integrations" / "shopsync"

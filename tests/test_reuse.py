@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bolaudit.config import Config
-from bolaudit.engine import RunResult, run
+from bolaudit.pipeline.engine import RunResult, run
 from conftest import age, git, write_tree
 
 SECRET = "Pq3!xT7@vB2-kN9+zR4(mW6)yH1?cJ8_dF5eL0gS3aU7iO2nK4tV9wX1rQ6bM8zD"

@@ -19,10 +19,11 @@ from typing import Any
 
 import pytest
 
-from bolaudit import cache, lastrun
+from bolaudit.pipeline import cache
+from bolaudit.pipeline import lastrun
 from bolaudit.commands import check, scopes
 from bolaudit.config import Config
-from bolaudit.engine import run
+from bolaudit.pipeline.engine import run
 from conftest import age, git, write_tree
 
 try:
@@ -229,7 +230,7 @@ def test_write_baseline_records_the_content_not_a_stale_result(tree: Path) -> No
 
 def test_a_regenerated_catalog_changes_the_code_version(tmp_path: Path) -> None:
     package = tmp_path / "catalog"
-    shutil.copytree(Path(cache.__file__).parent / "catalog", package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(Path(cache.__file__).parents[1] / "catalog", package, ignore=shutil.ignore_patterns("__pycache__"))
     data = package / "data" / "catalog.json"
     before = cache.code_digest("1", [str(package)])
     st = data.stat()

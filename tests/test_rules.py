@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bolaudit.findings import Finding, Problem
-from bolaudit.rule import DOC_SECTIONS, Invalid, RuleBase, Valid, all_rules, case_files
+from bolaudit.rules_api import DOC_SECTIONS, Invalid, RuleBase, Valid, all_rules, case_files
 from conftest import audit, write_tree
 
 RULES = all_rules()
@@ -52,7 +52,7 @@ def token_case(tree: Path, code: str, claims: Mapping[str, object]) -> tuple[lis
     from bolaudit.commands.scopes import analyse
     from bolaudit.commands.token import Obtained
     from bolaudit.config import Config
-    from bolaudit.tokens import decode
+    from bolaudit.tokens.jwt import decode
 
     try:
         from tokenserver import mint  # type: ignore[import-not-found]
@@ -80,7 +80,7 @@ def test_fix(rule: type[RuleBase], case: Invalid, tree: Path) -> None:
     """``--fix`` on an INVALID case turns the flagged file into the case's ``fixed`` text."""
     import textwrap
 
-    from bolaudit.fixes import apply_fixes
+    from bolaudit.fixes.edits import apply_fixes
 
     files = case_files(case.files)
     write_tree(tree, files)

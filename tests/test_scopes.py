@@ -1,6 +1,6 @@
 """``bolaudit scopes``: what the code needs, what a token grants, and the three formats.
 
-The pure part (``bolaudit.scopes``) is tested with tables; the command runs for real, in a
+The pure part (``bolaudit.tokens.grants``) is tested with tables; the command runs for real, in a
 subprocess, on ``fixtures/scopes/webshop`` (a multi-module integration: a client class with a
 session and a request wrapper, the base URL in config.py, services in other modules) copied
 into a temporary folder, with tokens minted by the loopback token server's key.
@@ -25,7 +25,7 @@ except ModuleNotFoundError:  # tests/ became a package
     from tests.tokenserver import CLIENT_SECRET, bol_claims, mint
 
 from bolaudit.catalog import load_catalog
-from bolaudit.scopes import Location, Needs, Requirement, compare, grantable, grants
+from bolaudit.tokens.grants import Location, Needs, Requirement, compare, grantable, grants
 from conftest import audit, write_tree
 
 FIXTURE = Path(__file__).parent / "fixtures" / "scopes" / "webshop"
@@ -324,7 +324,7 @@ def test_an_unparsable_file_is_listed_not_dropped(tree: Path) -> None:
 
 def test_token_rules_report_nothing_in_check(tree: Path) -> None:
     """BOL401-BOL404 need a token; `check` has none, so their INVALID code is quiet there."""
-    from bolaudit.rule import TokenRule, all_rules, case_files
+    from bolaudit.rules_api import TokenRule, all_rules, case_files
 
     rules = [r for r in all_rules() if issubclass(r, TokenRule)]
     assert [r.code for r in rules] == ["BOL401", "BOL402", "BOL403", "BOL404"]

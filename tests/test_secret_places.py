@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bolaudit.analysis.scrub import Scrubber
-from bolaudit.decoding import Decoded, decode_text, wide_encoding
-from bolaudit.filestage import FileJob, analyze
+from bolaudit.credentials.scrub import Scrubber
+from bolaudit.extract.decoding import Decoded, decode_text, wide_encoding
+from bolaudit.pipeline.filestage import FileJob, analyze
 from conftest import audit, write_tree
 from test_credentials import BASIC, ID, MODERN, MODERN2, ORDER, SHA, URLSAFE, fill
 

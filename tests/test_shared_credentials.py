@@ -11,7 +11,7 @@ import pytest
 
 from bolaudit.commands import check
 from bolaudit.config import Config, load_config
-from bolaudit.engine import run
+from bolaudit.pipeline.engine import run
 from bolaudit.findings import Finding
 from conftest import write_tree
 

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bolaudit.config import Config
-from bolaudit.decoding import Decoded, DecodeFailure
+from bolaudit.extract.decoding import Decoded, DecodeFailure
 from bolaudit.findings import Problem, ProblemKind
-from bolaudit.sources import (
+from bolaudit.pipeline.sources import (
     SourceFile,
     decode,
     decode_for,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bolaudit.findings import Finding, Severity, Span, text_hash
-from bolaudit.suppress import (
+from bolaudit.pipeline.suppress import (
     Style,
     Suppression,
     SuppressionKind,
@@ -277,7 +277,7 @@ def test_a_run_applies_directives_in_any_case_and_a_mention_is_not_one(tmp_path:
     """The per-file stage finds the directives: ``# NOQA: BOL101`` counts as ``# noqa:`` does, a
     file that only mentions bolaudit or noqa has none (and is not tokenized for them)."""
     from bolaudit.config import Config
-    from bolaudit.engine import run
+    from bolaudit.pipeline.engine import run
     from conftest import write_tree
 
     secret = "Pq3!xT7@vB2-kN9+zR4(mW6)yH1?cJ8_dF5eL0gS3aU7iO2nK4tV9wX1rQ6bM8zD"

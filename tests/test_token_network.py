@@ -21,7 +21,7 @@ import pytest
 
 from bolaudit.commands import check
 from bolaudit.config import Config
-from bolaudit.token_fetch import (MAX_RETRY_AFTER, FetchLive, FetchOutcome, FetchRejected, FetchUnverified,
+from bolaudit.tokens.service import (MAX_RETRY_AFTER, FetchLive, FetchOutcome, FetchRejected, FetchUnverified,
                                   RequestBudget, fetch_client_credentials, retry_after_seconds)
 from conftest import write_tree
 
@@ -210,7 +210,7 @@ def test_a_deep_problem_body_is_still_a_rejection(token_server: TokenServer) -> 
 
 
 def test_a_deeply_nested_token_payload(tmp_path: Path, token_server: TokenServer) -> None:
-    from bolaudit.tokens import TokenError, decode
+    from bolaudit.tokens.jwt import TokenError, decode
 
     token = deep_token()
     with pytest.raises(TokenError, match="not a usable JWT: the payload is nested more than 32 levels deep"):
@@ -308,7 +308,7 @@ def test_claims_that_echo_the_secret_are_not_shown(tmp_path: Path, token_server:
     ('{"a": {"b": [1, {"c": []}]}}', 5),
 ])
 def test_nesting_is_counted_outside_strings(text: str, depth: int) -> None:
-    from bolaudit import bounded_json
+    from bolaudit.bounded import jsontext as bounded_json
 
     assert bounded_json.nesting(text) == depth
     if depth <= bounded_json.MAX_DEPTH:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bolaudit.analysis.project import Project
-from bolaudit.analysis.tokenflow import TokenFlow
+from bolaudit.resolve.index import Project
+from bolaudit.tokens.flow import TokenFlow
 from conftest import audit, write_tree
 
 TOKEN_POST = (

@@ -25,12 +25,12 @@ except ModuleNotFoundError:  # tests/ became a package
         jwks_for, mint, public_pem, signing_key, token_server,
     )
 
-from bolaudit.token_fetch import (
+from bolaudit.tokens.service import (
     DEFAULT_RETRY_AFTER, FetchLive, FetchRejected, FetchUnverified, RequestBudget, check_url,
     fetch_client_credentials, fetch_jwks, require_live, retry_after_seconds,
 )
-from bolaudit.token_view import expiry_warning, relative, render_token_text, token_json
-from bolaudit.tokens import SignatureStatus, TokenError, decode, granted_scopes, mask, read_token_text
+from bolaudit.tokens.view import expiry_warning, relative, render_token_text, token_json
+from bolaudit.tokens.jwt import SignatureStatus, TokenError, decode, granted_scopes, mask, read_token_text
 
 __all__ = ["token_server"]  # the fixture, imported for pytest
 

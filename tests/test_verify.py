@@ -21,7 +21,7 @@ import pytest
 from bolaudit.commands import check
 from bolaudit.config import Config
 from bolaudit.findings import Span
-from bolaudit.verify import PairRef, Place, value_at, verify
+from bolaudit.credentials.verify import PairRef, Place, value_at, verify
 from conftest import write_tree
 
 try:
@@ -281,7 +281,7 @@ def test_cli_usage_errors(tree: Path, args: tuple[str, ...], message: str) -> No
 
 
 def _fp(value: str) -> str:
-    from bolaudit.analysis.credentials import fingerprint
+    from bolaudit.catalog.credentials import fingerprint
 
     return fingerprint(value)
 

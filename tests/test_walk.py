@@ -9,7 +9,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from bolaudit.analysis.walk import walk
+from bolaudit.extract.walk import walk
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = [
@@ -66,6 +66,6 @@ def test_generated_field_order_matches_the_installed_libcst() -> None:
 
 
 def test_the_node_classes_from_the_generated_table_are_libcsts() -> None:
-    from bolaudit.analysis.cst_order import all_node_classes, scan_node_classes
+    from bolaudit.extract.cst_order import all_node_classes, scan_node_classes
 
     assert all_node_classes() == scan_node_classes()

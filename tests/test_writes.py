@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bolaudit import engine
+from bolaudit.pipeline import engine
 from bolaudit.commands.check import run as run_check
 from bolaudit.commands.fixes import apply as apply_fixes
 from bolaudit.config import Config
-from bolaudit.safe_io import NotRegular, read_regular, write_regular
+from bolaudit.bounded.files import NotRegular, read_regular, write_regular
 from conftest import write_tree
 
 SECRET = "Pq3!xT7@vB2-kN9+zR4(mW6)yH1?cJ8_dF5eL0gS3aU7iO2nK4tV9wX1rQ6bM8zD"
@@ -41,7 +41,7 @@ def cli(cwd: Path, *args: str, git_timeout: float | None = None) -> subprocess.C
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("BOLAUDIT_DEBUG", None)
     # ``git_timeout``: how long bolaudit waits for ``git ls-files`` (30 s), shortened for a test.
-    code = ("import sys; from bolaudit import listing; listing.GIT_TIMEOUT = float(sys.argv.pop(1)); "
+    code = ("import sys; from bolaudit.pipeline import listing; listing.GIT_TIMEOUT = float(sys.argv.pop(1)); "
             "from bolaudit.cli import main; main(prog_name='bolaudit')")
     start = [sys.executable, "-c", code, str(git_timeout)] if git_timeout else [sys.executable, "-m", "bolaudit"]
     # A run that opened a FIFO for reading would wait for a writer forever: the timeout fails it.

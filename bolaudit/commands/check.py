@@ -13,7 +13,7 @@ from bolaudit.findings import ProblemKind, RuleInfo, Span
 
 if TYPE_CHECKING:
     from bolaudit.report import CredentialRecord
-    from bolaudit.verify import Verification
+    from bolaudit.credentials.verify import Verification
 
 # Problems that mean the audit itself failed (exit 2), not just that a file was skipped.
 FATAL = (ProblemKind.CONFIG, ProblemKind.INTERNAL)
@@ -46,10 +46,10 @@ def run(
     nothing; exit 1 when there is something to fix. ``verified``: credential verifications
     made before ``--fix`` rewrote the files, by finding fingerprint (no request is made again).
     ``timeout``: seconds each verification request may take in all (default ``verify``'s)."""
-    from bolaudit import engine
+    from bolaudit.pipeline import engine
     from bolaudit.report import Report, render
     from bolaudit.report.text import render_problems
-    from bolaudit.suppress import Suppressed, SuppressionKind
+    from bolaudit.pipeline.suppress import Suppressed, SuppressionKind
 
     # Fixes cost a LibCST pass over each file they touch: built only where they are shown or used.
     config = dataclasses.replace(config, fixes=fix or diff or fmt in ("json", "sarif"))
@@ -61,7 +61,7 @@ def run(
     notes: list[str] = []
     unmatched = 0
     if baseline is not None:
-        from bolaudit.baseline import BaselineError, load_baseline
+        from bolaudit.pipeline.baseline import BaselineError, load_baseline
 
         try:
             accepted = load_baseline(baseline)
@@ -77,10 +77,10 @@ def run(
         findings, suppressed = reapply(findings, suppressed, lambda f: carried.get(f.fingerprint))
     elif verify_credentials and not diff:  # before --fix rewrites the values it reads back
         from bolaudit.commands.verify import annotate
-        from bolaudit.tokens import TokenError
+        from bolaudit.tokens.jwt import TokenError
 
         try:
-            from bolaudit.verify import DEFAULT_TIMEOUT
+            from bolaudit.credentials.verify import DEFAULT_TIMEOUT
 
             annotated = annotate(findings, suppressed, result.project, config.token_url, result.texts,
                                  timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
@@ -101,8 +101,8 @@ def run(
         if fixed.files:
             return _after_fix(paths, config, notes, fmt, baseline, write_baseline, statistics, color, verified)
     if write_baseline is not None:
-        from bolaudit.baseline import BaselineError
-        from bolaudit.baseline import write_baseline as write
+        from bolaudit.pipeline.baseline import BaselineError
+        from bolaudit.pipeline.baseline import write_baseline as write
 
         try:
             write(write_baseline, findings)
@@ -114,7 +114,7 @@ def run(
     # finding's name from the finding, so the rule modules need not be imported for them.
     infos: Mapping[str, RuleInfo] = {}
     if fmt == "sarif":
-        from bolaudit.rule import rule_infos
+        from bolaudit.rules_api import rule_infos
 
         infos = rule_infos()
     report = Report(
@@ -158,7 +158,7 @@ def _after_fix(
 def _credential_spans(project: object) -> dict[str, list[Span]]:
     """Where each file's credentials are (every sighting, reported or not): what ``--diff``
     must not show."""
-    from bolaudit.analysis.project import Project
+    from bolaudit.resolve.index import Project
 
     if not isinstance(project, Project):
         return {}
@@ -167,8 +167,8 @@ def _credential_spans(project: object) -> dict[str, list[Span]]:
 
 def _credentials(project: object, reported: Collection[str]) -> tuple[CredentialRecord, ...]:
     """Every credential sighting with its fingerprint and app, for the JSON report."""
-    from bolaudit.analysis.credential_sharing import sightings_in_apps
-    from bolaudit.analysis.project import Project
+    from bolaudit.credentials.sharing import sightings_in_apps
+    from bolaudit.resolve.index import Project
     from bolaudit.report import CredentialRecord
 
     if not isinstance(project, Project):

@@ -61,9 +61,9 @@ def apply(
     (edited since the analysis) is left alone with a notice, never given fixes made for other
     code. Files are read and written through ``safe_io``: only regular files, symlinks written
     through (within ``root``), hard links kept."""
-    from bolaudit.decoding import Decoded, decode_python
-    from bolaudit.fixes import apply_fixes, locate
-    from bolaudit.safe_io import read_regular
+    from bolaudit.extract.decoding import Decoded, decode_python
+    from bolaudit.fixes.edits import apply_fixes, locate
+    from bolaudit.bounded.files import read_regular
 
     out = FixOutcome()
     by_path: dict[str, list[Finding]] = {}
@@ -100,7 +100,7 @@ def apply(
         diffs.append(shown)
         out.withheld.extend(f"{rel}:{line}" for line in left_out)
         if write:
-            from bolaudit.safe_io import write_regular
+            from bolaudit.bounded.files import write_regular
 
             try:
                 write_regular(file, applied.text.encode(decoded.encoding), expected=data, inside=root)
@@ -114,7 +114,7 @@ def apply(
 
 
 def _parses(text: str) -> bool:
-    from bolaudit.limits import SLICE_ABOVE
+    from bolaudit.bounded.limits import SLICE_ABOVE
 
     if len(text) > SLICE_ABOVE:  # a big module: Python's own parser, a tenth of LibCST's memory
         import ast
@@ -148,7 +148,7 @@ def _diff(rel: str, old: str, new: str, hidden: set[int]) -> tuple[str, list[int
     one with a line in ``hidden`` (old line numbers), or a line shaped like a secret. The hunks
     kept still apply (their new-file positions are moved by what was left out). Also the first
     changed line of each hunk left out."""
-    from bolaudit.analysis.exprtools import redact
+    from bolaudit.extract.exprtools import redact
 
     lines = difflib.unified_diff(
         old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{rel}", f"b/{rel}"

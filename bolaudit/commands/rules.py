@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from bolaudit.rule import all_rules, case_files
+from bolaudit.rules_api import all_rules, case_files
 
 
 def render(code: str | None) -> tuple[str, int]:
@@ -39,7 +39,7 @@ def masked(text: str) -> str:
     The examples are made-up credentials, but printed whole they would be reported by every
     secret scanner that reads a CI log or a pasted terminal; the cases run unmasked as tests.
     """
-    from bolaudit.analysis import credentials as cr
+    from bolaudit.catalog import credentials as cr
 
     def secret(m: re.Match[str]) -> str:
         return cr.mask(m.group()) if cr.secret_shape(m.group()) is not None else m.group()

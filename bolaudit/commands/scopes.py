@@ -1,7 +1,7 @@
 """``bolaudit scopes``: the resources and rights the code needs, compared with a token's grants.
 
 The same pipeline and cache as ``check`` (``engine.run``), with a different ending: resolved
-requests -> catalog operations -> resources and rights (``bolaudit.scopes``) -> BOL401-BOL404
+requests -> catalog operations -> resources and rights (``bolaudit.tokens.grants``) -> BOL401-BOL404
 (the rules' ``check_grants``) -> one of three formats. The token, when given, is read or fetched
 before the analysis, so a bad token or key fails fast and costs nothing else.
 
@@ -26,7 +26,7 @@ from bolaudit.findings import Problem
 
 if TYPE_CHECKING:
     from bolaudit.catalog import Catalog
-    from bolaudit.rule import TokenRule
+    from bolaudit.rules_api import TokenRule
     from bolaudit.report.scopes_report import ScopesReport, TokenSummary
 
 FORMATS = ("text", "json", "markdown")
@@ -47,7 +47,7 @@ class ScopesResult:
 
 def token_rules() -> list[TokenRule]:
     """BOL401-BOL404: every rule of the pack that looks at a token's grants."""
-    from bolaudit.rule import TokenRule, all_rules
+    from bolaudit.rules_api import TokenRule, all_rules
 
     return [rule() for rule in all_rules() if issubclass(rule, TokenRule)]
 
@@ -58,11 +58,11 @@ def analyse(paths: Sequence[Path], config: Config, obtained: Obtained | None, *,
 
     Raises ``CatalogError`` for a bad ``[tool.bolaudit.scopes]`` mapping (``run`` checks it
     first)."""
-    from bolaudit import engine
-    from bolaudit.analysis.project import Project
+    from bolaudit.pipeline import engine
+    from bolaudit.resolve.index import Project
     from bolaudit.commands.token import expiring
     from bolaudit.report.scopes_report import ScopesReport
-    from bolaudit.scopes import Expiring, GrantAudit, compare, grants, needs
+    from bolaudit.tokens.grants import Expiring, GrantAudit, compare, grants, needs
 
     result = engine.run(paths, config)
     project = result.project
@@ -87,8 +87,8 @@ def analyse(paths: Sequence[Path], config: Config, obtained: Obtained | None, *,
 
 def summary(obtained: Obtained, now: datetime) -> TokenSummary:
     from bolaudit.report.scopes_report import TokenSummary
-    from bolaudit.token_claims import claim_warnings
-    from bolaudit.tokens import SignatureStatus
+    from bolaudit.tokens.claims import claim_warnings
+    from bolaudit.tokens.jwt import SignatureStatus
 
     decoded = obtained.decoded
     return TokenSummary(
@@ -133,7 +133,7 @@ def run(paths: Sequence[Path], config: Config, *, source: TokenSource, key: KeyS
     obtained: Obtained | None = None
     if source.given:
         from bolaudit.commands.token import error_outcome, obtain
-        from bolaudit.tokens import TokenError
+        from bolaudit.tokens.jwt import TokenError
 
         try:
             obtained = obtain(source, key, config, env, moment)

@@ -24,8 +24,8 @@ from bolaudit.commands.check import Outcome
 if TYPE_CHECKING:
     from bolaudit.catalog import Catalog
     from bolaudit.config import Config
-    from bolaudit.scopes import Expiring
-    from bolaudit.tokens import DecodedToken, TokenError
+    from bolaudit.tokens.grants import Expiring
+    from bolaudit.tokens.jwt import DecodedToken, TokenError
 
 DEFAULT_TIMEOUT = 10.0
 MAX_KEY_FILE = 64 * 1024
@@ -94,7 +94,7 @@ def obtain(source: TokenSource, key: KeySource, config: Config, env: Environment
 
     The key is loaded first, so a bad key never costs the one token request of the run.
     """
-    from bolaudit.tokens import TokenError, decode, read_token_text
+    from bolaudit.tokens.jwt import TokenError, decode, read_token_text
 
     pem, jwks = _load_key(key, env.timeout)
     notes: tuple[str, ...] = ()
@@ -116,7 +116,7 @@ def obtain(source: TokenSource, key: KeySource, config: Config, env: Environment
     refresh_decoded: DecodedToken | None = None
     refresh_masked: str | None = None
     if refresh is not None:
-        from bolaudit.tokens import mask
+        from bolaudit.tokens.jwt import mask
 
         refresh_masked = mask(refresh)
         try:
@@ -129,8 +129,8 @@ def obtain(source: TokenSource, key: KeySource, config: Config, env: Environment
 
 
 def _load_key(key: KeySource, timeout: float) -> tuple[bytes | None, dict[str, Any] | None]:
-    from bolaudit.token_fetch import fetch_jwks
-    from bolaudit.tokens import TokenError
+    from bolaudit.tokens.service import fetch_jwks
+    from bolaudit.tokens.jwt import TokenError
 
     if key.jwks_url is not None:
         return None, fetch_jwks(key.jwks_url, timeout=timeout)
@@ -145,7 +145,7 @@ def _load_key(key: KeySource, timeout: float) -> tuple[bytes | None, dict[str, A
 
 
 def _read_source(source: TokenSource, env: Environment) -> tuple[str, str]:
-    from bolaudit.tokens import MAX_TOKEN_INPUT, TokenError
+    from bolaudit.tokens.jwt import MAX_TOKEN_INPUT, TokenError
 
     if source.env is not None:
         value = env.environ.get(source.env)
@@ -168,7 +168,7 @@ def _read_source(source: TokenSource, env: Environment) -> tuple[str, str]:
 
 
 def _scrubbed(decoded: DecodedToken, sent: tuple[str, ...]) -> DecodedToken:
-    from bolaudit.token_fetch import scrub_decoded
+    from bolaudit.tokens.service import scrub_decoded
 
     return scrub_decoded(decoded, sent) if sent else decoded
 
@@ -176,10 +176,10 @@ def _scrubbed(decoded: DecodedToken, sent: tuple[str, ...]) -> DecodedToken:
 def _fetch_live(config: Config, env: Environment) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """(access token, notes such as a 429 wait, the forms of the secret sent). On failure the
     notes go into the message."""
-    from bolaudit.token_echo import forms
-    from bolaudit.token_fetch import FetchLive, RequestBudget, fetch_client_credentials
-    from bolaudit.token_http import check_url
-    from bolaudit.tokens import TokenError
+    from bolaudit.tokens.echo import forms
+    from bolaudit.tokens.service import FetchLive, RequestBudget, fetch_client_credentials
+    from bolaudit.tokens.http import check_url
+    from bolaudit.tokens.jwt import TokenError
 
     check_url(config.token_url)
     client_id = env.environ.get(config.client_id_env, "").strip()
@@ -206,8 +206,8 @@ def _live_source(url: str) -> str:
 def expiring(obtained: Obtained, warn_days: int, now: datetime) -> tuple[Expiring, ...]:
     """BOL404 for the token and its refresh token. Short-lived access tokens never warn: see
     ``token_view.expiry_warning``."""
-    from bolaudit.scopes import Expiring
-    from bolaudit.token_view import expiry_warning
+    from bolaudit.tokens.grants import Expiring
+    from bolaudit.tokens.view import expiry_warning
 
     found = [expiry_warning(obtained.decoded, warn_days, now, subject="access token")]
     if obtained.refresh is not None:
@@ -218,7 +218,7 @@ def expiring(obtained: Obtained, warn_days: int, now: datetime) -> tuple[Expirin
 def error_outcome(error: TokenError, now: datetime, catalog: Catalog | None, *,
                   fmt: str = "text", to_stdout: bool = False) -> Outcome:
     """Exit 2 with the one-line error, and the claims beside it when they could be read."""
-    from bolaudit.token_view import render_token_text, token_json
+    from bolaudit.tokens.view import render_token_text, token_json
 
     grants = catalog.scope_grants if catalog is not None else None
     message = f"bolaudit: {error}\n"
@@ -239,7 +239,7 @@ def run(source: TokenSource, key: KeySource, config: Config, env: Environment, *
         fmt: str = "text", warn_days: int | None = None, now: datetime | None = None) -> Outcome:
     """``bolaudit token``: 0 when the token was read, 2 on any error."""
     from bolaudit.catalog import CatalogError, load_catalog
-    from bolaudit.tokens import TokenError
+    from bolaudit.tokens.jwt import TokenError
 
     moment = now or datetime.now(timezone.utc)
     try:
@@ -259,8 +259,8 @@ def run(source: TokenSource, key: KeySource, config: Config, env: Environment, *
 
 def _text(obtained: Obtained, warnings: tuple[Expiring, ...], now: datetime, catalog: Catalog) -> str:
     from bolaudit.report import printable
-    from bolaudit.token_claims import claim_warnings
-    from bolaudit.token_view import relative, render_token_text
+    from bolaudit.tokens.claims import claim_warnings
+    from bolaudit.tokens.view import relative, render_token_text
 
     shown = render_token_text(obtained.decoded, now, grants=catalog.scope_grants).rstrip("\n")
     first = shown.split("\n", 1)[0]
@@ -281,7 +281,7 @@ def _text(obtained: Obtained, warnings: tuple[Expiring, ...], now: datetime, cat
 
 
 def _json(obtained: Obtained, warnings: tuple[Expiring, ...], now: datetime, catalog: Catalog) -> str:
-    from bolaudit.token_view import token_json
+    from bolaudit.tokens.view import token_json
 
     document = token_json(obtained.decoded, now=now, grants=catalog.scope_grants)
     document["source"] = obtained.source

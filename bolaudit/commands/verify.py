@@ -1,6 +1,6 @@
 """``bolaudit check --verify-credentials``: BOL101 findings say whether their secret is live.
 
-Glue between the check command and ``bolaudit.verify``: which findings to verify (BOL101, shown
+Glue between the check command and ``bolaudit.credentials.verify``: which findings to verify (BOL101, shown
 or suppressed), how to read a file's text back as the per-file stage saw it, and the finding with
 the verification in its message and properties (its fingerprint is unchanged, so baselines keep
 matching). Without the flag this module is never imported and no request is made.
@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bolaudit.findings import Finding
-from bolaudit.verify import DEFAULT_TIMEOUT, MAX_REQUESTS, Place, Read, Unreadable, Verification
+from bolaudit.credentials.verify import DEFAULT_TIMEOUT, MAX_REQUESTS, Place, Read, Unreadable, Verification
 
 if TYPE_CHECKING:
-    from bolaudit.suppress import Suppressed
+    from bolaudit.pipeline.suppress import Suppressed
 
 CODE = "BOL101"
 
@@ -48,10 +48,10 @@ def annotate(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Annotated:
     """The findings with each BOL101 verified; raises ``TokenError`` for a bad token URL only."""
-    from bolaudit.analysis.project import Project
-    from bolaudit.apps import project_apps
-    from bolaudit.token_http import check_url
-    from bolaudit.verify import pair_secrets, verify
+    from bolaudit.resolve.index import Project
+    from bolaudit.credentials.apps import project_apps
+    from bolaudit.tokens.http import check_url
+    from bolaudit.credentials.verify import pair_secrets, verify
 
     check_url(token_url)
     wanted = [Place(f.path, f.span) for f in findings if f.code == CODE]
@@ -133,11 +133,11 @@ def _inside(top: str, real: str) -> bool:
 
 
 def _decoded(path: str, data: bytes) -> str | None:
-    from bolaudit.decoding import Decoded, decode_python, decode_text
+    from bolaudit.extract.decoding import Decoded, decode_python, decode_text
 
     suffix = Path(path).suffix.lower()
     if suffix == ".ipynb":
-        from bolaudit.notebooks import notebook_module
+        from bolaudit.extract.notebooks import notebook_module
 
         module = notebook_module(data)
         if isinstance(module, Decoded) and module.line_map:

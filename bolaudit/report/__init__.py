@@ -20,7 +20,7 @@ from pathlib import Path, PurePath
 
 from bolaudit import __version__
 from bolaudit.findings import Finding, Problem, RuleInfo
-from bolaudit.suppress import Suppressed, SuppressionKind, UnusedSuppression
+from bolaudit.pipeline.suppress import Suppressed, SuppressionKind, UnusedSuppression
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -50,7 +50,7 @@ def _escape(char: str, keep: str) -> str:
 @dataclass(frozen=True, slots=True)
 class CredentialRecord:
     """A credential sighting for the JSON report: unsalted SHA-256 of the value (never the value),
-    ``client_id``/``client_secret``, the app it is in (``bolaudit.apps``), where."""
+    ``client_id``/``client_secret``, the app it is in (``bolaudit.credentials.apps``), where."""
 
     fingerprint: str
     kind: str

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from bolaudit.findings import Finding, Problem, ProblemKind, RuleInfo, Severity, Span, name_bytes
 from bolaudit.report import Report
-from bolaudit.suppress import Suppressed
+from bolaudit.pipeline.suppress import Suppressed
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/bolaudit/"

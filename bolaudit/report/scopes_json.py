@@ -29,7 +29,7 @@ import json
 from typing import Any
 
 from bolaudit.report.scopes_report import ScopesReport
-from bolaudit.scopes import Gap
+from bolaudit.tokens.grants import Gap
 
 
 def render(report: ScopesReport) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bolaudit.report import printable
 from bolaudit.report.scopes_text import comparison_lines, headline, rows, token_lines, verdict
 from bolaudit.report.scopes_report import ScopesReport
-from bolaudit.scopes import Location, group_name
+from bolaudit.tokens.grants import Location, group_name
 
 
 def render(report: ScopesReport) -> str:

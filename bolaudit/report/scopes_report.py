@@ -1,6 +1,6 @@
 """What every ``bolaudit scopes`` format renders: one frozen ``ScopesReport``.
 
-The audit itself (needs, comparison, BOL404 warnings) comes from ``bolaudit.scopes``; this adds what
+The audit itself (needs, comparison, BOL404 warnings) comes from ``bolaudit.tokens.grants``; this adds what
 the formats need around it: the token as it may be shown (masked), the findings, and where paths
 are shown from.
 """
@@ -14,7 +14,7 @@ from pathlib import Path, PurePath
 
 from bolaudit.catalog import Catalog
 from bolaudit.findings import Finding
-from bolaudit.scopes import GrantAudit, Location
+from bolaudit.tokens.grants import GrantAudit, Location
 
 
 @dataclass(frozen=True)

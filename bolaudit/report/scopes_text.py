@@ -15,7 +15,7 @@ from datetime import datetime
 
 from bolaudit.report import printable
 from bolaudit.report.scopes_report import ScopesReport, TokenSummary
-from bolaudit.scopes import Comparison, Requirement, UsedOperation, group_name
+from bolaudit.tokens.grants import Comparison, Requirement, UsedOperation, group_name
 
 
 def render(report: ScopesReport) -> str:
@@ -104,7 +104,7 @@ def token_lines(token: TokenSummary, now: datetime | None) -> list[str]:
     if token.expires_at is not None:
         expires = token.expires_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
         if now is not None:
-            from bolaudit.token_view import relative
+            from bolaudit.tokens.view import relative
 
             expires += f" ({relative(token.expires_at, now)})"
     return [

@@ -11,7 +11,7 @@ from collections import Counter
 
 from bolaudit.findings import ProblemKind, Severity
 from bolaudit.report import Report, printable
-from bolaudit.suppress import SuppressionKind, UnusedSuppression
+from bolaudit.pipeline.suppress import SuppressionKind, UnusedSuppression
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"

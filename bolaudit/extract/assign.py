@@ -1,0 +1,160 @@
+"""The assignment part of the fact extractor: what names, attributes and items come to hold.
+
+A module-level name becomes a constant (a choice of values where it is assigned in branches), a
+function's local is inlined into later values, a class body's name a class attribute, and
+``self.x = ...`` an instance attribute; every write is recorded as state the function changes
+(``local:``, ``global:``, ``self.``, ``item:``), which the token rules read to tell a cache that
+is refilled from one that is never written. Assignments to ``.headers``, ``.verify`` and to a
+local dict's items go to the HTTP part (``http_facts``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+import libcst as cst
+
+from bolaudit.extract import flow
+from bolaudit.extract.exprtools import cap, choice, concat
+from bolaudit.facts import Expr, Unknown
+
+if TYPE_CHECKING:
+    from bolaudit.extract.extractor import FactExtractor
+    from bolaudit.extract.frames import ClassFrame
+
+
+class AssignmentsMixin:
+    """Mixed into ``FactExtractor``, which provides the scopes, ``expr`` and the HTTP part."""
+
+    def _x(self) -> FactExtractor:
+        return cast("FactExtractor", self)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._note_assignment(node.value, node.targets[-1].target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._note_assignment(node.value, node.target)
+
+    def _note_assignment(self, value: cst.BaseExpression, target: cst.BaseExpression) -> None:
+        x = self._x()
+        inner = value.expression if isinstance(value, cst.Await) else value
+        if isinstance(value, cst.Await):
+            x._awaited.add(inner)
+        if isinstance(target, cst.Name):
+            x._assigned[inner] = target.value
+
+    def visit_Await(self, node: cst.Await) -> None:
+        x = self._x()
+        x._awaited.add(node.expression)
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        x = self._x()
+        # Facts about an assignment target (a header set) are placed at the whole statement:
+        # statements have cheap spans (extract.positions), attribute targets do not.
+        x.statement = original_node
+        value = x.expr(original_node.value)
+        for t in original_node.targets:
+            x._assign(t.target, value, original_node.value)
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
+        x = self._x()
+        x.statement = original_node
+        if original_node.value is not None:
+            x._assign(original_node.target, x.expr(original_node.value), original_node.value)
+
+    def leave_AugAssign(self, original_node: cst.AugAssign) -> None:
+        x = self._x()
+        x.statement = original_node
+        target = original_node.target
+        value = x.expr(original_node.value)
+        if isinstance(original_node.operator, cst.AddAssign):
+            value = concat(x.expr(target), value)
+        else:
+            value = Unknown("augmented assignment")
+        x._assign(target, value, original_node.value, augmented=True)
+
+    def _assign(
+        self,
+        target: cst.BaseExpression,
+        value: Expr,
+        value_node: cst.BaseExpression,
+        augmented: bool = False,
+    ) -> None:
+        x = self._x()
+        if isinstance(target, (cst.Tuple, cst.List)):
+            items = value_node.elements if isinstance(value_node, (cst.Tuple, cst.List)) else None
+            for i, el in enumerate(target.elements):
+                sub: Expr = Unknown("tuple unpacking")
+                sub_node: cst.BaseExpression = value_node
+                if items is not None and i < len(items) and not isinstance(el, cst.StarredElement):
+                    sub_node = items[i].value
+                    sub = x.expr(sub_node)
+                x._assign(el.value, sub, sub_node)
+            return
+        f = x.frame
+        value = cap(value)
+        if isinstance(target, cst.Name):
+            name = target.value
+            if x.kinds[-1] == "class":
+                x.classes[-1].attrs[name] = value
+            elif f.qualname is None:
+                old = x.constants.get(name)
+                new = choice(old, value) if old is not None and f.depth and not augmented else value
+                x.constants[name] = new
+                f.locals[name] = new
+            elif name in f.globals:
+                f.write(f"global:{name}")
+            else:
+                old = f.locals.get(name)
+                if old is None and name in f.params:
+                    value = x.defaulted(name, value)  # ``if x is None: x = ...``, ``x = x or ...``
+                f.locals[name] = choice(old, value) if old is not None and f.depth and not augmented else value
+                f.write(f"local:{name}")
+        elif isinstance(target, cst.Attribute):
+            x._assign_attribute(target, value)
+        elif isinstance(target, cst.Subscript):
+            x._assign_item(target, value)
+
+    def _assign_attribute(self, target: cst.Attribute, value: Expr) -> None:
+        x = self._x()
+        f = x.frame
+        base = flow.dotted_node(target.value)
+        if base is not None and base in f.self_names and x.classes and f.qualname:
+            cls = x._class_of_frame()
+            if cls is not None:
+                cls.instance_attrs.append((target.attr.value, value, f.qualname))
+        state = x._state(target)
+        if state is not None:
+            f.write(state)
+        if target.attr.value == "headers":
+            x.header_assignment(target, value)
+        elif target.attr.value == "verify":
+            x.verify_assignment(target, value)
+
+    def _assign_item(self, target: cst.Subscript, value: Expr) -> None:
+        x = self._x()
+        base = flow.dotted_node(target.value)
+        if base is not None:
+            x.frame.write("item:" + x._normal_state(base))
+        if isinstance(target.value, cst.Attribute) and target.value.attr.value == "headers":
+            sl = target.slice[0].slice if len(target.slice) == 1 else None
+            if isinstance(sl, cst.Index):
+                x.header_item(target, x.expr(sl.value), value)
+        elif isinstance(target.value, cst.Name):
+            x.local_item(target, value)
+
+    def _normal_state(self, dotted_name: str) -> str:
+        x = self._x()
+        head, _, rest = dotted_name.partition(".")
+        if head in x.frame.self_names:
+            return "x." + rest if rest else "self"
+        return dotted_name
+
+    def _class_of_frame(self) -> ClassFrame | None:
+        x = self._x()
+        cls = x.frame.cls
+        for c in reversed(x.classes):
+            if c.qualname == cls:
+                return c
+        return None

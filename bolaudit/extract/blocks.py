@@ -1,0 +1,199 @@
+"""The control-flow part of the fact extractor: blocks, guards, loops, comprehensions, handlers.
+
+Calls record the conditions they depend on (``Guard``: if/else, an earlier ``if ...: return``,
+while, except) and the loops around them; the token rules decide from these whether a token
+request is a cache refresh or a fetch on every call, and whether a loop fetches per iteration.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from bolaudit.extract import flow
+from bolaudit.extract.frames import Frame
+from bolaudit.facts import Expr, Guard, LoopFact
+from bolaudit.findings import Span
+
+
+class ControlFlowMixin:
+    """Mixed into ``FactExtractor`` after ``HttpFactsMixin``; they provide what is declared here
+    (the stubs only tell the type checker; the real methods come first in the MRO)."""
+
+    loops: list[LoopFact]
+    constants: dict[str, Expr]
+    _comp_saved: list[dict[str, Expr | None]]
+
+    @property
+    def frame(self) -> Frame:
+        raise NotImplementedError
+
+    def span(self, node: cst.CSTNode) -> Span:
+        raise NotImplementedError
+
+    def expr(self, node: cst.BaseExpression | None) -> Expr:
+        raise NotImplementedError
+
+    def _guard(self, kind: str, test: cst.BaseExpression) -> Guard:
+        raise NotImplementedError
+
+    def branch_enter(self, test: cst.BaseExpression, positive: bool) -> None:
+        raise NotImplementedError
+
+    def branch_leave(self) -> None:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ control flow
+
+    def _enter_block(self) -> None:
+        self.frame.depth += 1
+
+    def _leave_block(self) -> None:
+        self.frame.depth -= 1
+
+    def visit_If_body(self, node: cst.If) -> None:
+        self.frame.guards.append(self._guard("if", node.test))
+        self.branch_enter(node.test, True)
+        self._enter_block()
+
+    def leave_If_body(self, node: cst.If) -> None:
+        self.frame.guards.pop()
+        self.branch_leave()
+        self._leave_block()
+
+    def visit_If_orelse(self, node: cst.If) -> None:
+        self.frame.guards.append(self._guard("else", node.test))
+        self.branch_enter(node.test, False)
+        self._enter_block()
+
+    def leave_If_orelse(self, node: cst.If) -> None:
+        self.frame.guards.pop()
+        self.branch_leave()
+        self._leave_block()
+
+    def leave_If(self, original_node: cst.If) -> None:
+        body = original_node.body.body
+        if body and _ends_flow(body[-1]):
+            self.frame.early.append(self._guard("early-return", original_node.test))
+
+    def visit_While(self, node: cst.While) -> None:
+        self._push_loop(node, "while", (), None)
+        self.frame.guards.append(self._guard("while", node.test))
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.frame.guards.pop()
+        self._pop_loop()
+
+    def visit_For_body(self, node: cst.For) -> None:
+        names = _target_names(node.target)
+        self._push_loop(node, "async for" if node.asynchronous else "for", names, node.iter)
+
+    def leave_For_body(self, node: cst.For) -> None:
+        self._pop_loop()
+
+    def _push_loop(
+        self, node: cst.CSTNode, kind: str, names: tuple[str, ...], iter_: cst.BaseExpression | None
+    ) -> int:
+        f = self.frame
+        loop_id = len(self.loops)
+        iter_expr = self.expr(iter_) if iter_ is not None else None
+        parent = f.loops[-1] if f.loops else None
+        self.loops.append(LoopFact(loop_id, f.qualname, kind, names, iter_expr, self.span(node), parent))
+        f.loops.append(loop_id)
+        f.bind_loop(loop_id, names)
+        self._enter_block()
+        return loop_id
+
+    def _pop_loop(self) -> None:
+        self.frame.loops.pop()
+        self._leave_block()
+
+    def _visit_comp(self, node: cst.BaseComp | cst.BaseDict) -> None:
+        names: list[str] = []
+        comp: cst.CompFor | None = getattr(node, "for_in", None)
+        iter_node = comp.iter if comp is not None else None
+        while comp is not None:
+            names.extend(_target_names(comp.target))
+            comp = comp.inner_for_in
+        saved = {n: self.frame.locals.get(n) for n in names}
+        self._comp_saved.append(saved)
+        self._push_loop(node, "comprehension", tuple(names), iter_node)
+
+    def _leave_comp(self) -> None:
+        self._pop_loop()
+        for name, old in self._comp_saved.pop().items():
+            if old is None:
+                self.frame.locals.pop(name, None)
+            else:
+                self.frame.locals[name] = old
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._visit_comp(node)
+
+    def leave_ListComp(self, original_node: cst.ListComp) -> None:
+        self._leave_comp()
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._visit_comp(node)
+
+    def leave_SetComp(self, original_node: cst.SetComp) -> None:
+        self._leave_comp()
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._visit_comp(node)
+
+    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
+        self._leave_comp()
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._visit_comp(node)
+
+    def leave_DictComp(self, original_node: cst.DictComp) -> None:
+        self._leave_comp()
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        status = flow.http_status(node.type) if node.type is not None else None
+        self.frame.guards.append(Guard("except", (), None, status))
+        self._enter_block()
+
+    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+        self.frame.guards.pop()
+        self._leave_block()
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self._enter_block()
+
+    def leave_Try(self, original_node: cst.Try) -> None:
+        self._leave_block()
+
+    def leave_WithItem(self, original_node: cst.WithItem) -> None:
+        asname = original_node.asname
+        if asname is not None and isinstance(asname.name, cst.Name):
+            value = self.expr(original_node.item)
+            name = asname.name.value
+            if self.frame.qualname is None:
+                self.constants[name] = value
+            self.frame.locals[name] = value
+
+
+def _target_names(node: cst.BaseExpression) -> tuple[str, ...]:
+    if isinstance(node, cst.Name):
+        return (node.value,)
+    if isinstance(node, (cst.Tuple, cst.List)):
+        out: list[str] = []
+        for el in node.elements:
+            out.extend(_target_names(el.value))
+        return tuple(out)
+    return ()
+
+
+def _ends_flow(stmt: cst.BaseStatement | cst.BaseSmallStatement, depth: int = 0) -> bool:
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return any(isinstance(s, (cst.Return, cst.Raise, cst.Continue, cst.Break)) for s in stmt.body)
+    if depth < 8 and isinstance(stmt, cst.With) and isinstance(stmt.body, cst.IndentedBlock):
+        # ``if cached: with open(path) as fh: return json.load(fh)`` returns too.
+        body = stmt.body.body
+        return bool(body) and _ends_flow(body[-1], depth + 1)
+    if depth < 8 and isinstance(stmt, cst.If) and isinstance(stmt.orelse, cst.Else):
+        ends = [stmt.body.body, stmt.orelse.body.body]
+        return all(bool(b) and _ends_flow(b[-1], depth + 1) for b in ends)
+    return isinstance(stmt, (cst.Return, cst.Raise, cst.Continue, cst.Break))

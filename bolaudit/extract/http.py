@@ -1,0 +1,379 @@
+"""The HTTP part of the extractor: requests, sessions and default headers (see ``clients``).
+
+Besides the HTTP facts it records, in ``ModuleFacts.extra`` (JSON, no secret in full), what the
+request rules and the resolver need beyond them: string literals that look like URLs, paths or
+bol media types, with positions (``LITERAL_KEY``); ``session.verify = False``
+(``VERIFY_KEY``); the ``if method == "GET":`` conditions an HTTP call is under (``BRANCH_KEY``).
+It also follows a local dict through ``d.update(...)``/``d[k] = v`` and a parameter's default
+filled in by the function (``OR_DEFAULT``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+import libcst as cst
+
+from bolaudit import clients
+from bolaudit.extract.conditions import conditions, tests_falsy
+from bolaudit.extract.exprtools import cap, choice, dotted
+from bolaudit.facts import BRANCH_KEY, OR_DEFAULT, VERIFY_KEY
+from bolaudit.facts import (
+    Attr,
+    CallExpr,
+    CallFact,
+    Choice,
+    Concat,
+    Const,
+    DictExpr,
+    Expr,
+    Format,
+    HeaderSet,
+    HttpCall,
+    Join,
+    Name,
+    Param,
+    ParamSpec,
+    Seq,
+    SessionFact,
+    UrlJoin,
+)
+
+if TYPE_CHECKING:
+    from bolaudit.extract.extractor import FactExtractor
+
+_NOT_DICTS = (Const, Concat, Format, Join, Seq, UrlJoin)
+UNVERIFIED_CONTEXTS = ("ssl._create_unverified_context", "ssl._create_default_https_context")
+
+
+
+class HttpFactsMixin:
+    def __init__(self) -> None:
+        self.http_calls: list[HttpCall] = []
+        self.sessions: list[SessionFact] = []
+        self.header_sets: list[HeaderSet] = []
+        self.extras: list[tuple[str, str]] = []
+        self._branches: list[tuple[object, cst.BaseExpression, bool]] = []
+
+    # ------------------------------------------------------------------ branches
+
+    def branch_enter(self, test: cst.BaseExpression, positive: bool) -> None:
+        """The extractor enters the body (``positive``) or the else branch of ``if test``."""
+        self._branches.append((self._x().frame, test, positive))
+
+    def branch_leave(self) -> None:
+        self._branches.pop()
+
+    def defaulted(self, name: str, value: Expr) -> Expr:
+        """The value of parameter ``name`` after ``if name is None: name = value`` (or ``if not
+        name``, or ``name = name or value``): the argument when one is given, else ``value``
+        (``OR_DEFAULT``, which evaluation understands). Any other reassignment: ``value``."""
+        x = self._x()
+        param = x.frame.lookup(name)
+        if isinstance(value, Choice) and value.options[:1] == (param,) and len(value.options) == 2:
+            return CallExpr(Name(OR_DEFAULT), (value.options[0], value.options[1]), ())
+        inner = next((b for b in reversed(self._branches) if b[0] is x.frame), None)
+        if inner is not None and param is not None and tests_falsy(inner[1], name) == inner[2]:
+            return CallExpr(Name(OR_DEFAULT), (param, value), ())
+        return value
+
+    def _note_branches(self, call_id: int) -> None:
+        """``if method == "GET": requests.get(...)``: the request is only sent when the
+        parameter has one of these values. Recorded under ``BRANCH_KEY`` as JSON
+        ``[call, parameter, values, negated, case_folded]``."""
+        x = self._x()
+        for frame, test, positive in self._branches:
+            if frame is not x.frame:
+                continue
+            for param, values, negated, folded in conditions(test, positive, set(x.frame.params)):
+                self.extras.append((BRANCH_KEY, json.dumps([call_id, param, values, negated, folded])))
+
+    # The extractor provides these.
+    def _x(self) -> FactExtractor:
+        return cast("FactExtractor", self)
+
+    # ------------------------------------------------------------------ local dicts
+
+    def _set_local_dict(self, name: str, make: Callable[[Expr], Expr]) -> None:
+        """Rebind a local (or module-level) dict after ``d.update(...)`` / ``d[k] = v``, so that
+        a later request sees the merged dict. Inside a block it may not have happened: a choice."""
+        x = self._x()
+        f = x.frame
+        old = f.locals.get(name)
+        if old is None and f.qualname is None:
+            old = x.constants.get(name)
+        if old is None or isinstance(old, _NOT_DICTS):
+            return
+        new = cap(make(old))
+        if f.depth:
+            new = choice(old, new)
+        f.locals[name] = new
+        if f.qualname is None:
+            x.constants[name] = new
+
+    def local_item(self, target: cst.Subscript, value: Expr) -> None:
+        """``headers["Accept"] = v`` on a local dict (the extractor calls this)."""
+        x = self._x()
+        sl = target.slice[0].slice if len(target.slice) == 1 else None
+        if not isinstance(target.value, cst.Name) or not isinstance(sl, cst.Index):
+            return
+        key = x.expr(sl.value)
+        self._set_local_dict(target.value.value, lambda old: DictExpr(((None, old), (key, value))))
+
+    def _local_update(self, node: cst.Call, fact: CallFact) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+            return
+        if func.attr.value != "update" or len(fact.args) > 1:
+            return
+        items: list[tuple[Expr | None, Expr]] = [(None, a) for a in fact.args]
+        items += [(None, v) if k == "**" else (Const(k), v) for k, v in fact.kwargs]
+        self._set_local_dict(func.value.value, lambda old: DictExpr(((None, old), *items)))
+
+    # ------------------------------------------------------------------ calls
+
+    def classify_call(self, node: cst.Call, fact: CallFact) -> None:
+        x = self._x()
+        self._local_update(node, fact)
+        qual = x.qualify(fact.callee)
+        if qual in clients.MODULE_SENDERS:
+            module_lib, method = clients.MODULE_SENDERS[qual]
+            self._record_request(node, fact, module_lib, None, method, qual.rsplit(".", 1)[-1])
+            return
+        if qual in clients.SESSION_CONSTRUCTORS:
+            self._record_session(node, fact, clients.SESSION_CONSTRUCTORS[qual], qual)
+            return
+        if not isinstance(fact.callee, Attr):
+            return
+        method_name = fact.callee.attr
+        receiver = fact.callee.base
+        if method_name == "update" and isinstance(receiver, Attr) and receiver.attr == "headers":
+            if fact.args:
+                self.header_sets.append(
+                    HeaderSet(receiver.base, fact.func, fact.args[0], False, fact.span)
+                )
+            elif fact.kwargs:
+                items = tuple((Const(k), v) for k, v in fact.kwargs if k != "**")
+                self.header_sets.append(
+                    HeaderSet(receiver.base, fact.func, DictExpr(items), False, fact.span)
+                )
+            return
+        if method_name == "add_header" and len(fact.args) == 2:
+            self.header_sets.append(
+                HeaderSet(receiver, fact.func, DictExpr(((fact.args[0], fact.args[1]),)), False, fact.span)
+            )
+            return
+        library: str | None
+        if method_name in clients.TOKEN_FETCHERS:
+            library = self._session_library(receiver)
+            if library == "oauth2":
+                self._record_request(node, fact, "oauth2", receiver, "POST", method_name, token=True)
+            return
+        if method_name in clients.SESSION_SENDERS:
+            library = self._session_library(receiver)
+            if library is None:
+                if not self._maybe_request(receiver, fact):
+                    return
+                library = "unknown"
+            self._record_request(
+                node, fact, library, receiver, clients.SESSION_SENDERS[method_name], method_name
+            )
+
+    def _session_library(self, receiver: Expr) -> str | None:
+        """The library of a receiver that is certainly a session object here, else None."""
+        x = self._x()
+        for option in receiver.options if isinstance(receiver, Choice) else (receiver,):
+            if isinstance(option, CallExpr):
+                qual = x.qualify(option.func)
+                if qual in clients.SESSION_CONSTRUCTORS:
+                    return clients.SESSION_CONSTRUCTORS[qual]
+            if isinstance(option, Attr) and option.base == Name("self"):
+                cls = x._class_of_frame()
+                value = cls.instance_value(option.attr) if cls is not None else None
+                if value is not None and value != receiver:
+                    found = self._session_library(value)
+                    if found is not None:
+                        return found
+            if isinstance(option, Name) and option.id in x.constants:
+                value = x.constants[option.id]
+                if value != receiver:
+                    found = self._session_library(value)
+                    if found is not None:
+                        return found
+            if isinstance(option, Param):
+                spec = self._param_spec(option)
+                if spec is not None and spec.annotation is not None:
+                    qual = x.qualify(spec.annotation)
+                    if qual in clients.SESSION_CONSTRUCTORS:
+                        return clients.SESSION_CONSTRUCTORS[qual]
+        return None
+
+    def _param_spec(self, param: Param) -> ParamSpec | None:
+        """The parameter of the enclosing function, or of a method already seen (``__init__``)."""
+        x = self._x()
+        for frame in reversed(x.frames):
+            if frame.qualname == param.func:
+                return frame.params.get(param.name)
+        fn = next((f for f in x.functions if f.qualname == param.func), None)
+        return next((p for p in fn.params if p.name == param.name), None) if fn else None
+
+    def _maybe_request(self, receiver: Expr, fact: CallFact) -> bool:
+        """Keep ``x.get(url)`` on an unknown receiver only when it looks like an HTTP client call."""
+        name = receiver.name if isinstance(receiver, Param) else dotted(receiver)
+        if name is not None and clients.is_sessionish(name.rsplit(".", 1)[-1]):
+            return True
+        first = fact.args[0] if fact.args else dict(fact.kwargs).get("url")
+        if fact.callee is not None and isinstance(fact.callee, Attr) and fact.callee.attr == "request":
+            first = fact.args[1] if len(fact.args) > 1 else dict(fact.kwargs).get("url")
+        return first is not None and _urlish(first)
+
+    def _record_request(
+        self,
+        node: cst.Call,
+        fact: CallFact,
+        library: str,
+        receiver: Expr | None,
+        method: str | None,
+        name: str,
+        token: bool = False,
+    ) -> None:
+        kw = dict(fact.kwargs)
+        sig = clients.signature_for(library, name, method is None and not token)
+        args = fact.args
+        method_expr: Expr
+        if method is not None:
+            method_expr = Const(method)
+        elif sig.method_pos is not None and sig.method_pos < len(args):
+            method_expr = args[sig.method_pos]
+        else:
+            method_expr = kw.get("method", Const("POST" if (library == "urllib" and _has_data(fact, sig)) else "GET"))
+        if isinstance(method_expr, Const) and isinstance(method_expr.value, str):
+            method_expr = Const(method_expr.value.upper())
+        if token:
+            url = kw.get("token_url", kw.get("url", args[0] if args else Const(None)))
+        else:
+            url = args[sig.url_pos] if sig.url_pos < len(args) else kw.get(sig.url_keyword, Const(None))
+        headers = kw.get("headers")
+        if headers is None and sig.headers_pos is not None and sig.headers_pos < len(args):
+            headers = args[sig.headers_pos]
+        body_key, body_value = None, None
+        for key in clients.BODY_KEYWORDS:
+            if key in kw:
+                body_key, body_value = key, kw[key]
+                break
+        if body_key is None:
+            pos = sig.data_pos if sig.data_pos is not None else sig.url_pos + 1
+            if library in ("requests", "urllib") and pos < len(args):
+                body_key, body_value = "data", args[pos]
+        verify = kw.get("verify", kw.get("ssl", kw.get("verify_ssl")))
+        context = kw.get("context")
+        if context is not None and self._x().qualify(_callee(context)) in UNVERIFIED_CONTEXTS:
+            verify = Const(False)
+        self._note_branches(fact.id)
+        self.http_calls.append(
+            HttpCall(
+                call=fact.id,
+                func=fact.func,
+                library=library,
+                receiver=receiver,
+                method=method_expr,
+                url=url,
+                headers=headers,
+                params=kw.get("params"),
+                body=body_key,
+                body_value=body_value,
+                verify=verify,
+                auth=kw.get("auth"),
+                kwargs_spread=kw.get("**"),
+                span=fact.span,
+                purpose="fetch_token" if token else "request",
+            )
+        )
+
+    def _record_session(self, node: cst.Call, fact: CallFact, library: str, kind: str) -> None:
+        kw = dict(fact.kwargs)
+        headers = kw.get("headers")
+        verify = kw.get("verify", kw.get("ssl", kw.get("verify_ssl")))
+        connector = kw.get("connector")
+        if isinstance(connector, CallExpr) and ("ssl", Const(False)) in connector.kwargs:
+            verify = Const(False)
+        self.sessions.append(
+            SessionFact(
+                fact.id,
+                fact.func,
+                library,
+                kind,
+                kw.get("base_url"),
+                headers,
+                verify,
+                kw.get("auth"),
+                fact.span,
+            )
+        )
+
+    def header_assignment(self, target: cst.Attribute, value: Expr) -> None:
+        """``session.headers = {...}`` replaces the defaults."""
+        x = self._x()
+        self.header_sets.append(
+            HeaderSet(x.expr(target.value), x.frame.qualname, value, True, x.span(x.statement or target))
+        )
+
+    def verify_assignment(self, target: cst.Attribute, value: Expr) -> None:
+        """``session.verify = False`` turns TLS checks off for every request on the session;
+        recorded in ``extra`` (``VERIFY_KEY``: JSON ``[func, how, ref]``, how is ``call`` for a
+        local session, ``self`` for ``self.<ref>``, ``name`` for a module-level one)."""
+        if value != Const(False):
+            return
+        x = self._x()
+        obj = x.expr(target.value)
+        ref: list[object] | None = None
+        if isinstance(obj, CallExpr) and obj.call >= 0:
+            ref = ["call", obj.call]
+        elif isinstance(obj, Attr) and obj.base == Name("self"):
+            ref = ["self", obj.attr]
+        elif isinstance(obj, Name):
+            ref = ["name", obj.id]
+        if ref is not None:
+            self.extras.append((VERIFY_KEY, json.dumps([x.frame.qualname, *ref])))
+
+    def header_item(self, target: cst.Subscript, key: Expr, value: Expr) -> None:
+        """``session.headers["Accept"] = value`` sets one default."""
+        x = self._x()
+        assert isinstance(target.value, cst.Attribute)
+        self.header_sets.append(
+            HeaderSet(
+                x.expr(target.value.value),
+                x.frame.qualname,
+                DictExpr(((key, value),)),
+                False,
+                x.span(x.statement or target),
+            )
+        )
+
+
+def _urlish(expr: Expr) -> bool:
+    if isinstance(expr, Const):
+        return isinstance(expr.value, str) and (
+            expr.value.startswith(("http://", "https://", "/"))
+        )
+    if isinstance(expr, Concat):
+        return any(_urlish(p) for p in expr.parts[:1]) or any(
+            isinstance(p, Const) and isinstance(p.value, str) and "/" in p.value for p in expr.parts
+        )
+    if isinstance(expr, Choice):
+        return any(_urlish(o) for o in expr.options)
+    return False
+
+
+def _has_data(fact: CallFact, sig: clients.SendSignature) -> bool:
+    kw = dict(fact.kwargs)
+    if "data" in kw:
+        return True
+    return sig.data_pos is not None and sig.data_pos < len(fact.args)
+
+
+def _callee(expr: Expr) -> Expr:
+    return expr.func if isinstance(expr, CallExpr) else expr
+

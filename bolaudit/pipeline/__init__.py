@@ -1,0 +1,1 @@
+"""bolaudit.pipeline."""

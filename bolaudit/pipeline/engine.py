@@ -1,0 +1,330 @@
+"""The pipeline: paths -> sources -> per-file stage (parallel, cached) -> project stage -> findings.
+
+``run`` never raises because of what is in the audited files: unreadable, undecodable or
+unparsable files become problems or BOL000 findings and the run goes on. Filtering by the enabled
+rules, per-file ignores and inline suppressions happens here; baselines and output are the CLI's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bolaudit.config import Config
+from bolaudit.findings import Finding, Problem, ProblemKind
+from bolaudit.pipeline.suppress import Suppressed, Suppression, UnusedSuppression
+
+if TYPE_CHECKING:
+    from bolaudit.resolve.index import Project
+    from bolaudit.pipeline.cache import Cache
+    from bolaudit.facts import ModuleFacts
+    from bolaudit.pipeline.filestage import FileResult
+    from bolaudit.pipeline.freshness import Watch
+    from bolaudit.pipeline.lastrun import LastRun
+    from bolaudit.pipeline.sources import SourceFile
+
+@dataclass
+class RunResult:
+    findings: list[Finding]
+    problems: list[Problem]
+    suppressed: list[Suppressed] = field(default_factory=list)
+    unused_suppressions: list[UnusedSuppression] = field(default_factory=list)
+    files_seen: int = 0
+    files_analysed: int = 0
+    files_cached: int = 0
+    texts: Mapping[str, bytes] = field(default_factory=dict)
+    reused: bool = False  # the whole result came from the cache (nothing changed)
+    _project: object | None = None
+    _project_factory: Callable[[], object] | None = None
+
+    @property
+    def project(self) -> object | None:
+        """The project stage's view; rebuilt from cached facts on first use after a reused run."""
+        if self._project is None and self._project_factory is not None:
+            self._project = self._project_factory()
+        return self._project
+
+
+class _DiskTexts(Mapping[str, bytes]):
+    """File contents read on demand (a reused run keeps no file in memory)."""
+
+    def __init__(self, root: Path, rels: Sequence[str]) -> None:
+        self.root = root
+        self.rels = list(rels)
+        self._known = frozenset(self.rels)
+
+    def __getitem__(self, rel: str) -> bytes:
+        if rel not in self._known:
+            raise KeyError(rel)
+        from bolaudit.bounded.files import read_regular
+
+        try:
+            return read_regular(self.root / rel)
+        except OSError as exc:
+            raise KeyError(rel) from exc
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rels)
+
+    def __len__(self) -> int:
+        return len(self.rels)
+
+
+def run(
+    paths: Sequence[Path], config: Config, *, debug: bool = False, trust_stat: bool = True
+) -> RunResult:
+    """``trust_stat``: a whole-run record may be reused when the sizes and mtimes it recorded
+    still match. False when the result will be written back into files (``--fix``,
+    ``--write-baseline``): there the files' content decides (the per-file entries are keyed by it)."""
+    import time
+
+    from bolaudit.pipeline.cache_folder import with_cache_folder
+
+    config, refused = with_cache_folder(config, paths)
+    # Files named one by one (pre-commit) are read with the modules they import, found by name:
+    # no listing to snapshot, so no whole-run reuse (each file's facts are still cached).
+    named = bool(paths) and all(p.is_file() for p in paths)
+    key: str | None = None
+    if config.use_cache and not named:
+        from bolaudit.pipeline import lastrun
+
+        key = lastrun.run_key(paths, config)
+        last = lastrun.load(config.cache_path, config.root, key) if trust_stat else None
+        if last is not None:
+            return _reused(last, paths, config)
+        _make_folder(config)  # now, or the root's mtime would change during the run
+    started = time.time_ns()
+
+    from bolaudit.pipeline import selection
+    from bolaudit.pipeline import sources
+    from bolaudit.catalog.credentials import CANDIDATE_BYTES
+    from bolaudit.pipeline.cache import Cache
+
+    watch: Watch | None = None
+    if key is not None:
+        from bolaudit.pipeline.freshness import Watch
+
+        watch = Watch()
+    files, problems = sources.discover(paths, config, watch)
+    result = RunResult([], [*refused, *problems], files_seen=len(files))
+    cache_ = Cache(config.cache_path if config.use_cache else None, config.root)
+
+    datas: dict[str, tuple[sources.SourceFile, bytes]] = {}
+    selection.read_all(files, datas, result.problems, config.max_file_size)
+    reported: set[str] | None = None
+    if named:
+        # Report on the named files, but read the modules they import too, so a base URL or a
+        # wrapper defined elsewhere still resolves.
+        reported = set(datas)
+        selection.read_all(selection.context_files(datas, config), datas, [], config.max_file_size)
+
+    modules, wanted = selection.select(datas, CANDIDATE_BYTES)
+    keys: dict[str, str] = {}
+    results = _analysed(sorted(wanted), datas, modules, cache_, config, debug, result, keys) if wanted else {}
+    result.files_analysed = len(results)
+    result.texts = {rel: datas[rel][1] for rel in results}
+    if results:
+        _project_stage(result, results, reported, config, debug)
+    else:  # nothing can matter: no project stage, no rule module imported
+        result._project_factory = lambda: _project({}, config)
+    saved = cache_.save()  # before the record, which is only good with the results it names
+    if key is not None and watch is not None:
+        _remember(result, key, watch, started, {rel: keys[rel] for rel in sorted(results)}, config, saved)
+    return result
+
+
+def _project_stage(
+    result: RunResult,
+    results: dict[str, FileResult],
+    reported: set[str] | None,
+    config: Config,
+    debug: bool,
+) -> None:
+    """Cross-file findings, then everything filtered by the config and inline suppressions."""
+    project = _project({rel: r.facts for rel, r in sorted(results.items())}, config)
+    result._project = project
+    findings: list[Finding] = []
+    for r in results.values():
+        findings.extend(r.findings)
+        result.problems.extend(r.problems)
+    findings.extend(_project_findings(project, config, debug, result.problems))
+    findings = [f for f in findings if _enabled(f, config)]
+    if reported is not None:
+        findings = [f for f in findings if f.path in reported]
+        result.texts = {rel: data for rel, data in result.texts.items() if rel in reported}
+    _apply_suppressions(result, findings, {rel: r.suppressions for rel, r in results.items()}, config)
+
+
+def _analysed(
+    wanted: list[str],
+    datas: dict[str, tuple[SourceFile, bytes]],
+    modules: Callable[[str], tuple[str, bool]],
+    cache_: Cache,
+    config: Config,
+    debug: bool,
+    result: RunResult,
+    keys: dict[str, str],
+) -> dict[str, FileResult]:
+    """The per-file stage's result for each wanted file: from the cache, else analysed.
+    ``keys`` gets each file's content key."""
+    from bolaudit.pipeline.cache import content_key
+    from bolaudit.pipeline.filestage import FileJob
+    from bolaudit.pipeline.workers import analyze_all
+
+    located: dict[str, tuple[str, bool]] = {}
+    seeds = _slice_seeds(wanted, datas, modules)
+    for rel in wanted:
+        f, data = datas[rel]
+        module, is_package = modules(rel) if f.kind == "python" else ("", False)
+        located[rel] = (module, is_package)
+        kept, follow = seeds.get(rel, ((), ()))
+        context = repr((kept, follow)) if kept or follow else ""  # a slice depends on them
+        keys[rel] = content_key(data, f.kind, module, config.cache_key() + context)
+    results = cache_.lookup(keys)
+    result.files_cached = len(results)
+    jobs: list[tuple[FileJob, str]] = []
+    for rel in wanted:
+        if rel not in results:
+            f, data = datas[rel]
+            module, is_package = located[rel]
+            kept, follow = seeds.get(rel, ((), ()))
+            jobs.append((FileJob(str(f.path), rel, f.kind, module, is_package, data, kept, follow), keys[rel]))
+    for (job, file_key), res in zip(jobs, analyze_all([j for j, _ in jobs], config.jobs, debug)):
+        results[job.rel] = res
+        if not any(p.kind is ProblemKind.INTERNAL for p in res.problems):
+            cache_.put(job.rel, file_key, res)
+    return results
+
+
+def _slice_seeds(
+    wanted: list[str],
+    datas: dict[str, tuple[SourceFile, bytes]],
+    modules: Callable[[str], tuple[str, bool]],
+) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """For each big Python file or notebook (analysed by slice): the names the other analysed
+    files take from it (a base class or a constant used elsewhere is kept though nothing in it
+    says bol), and the last names of the modules that mention bol (what uses them is kept)."""
+    from bolaudit.bounded.limits import SLICE_ABOVE
+
+    code = [rel for rel in wanted if datas[rel][0].kind in ("python", "notebook")]
+    big = [rel for rel in code if len(datas[rel][1]) > SLICE_ABOVE]
+    if not big:
+        return {}
+    from bolaudit.extract.prefilter import api_matters
+    from bolaudit.extract.slicing import imported_names
+
+    follow = tuple(sorted({
+        name.rsplit(".", 1)[-1] for rel in code
+        if datas[rel][0].kind == "python" and (name := modules(rel)[0]) and api_matters(datas[rel][1])
+    }))
+    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for rel in big:
+        module = modules(rel)[0] if datas[rel][0].kind == "python" else ""
+        others = (datas[other][1] for other in code if other != rel)
+        out[rel] = (tuple(sorted(imported_names(module, others))) if module else (), follow)
+    return out
+
+
+def _project(facts: Mapping[str, ModuleFacts], config: Config) -> Project:
+    from bolaudit.resolve.index import Project
+
+    return Project(facts, config)
+
+
+def _make_folder(config: Config) -> None:
+    from bolaudit.pipeline.cache import ensure_folder, project_folder
+
+    try:
+        ensure_folder(config.cache_path, project_folder(config.cache_path, config.root))
+    except OSError:
+        return  # a read-only checkout: no cache, no reuse
+
+
+def _remember(
+    result: RunResult, key: str, watch: Watch, started: int, analysed: dict[str, str],
+    config: Config, saved: bool,
+) -> None:
+    """Record the run for reuse while its files and folders stay as they were (``freshness``)
+    and the results file holds what it analysed (``saved``)."""
+    from bolaudit.pipeline import freshness
+    from bolaudit.pipeline import lastrun
+
+    snapshot = freshness.take(watch.paths, started) if watch.complete and saved else None
+    if snapshot is None or any(p.kind is ProblemKind.INTERNAL for p in result.problems):
+        lastrun.forget(config.cache_path, config.root)
+        return
+    last = lastrun.LastRun(
+        key, snapshot, tuple(result.findings), tuple(result.problems), tuple(result.suppressed),
+        tuple(result.unused_suppressions), tuple(analysed), tuple(analysed.values()), result.files_seen,
+    )
+    lastrun.store(config.cache_path, config.root, last)
+
+
+def _reused(last: LastRun, paths: Sequence[Path], config: Config) -> RunResult:
+    def project() -> object:
+        from bolaudit.resolve.index import Project
+        from bolaudit.pipeline.cache import Cache
+
+        wanted = dict(zip(last.analysed, last.keys))
+        entries = Cache(config.cache_path, config.root).lookup(wanted)
+        if len(entries) == len(wanted):
+            return Project({rel: entries[rel].facts for rel in last.analysed}, config)
+        # The results changed since the record was read, or an entry did not fit the schema.
+        return run(paths, config, trust_stat=False).project
+
+    result = RunResult(
+        list(last.findings), list(last.problems), list(last.suppressed), list(last.unused),
+        files_seen=last.files_seen, files_analysed=len(last.analysed),
+        files_cached=len(last.analysed), texts=_DiskTexts(config.root, last.analysed),
+        reused=True,
+    )
+    result._project_factory = project
+    return result
+
+
+def _project_findings(
+    project: object, config: Config, debug: bool, problems: list[Problem]
+) -> list[Finding]:
+    from bolaudit.pipeline.filestage import internal_problem
+    from bolaudit.rules_api import ProjectRule, all_rules
+
+    out: list[Finding] = []
+    for rule_cls in all_rules():
+        if not issubclass(rule_cls, ProjectRule) or not config.rule_enabled(rule_cls.code):
+            continue
+        rule = rule_cls()
+        try:
+            out.extend(rule.check(project))  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not sink the run
+            if debug:
+                raise
+            problems.append(internal_problem(rule_cls.code, exc))
+    return out
+
+
+def _enabled(f: Finding, config: Config) -> bool:
+    if not config.rule_enabled(f.code):
+        return False
+    ignored = config.ignored_codes_for(f.path)
+    return not any(f.code.startswith(code) for code in ignored)
+
+
+def _apply_suppressions(
+    result: RunResult,
+    findings: list[Finding],
+    suppressions: Mapping[str, tuple[Suppression, ...]],
+    config: Config,
+) -> None:
+    """Inline ``# bolaudit: ignore[...]`` / ``# noqa: BOLxxx`` comments (found by the per-file
+    stage), in every reported file (so that suppressions matching nothing are reported too)."""
+    from bolaudit.pipeline import suppress
+    from bolaudit.rules_api import all_rules
+
+    enabled = frozenset(r.code for r in all_rules() if config.rule_enabled(r.code))
+    by_path = {rel: found for rel in result.texts if (found := suppressions[rel])}
+    applied = suppress.apply(findings, by_path, enabled)
+    result.findings = sorted(applied.kept, key=Finding.sort_key)
+    result.suppressed = list(applied.suppressed)
+    result.unused_suppressions = list(applied.unused)

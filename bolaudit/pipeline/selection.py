@@ -1,0 +1,196 @@
+"""Which files an audit analyses, decided from their bytes and their imports; nothing is parsed.
+
+``select`` keeps the files that mention bol's API (hosts, media types, bol-named identifiers,
+token grants), that may hold a credential (a credential word and a value's shape), that deploy
+an app (for BOL103), or that Python cannot decode (a BOL000); then the Python files that import
+those, and that they import. Files named one by one (pre-commit) get ``context_files``: the
+modules they import, found by name, so a base URL or a wrapper defined elsewhere still resolves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+from pathlib import Path
+
+from bolaudit.config import DEFAULT_MAX_FILE_SIZE, Config
+from bolaudit.findings import Problem, ProblemKind
+from bolaudit.pipeline.sources import SourceFile
+
+Datas = dict[str, tuple[SourceFile, bytes]]
+
+
+def module_name(path: Path, rel: str) -> tuple[str, bool]:
+    """Dotted module name of a Python file by its package folders (``__init__.py``), and is-package."""
+    stem = path.stem
+    is_package = stem == "__init__"
+    parts: list[str] = [] if is_package else [stem]
+    folder = path.parent
+    while _is_package(folder):
+        parts.append(folder.name)
+        folder = folder.parent
+    if not parts and is_package:
+        parts = [path.parent.name]
+    name = ".".join(reversed(parts))
+    return (name if all(p.isidentifier() for p in parts) else ""), is_package
+
+
+@cache
+def _is_package(folder: Path) -> bool:
+    return (folder / "__init__.py").is_file()
+
+
+_SKIP, _NOTHING, _API, _WANTED = range(4)  # what select makes of one file's bytes
+
+
+def select(
+    datas: Datas, candidate: re.Pattern[bytes]
+) -> tuple[Callable[[str], tuple[str, bool]], set[str]]:
+    """Which files can matter, decided from their bytes and the import closure; no parsing."""
+    from bolaudit.extract import prefilter
+    from bolaudit.credentials.apps import deploy_matters
+
+    names: dict[str, tuple[str, bool]] = {}
+
+    def module_of(rel: str) -> tuple[str, bool]:
+        if rel not in names:
+            names[rel] = module_name(datas[rel][0].path, rel)
+        return names[rel]
+
+    def verdict(item: tuple[str, tuple[SourceFile, bytes]]) -> int:
+        rel, (f, data) = item
+        if f.kind == "text" and b"\0" in data[:8192]:
+            data = _as_utf8(data)  # UTF-16/32: judged by its text
+            if b"\0" in data[:8192]:
+                return _SKIP  # binary: skipped silently
+        low = data.lower()
+        if prefilter.api_matters(data, low):
+            return _API
+        if prefilter.credentials_matter(data, candidate, low):
+            return _WANTED
+        if f.kind == "text" and deploy_matters(rel, low):
+            return _WANTED  # a compose env_file or a mounted bol secret: BOL103 reads the units
+        if f.kind == "python" and not _decodes(data):
+            return _WANTED  # cheap to tell, and worth a BOL000: Python cannot read this file
+        return _NOTHING
+
+    from bolaudit.pipeline.forked import map_in_halves
+
+    items = list(datas.items())
+    verdicts = map_in_halves(verdict, items, [len(data) for _, (_, data) in items])
+    wanted: set[str] = set()
+    api: dict[str, tuple[str, bool]] = {}
+    python: dict[str, bytes] = {}
+    for (rel, (f, data)), v in zip(items, verdicts):
+        if v == _SKIP:
+            continue
+        if f.kind == "python":
+            python[rel] = data
+            if v == _API:
+                api[rel] = module_of(rel)
+        if v in (_API, _WANTED):
+            wanted.add(rel)
+    if api:
+        wanted |= prefilter.importers_closure(api, python, module_of)
+        wanted |= prefilter.imports_closure(wanted, python, module_of)
+    return module_of, wanted
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """A UTF-16/32 text file's bytes as UTF-8, so the byte scans see its words; else as it is."""
+    from bolaudit.extract.decoding import wide_encoding
+
+    encoding = wide_encoding(data)
+    if encoding is None:
+        return data
+    try:
+        return data.decode(encoding).encode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return data
+
+
+def read_all(
+    files: Iterable[SourceFile], datas: Datas, problems: list[Problem], limit: int = DEFAULT_MAX_FILE_SIZE
+) -> None:
+    """Each file's bytes into ``datas``; ``limit`` is the size cap (``max-file-size``)."""
+    from bolaudit.bounded.files import read_regular
+
+    for f in files:
+        if f.rel in datas:
+            continue
+        try:
+            # The size was checked when the file was listed; a file that became a FIFO or grew
+            # since must neither block the run nor fill its memory.
+            datas[f.rel] = (f, read_regular(f.path, max(f.size, limit)))
+        except OSError as exc:
+            problems.append(
+                Problem(ProblemKind.UNREADABLE, f.rel, f"cannot read: {exc.strerror or exc}")
+            )
+
+
+# Context for files named one by one: enough for a wrapper, its base class and its settings,
+# bounded so that one named file of a large codebase does not read half of it (pre-commit speed).
+MAX_CONTEXT_FILES = 120
+MAX_CONTEXT_DEPTH = 3
+
+
+def context_files(datas: Datas, config: Config) -> list[SourceFile]:
+    """Python files the named files import, transitively, found by module name under the root."""
+    from bolaudit.pipeline import sources
+    from bolaudit.extract import prefilter
+    from bolaudit.bounded.files import read_regular
+
+    roots: list[Path] = [config.root, config.root / "src"]
+    todo: list[tuple[Path, bytes, int]] = []
+    for f, data in datas.values():
+        path = f.path
+        if f.kind != "python":
+            continue
+        module, is_package = module_name(path, "")
+        depth = module.count(".") + (1 if is_package else 0) + 1
+        roots.append(path.parents[depth - 1] if depth <= len(path.parents) else path.parent)
+        todo.append((path, data, 0))
+    seen = {f.path.resolve() for f, _ in datas.values()}
+    found: list[Path] = []
+    while todo and len(found) < MAX_CONTEXT_FILES:
+        path, data, depth = todo.pop(0)
+        if depth >= MAX_CONTEXT_DEPTH:
+            continue
+        module, is_package = module_name(path, "")
+        for name in prefilter.imported_modules(data, module, is_package):
+            for candidate in _module_files(name, roots):
+                real = candidate.resolve()
+                if real in seen:
+                    continue
+                seen.add(real)
+                found.append(candidate)
+                try:
+                    todo.append((candidate, read_regular(candidate, config.max_file_size), depth + 1))
+                except OSError:
+                    continue
+    if not found:
+        return []
+    return sources.discover(found, config)[0]
+
+
+def _module_files(name: str, roots: list[Path]) -> Iterator[Path]:
+    parts = name.split(".")
+    for root in dict.fromkeys(roots):
+        for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
+            if candidate.is_file():
+                yield candidate
+                return
+
+
+def _decodes(data: bytes) -> bool:
+    """Whether a Python file's bytes decode as its PEP 263 declaration (or UTF-8) says; no parse."""
+    from bolaudit.extract.decoding import DecodeFailure, decode_python
+
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return not isinstance(decode_python(data), DecodeFailure)

@@ -1,0 +1,92 @@
+"""Running the per-file stage: in this process for a few files, else in a pool of processes.
+
+A worker that dies (a native crash in a parser, the OOM killer) breaks the pool; the remaining
+files then go one at a time through a fresh worker, so the file that kills it is named (a BOL000)
+and every other file is still audited.
+"""
+
+from __future__ import annotations
+
+import os
+
+from bolaudit.pipeline.filestage import FileJob, FileResult, analyze, internal_problem
+
+# Below this many files to parse, a process pool costs more than it saves (pre-commit passes few).
+POOL_THRESHOLD = 8
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, which containers and ``taskset``
+    narrow), else the machine's count."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def worker_count(processes: int, files: int) -> int:
+    """How many worker processes to start: ``processes`` (0: one per CPU), never more than the
+    CPUs available (a repository's ``jobs = 100`` must not start 100 processes on 2 cores) nor
+    than there are files."""
+    cpus = available_cpus()
+    return max(1, min(processes or cpus, cpus, files))
+
+
+def analyze_all(jobs: list[FileJob], processes: int, debug: bool) -> list[FileResult]:
+    """Every job's result, in order: in this process for a few files, else in a process pool."""
+    workers = worker_count(processes, len(jobs))
+    if len(jobs) < POOL_THRESHOLD or workers <= 1:
+        return [_safe_analyze(j, debug) for j in jobs]
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    chunk = max(1, len(jobs) // (workers * 8))
+    results: list[FileResult | None] = [None] * len(jobs)
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for i, res in enumerate(pool.map(_safe_analyze, jobs, [debug] * len(jobs), chunksize=chunk)):
+                results[i] = res
+    except BrokenProcessPool:
+        # A worker died (a native crash in a parser, the OOM killer): the pool is gone and the
+        # culprit unknown. Finish one file at a time in a fresh worker, so the file that kills it
+        # is named and every other file is still audited.
+        _one_by_one(jobs, results, debug)
+    return [r if r is not None else _crashed(j) for r, j in zip(results, jobs)]
+
+
+def _one_by_one(jobs: list[FileJob], results: list[FileResult | None], debug: bool) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(max_workers=1)
+    try:
+        for i, job in enumerate(jobs):
+            if results[i] is not None:
+                continue
+            try:
+                results[i] = pool.submit(_safe_analyze, job, debug).result()
+            except BrokenProcessPool:
+                results[i] = _crashed(job)
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = ProcessPoolExecutor(max_workers=1)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _crashed(job: FileJob) -> FileResult:
+    from bolaudit.facts import ModuleFacts
+    from bolaudit.findings import Span
+
+    message = "the process analysing this file crashed (a parser bug); the file was not audited"
+    return FileResult(ModuleFacts(job.rel, job.module, job.is_package, errors=((message, Span.at(1)),)))
+
+
+def _safe_analyze(job: FileJob, debug: bool = False) -> FileResult:
+    if debug:
+        return analyze(job)
+    try:
+        return analyze(job)
+    except Exception as exc:  # noqa: BLE001 - a bolaudit bug in one file must not sink the run
+        from bolaudit.facts import ModuleFacts
+
+        return FileResult(ModuleFacts(job.rel, job.module), problems=(internal_problem(job.rel, exc),))

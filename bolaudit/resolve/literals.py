@@ -1,0 +1,61 @@
+"""String literals the request rules report at: URLs, paths and bol media types, with positions.
+
+The extractor (``extract.http``) records them in ``ModuleFacts.extra`` under
+``LITERAL_KEY`` as JSON ``[line, column, end_line, end_column, text]``; query values are masked
+there, so no secret is cached. An f-string's text has ``{}`` where its expressions are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bolaudit.facts import LITERAL_KEY
+from bolaudit.findings import Span
+
+if TYPE_CHECKING:
+    from bolaudit.resolve.index import Project
+    from bolaudit.facts import ModuleFacts
+
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    path: str
+    span: Span
+    text: str
+
+
+def literals_of(facts: ModuleFacts) -> list[Literal]:
+    out: list[Literal] = []
+    for key, value in facts.extra:
+        if key != LITERAL_KEY:
+            continue
+        try:
+            line, col, end_line, end_col, text = json.loads(value)
+        except (ValueError, TypeError):
+            continue
+        out.append(Literal(facts.path, Span(int(line), int(col), int(end_line), int(end_col)), str(text)))
+    return out
+
+
+def all_literals(project: Project) -> Iterator[Literal]:
+    for _path, facts in project.iter_modules():
+        yield from literals_of(facts)
+
+
+def within(span: Span, inner: Span) -> bool:
+    return (span.line, span.column) <= (inner.line, inner.column) and (
+        inner.end_line,
+        inner.end_column,
+    ) <= (span.end_line, span.end_column)
+
+
+def literals_in(project: Project, path: str, span: Span) -> list[Literal]:
+    """The recorded literals of ``path`` inside ``span`` (e.g. the arguments of a call)."""
+    facts = project.modules.get(path)
+    if facts is None:
+        return []
+    return [lit for lit in literals_of(facts) if within(span, lit.span)]

@@ -1,0 +1,143 @@
+"""Cache checks: whether a token request (or a call that leads to one) runs on every call.
+
+A *cache check* is a condition the call depends on that reads state the function, or a function
+on its way to the token request, writes: ``self.x``, a ``global``, a dict entry, a file, a
+database row, or a helper method of the project that checks them (``self._token_valid()``). A
+caching decorator (``functools.lru_cache``/``cache``/``cached_property``, ``cachetools``,
+``@cache.memoize``) is one too. A call made only in an ``except`` handler or after a 401/403 is a
+re-login, not a fetch per call. A check whose refresh margin is at least the token's lifetime
+(``time.time() < expires_at - 300`` with ``expires_at = now + expires_in`` and bol's 299 s) can
+never hit and does not make a cache; unless the code writes its own constant lifetime into the
+expiry (``now + 3600``), which makes the check hit (and reuse expired tokens, another bug).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bolaudit.extract.exprtools import dotted
+from bolaudit.facts import CallExpr, Const, Expr, Guard
+
+if TYPE_CHECKING:
+    from bolaudit.tokens.callgraph import Scope
+    from bolaudit.resolve.index import Project
+
+_EXPIRY = re.compile(r"exp|until|deadline|valid_to", re.IGNORECASE)
+_CACHING_DECORATOR = re.compile(r"cache|memoi[sz]e", re.IGNORECASE)
+MAX_WALK = 400
+
+
+@dataclass(frozen=True)
+class NeverHit:
+    """A cache check that can never hit: refresh ``margin`` seconds early, tokens live ``lifetime``."""
+
+    scope: Scope
+    margin: float
+    lifetime: int
+
+
+class CacheChecks:
+    def __init__(self, project: Project) -> None:
+        self.p = project
+
+    def status(
+        self, scope: Scope, guards: tuple[Guard, ...], writes: frozenset[str], lifetime: int
+    ) -> tuple[bool, NeverHit | None]:
+        """(whether the guarded call runs on every call, a cache check that never hits)."""
+        if any(g.kind == "except" or g.status in (401, 403) for g in guards):
+            return False, None
+        never: NeverHit | None = None
+        for g in guards:
+            if self.is_cache_check(scope, g, writes):
+                nh = self.never_hits(scope, g, lifetime)
+                if nh is None:
+                    return False, None
+                never = nh
+        return True, never
+
+    def is_cache_check(self, scope: Scope, guard: Guard, writes: frozenset[str]) -> bool:
+        if guard.kind not in ("if", "else", "early-return"):
+            return False
+        kept = {w for w in writes if not w.startswith("local:")}
+        if not kept:
+            return False
+        for r in guard.reads:
+            if r in kept:
+                return True
+            if r in ("file", "db") and kept & {"file", "db"}:
+                return True
+            if r.startswith("call:") and self._project_helper(scope, r[5:]):
+                return True
+        return False
+
+    def _project_helper(self, scope: Scope, name: str) -> bool:
+        path, func = scope
+        if name.startswith("self."):
+            cls = self.p.class_of((path, func)) if func is not None else None
+            return cls is not None and self.p.method(cls, name[5:]) is not None
+        return "." not in name and self.p.symbol(path, name).kind == "function"
+
+    def never_hits(self, scope: Scope, guard: Guard, lifetime: int) -> NeverHit | None:
+        if guard.margin is None:
+            return None
+        expiry = [r for r in guard.reads if _EXPIRY.search(r.split(":", 1)[-1].split(".", 1)[-1])]
+        if not expiry:
+            return None
+        assumed = self._assumed_lifetime(scope, expiry)
+        if assumed is not None and assumed > guard.margin:
+            return None  # the code computes its own expiry; the check does hit (another bug)
+        if guard.margin < lifetime:
+            return None
+        return NeverHit(scope, guard.margin, lifetime)
+
+    def _assumed_lifetime(self, scope: Scope, reads: list[str]) -> float | None:
+        """A constant lifetime the code writes into the expiry (``time.time() + 3600``), if any."""
+        cls = self.p.class_of((scope[0], scope[1])) if scope[1] is not None else None
+        if cls is None:
+            return None
+        attrs = {r[5:] for r in reads if r.startswith("self.")}
+        for klass in self.p.mro(cls):
+            for name, value, _method in self.p.classes[klass].instance_attrs:
+                if name not in attrs:
+                    continue
+                consts = [e.value for e in walk(value) if isinstance(e, Const)]
+                if "expires_in" in consts:
+                    return None
+                numbers = [float(v) for v in consts if isinstance(v, (int, float)) and not isinstance(v, bool)]
+                if numbers:
+                    return max(numbers)
+        return None
+
+    def cached_by_decorator(self, scope: Scope) -> bool:
+        if scope[1] is None:
+            return False
+        fn = self.p.functions.get((scope[0], scope[1]))
+        if fn is None:
+            return False
+        for deco in fn.decorators:
+            name = dotted(deco.func if isinstance(deco, CallExpr) else deco) or ""
+            if _CACHING_DECORATOR.search(name.rsplit(".", 1)[-1]):
+                return True
+        return False
+
+
+def walk(expr: Expr) -> Iterator[Expr]:
+    """Every sub-expression of ``expr`` (bounded: facts are capped, this is a second guard)."""
+    stack: list[object] = [expr]
+    seen = 0
+    while stack and seen < MAX_WALK:
+        cur = stack.pop()
+        if isinstance(cur, tuple):
+            stack.extend(cur)
+            continue
+        if not hasattr(cur, "__slots__") or isinstance(cur, (str, int, float)):
+            continue
+        seen += 1
+        yield cur  # type: ignore[misc]
+        for slot in cur.__slots__:
+            value = getattr(cur, slot)
+            if isinstance(value, tuple) or hasattr(value, "__slots__"):
+                stack.append(value)
