@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, ClassVar
 from bolaudit.findings import Finding, Fix, RuleInfo, Severity, Span, text_hash
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
     from bolaudit.rule_cst import PendingReport, Rule
     from bolaudit.tokens.grants import GrantAudit
 else:

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from bolaudit.credentials.sharing import Shared, members, shared
 from bolaudit.catalog.credentials import CLIENT_ID, CLIENT_SECRET
-from bolaudit.credentials.apps import App, project_apps
+from bolaudit.credentials.apps import App
 from bolaudit.findings import Finding, Severity
 from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
 
 # Fake credentials, random but fixed, kept in pieces so that this file holds no credential.
 _FAKES = {
@@ -317,7 +317,7 @@ class CredentialsSharedAcrossApps(ProjectRule):
     ]
 
     def check(self, project: Project) -> Iterator[Finding]:
-        apps = project_apps(project)
+        apps = project.apps
         places: dict[tuple[str, object], list[Shared]] = {}
         for s in shared(members(project.modules, apps)):
             places.setdefault((s.member.path, s.member.span), []).append(s)

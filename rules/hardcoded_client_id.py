@@ -10,7 +10,7 @@ from bolaudit.findings import Finding, Severity
 from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
 
 # Fake ids, random but fixed. A UUID alone is no finding, so they can sit here whole; the secret
 # is kept in pieces so that this file holds no credential bolaudit would report.

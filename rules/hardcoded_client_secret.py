@@ -13,7 +13,7 @@ from bolaudit.findings import Finding, Severity
 from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
 
 # Fake credentials, random but fixed. They are kept in pieces so that this file itself holds no
 # credential bolaudit would report; ``_fill`` puts them into the cases.

@@ -11,7 +11,7 @@ from bolaudit.findings import Finding, Severity, Span
 from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
 
 
 class InsecureTransport(ProjectRule):
@@ -173,7 +173,7 @@ class InsecureTransport(ProjectRule):
     def check(self, project: Project) -> Iterator[Finding]:
         cat = project.catalog
         reported: set[str] = set()
-        for lit in all_literals(project):
+        for lit in all_literals(project.index):
             if not lit.text.lower().startswith("http://"):
                 continue
             host = _host(lit.text)

@@ -11,7 +11,7 @@ from bolaudit.findings import Finding, Severity, Span
 from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
     from bolaudit.resolve.requests import ResolvedRequest
     from bolaudit.catalog import Catalog, Operation
 
@@ -160,7 +160,7 @@ class RetiredApiVersion(ProjectRule):
         seen: set[tuple[str, Span]] = set()
         apis: set[str] = set()  # retired APIs already reported at a literal
         elsewhere = _calls_to_other_hosts(project)
-        for lit in all_literals(project):
+        for lit in all_literals(project.index):
             problem = _literal_problem(cat, lit.text)
             if problem is not None and not any(p == lit.path and within(s, lit.span) for p, s in elsewhere):
                 seen.add((lit.path, lit.span))
@@ -189,7 +189,7 @@ class RetiredApiVersion(ProjectRule):
         if not retired_api:
             return None
         message = _literal_problem(cat, f"https://{req.url.host}{req.url.path_text}") or ""
-        lit = _find(literals_in(project, req.site.path, req.site.span), ("plazaapi", "catalog/v4"))
+        lit = _find(literals_in(project.index, req.site.path, req.site.span), ("plazaapi", "catalog/v4"))
         where = (lit.path, lit.span) if lit is not None else (req.path, req.http.span)
         return (*where, message, req.url.path_text)
 
@@ -238,7 +238,7 @@ def _deprecated_message(cat: Catalog, req: ResolvedRequest, op: Operation) -> st
 def _path_literal(project: Project, req: ResolvedRequest, op: Operation) -> Literal | None:
     """The literal in the call that chooses the endpoint that holds part of its path."""
     fixed = [s for s in op.path.strip("/").split("/")[1:] if not s.startswith("{")]
-    lits = [lit for lit in literals_in(project, req.site.path, req.site.span) if "/" in lit.text]
+    lits = [lit for lit in literals_in(project.index, req.site.path, req.site.span) if "/" in lit.text]
     return _find(lits, tuple(fixed)) or (lits[0] if lits else None)
 
 

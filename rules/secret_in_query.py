@@ -13,7 +13,7 @@ from bolaudit.findings import Finding, Severity, Span
 from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
     from bolaudit.resolve.requests import ResolvedRequest
 
 SECRET_NAMES = frozenset({
@@ -171,7 +171,7 @@ def _url_literal(project: Project, req: ResolvedRequest, name: str) -> Literal |
     """The URL literal carrying the parameter: in the call, or anywhere in the modules involved."""
     needle = f"{name}=" if name else "?"
     for path, span in ((req.path, req.http.span), (req.site.path, req.site.span)):
-        for lit in literals_in(project, path, span):
+        for lit in literals_in(project.index, path, span):
             if needle in lit.text.lower():
                 return lit
     host = req.url.host or ""

@@ -9,7 +9,7 @@ from bolaudit.findings import Finding, Severity
 from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
 
 _AUTH = '''
 import requests
@@ -234,7 +234,7 @@ class TokenExposed(ProjectRule):
 
     def check(self, project: Project) -> Iterator[Finding]:
         seen: set[tuple[str, object]] = set()
-        for exp in project.tokenflow.exposures:
+        for exp in project.exposures:
             key = (exp.path, exp.span)
             if key in seen:
                 continue

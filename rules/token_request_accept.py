@@ -10,7 +10,7 @@ from bolaudit.findings import Finding, Severity
 from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
 
 ACCEPTED = ("application/json", "application/*", "*/*")
 
@@ -177,7 +177,7 @@ class TokenRequestAccept(ProjectRule):
             key = (req.site.path, req.site.span)
             if key not in sites or key in done:
                 continue
-            value = accept_sent(project, req)
+            value = accept_sent(project.index, project.evaluator, req)
             if value is None or _accepts_json(value):
                 continue
             done.add(key)

@@ -9,7 +9,7 @@ from bolaudit.findings import Finding, Severity, Span
 from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
     from bolaudit.resolve.requests import ResolvedRequest
     from bolaudit.catalog import Catalog
 

@@ -9,7 +9,7 @@ from bolaudit.findings import Finding, Severity
 from bolaudit.rules_api import Invalid, ProjectRule, Valid
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
 
 
 class UnparsableFile(ProjectRule):
@@ -62,7 +62,7 @@ class UnparsableFile(ProjectRule):
     ]
 
     def check(self, project: Project) -> Iterator[Finding]:
-        for path, facts in project.iter_modules():
+        for path, facts in project.index.iter_modules():
             for message, span in facts.errors:
                 yield self.make_finding(
                     path, span, f"cannot audit this file: {message}", flagged=message

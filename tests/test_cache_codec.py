@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bolaudit.resolve.index import Project
+from bolaudit.project import Project
 from bolaudit.pipeline.cache import _codec as results_codec
 from bolaudit.config import Config
 from bolaudit.pipeline.filestage import FileJob, FileResult, analyze

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bolaudit.resolve.index import Project
+from bolaudit.project import Project
 from bolaudit.tokens.flow import TokenFlow
 from conftest import audit, write_tree
 
@@ -467,10 +467,10 @@ def test_guard_reads_follow_locals_and_db_writes(tree: Path) -> None:
                 return cached_token
             conn.execute("INSERT INTO t VALUES (?)", ({TOKEN_POST},))
     """))
-    [post] = [c for c in project.calls_in[("example.py", "token")] if "post" in repr(c.callee)]
+    [post] = [c for c in project.index.calls_in[("example.py", "token")] if "post" in repr(c.callee)]
     reads = post.guards[0].reads
     assert "item:_TOKENS" in reads and "db" in reads
-    assert "db" in project.functions[("example.py", "token")].writes
+    assert "db" in project.index.functions[("example.py", "token")].writes
 
 
 def test_nothing_is_computed_without_token_requests(tree: Path) -> None:

@@ -158,7 +158,7 @@ def _after_fix(
 def _credential_spans(project: object) -> dict[str, list[Span]]:
     """Where each file's credentials are (every sighting, reported or not): what ``--diff``
     must not show."""
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
 
     if not isinstance(project, Project):
         return {}
@@ -168,10 +168,10 @@ def _credential_spans(project: object) -> dict[str, list[Span]]:
 def _credentials(project: object, reported: Collection[str]) -> tuple[CredentialRecord, ...]:
     """Every credential sighting with its fingerprint and app, for the JSON report."""
     from bolaudit.credentials.sharing import sightings_in_apps
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
     from bolaudit.report import CredentialRecord
 
     if not isinstance(project, Project):
         return ()
     return tuple(CredentialRecord(s.fingerprint, s.kind, app.name if app else None, path, s.span.line)
-                 for path, s, app in sightings_in_apps(project, reported))
+                 for path, s, app in sightings_in_apps(project.modules, project.apps, reported))

@@ -59,7 +59,7 @@ def analyse(paths: Sequence[Path], config: Config, obtained: Obtained | None, *,
     Raises ``CatalogError`` for a bad ``[tool.bolaudit.scopes]`` mapping (``run`` checks it
     first)."""
     from bolaudit.pipeline import engine
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
     from bolaudit.commands.token import expiring
     from bolaudit.report.scopes_report import ScopesReport
     from bolaudit.tokens.grants import Expiring, GrantAudit, compare, grants, needs
@@ -68,7 +68,7 @@ def analyse(paths: Sequence[Path], config: Config, obtained: Obtained | None, *,
     project = result.project
     assert isinstance(project, Project)
     catalog = project.catalog
-    unparsable = [(path, span.line, message) for path, facts in project.iter_modules()
+    unparsable = [(path, span.line, message) for path, facts in project.index.iter_modules()
                   for message, span in facts.errors]
     need = needs(project.requests, catalog, unparsable)
     comparison = None
@@ -87,7 +87,7 @@ def analyse(paths: Sequence[Path], config: Config, obtained: Obtained | None, *,
 
 def summary(obtained: Obtained, now: datetime) -> TokenSummary:
     from bolaudit.report.scopes_report import TokenSummary
-    from bolaudit.tokens.claims import claim_warnings
+    from bolaudit.tokens.view import claim_warnings
     from bolaudit.tokens.jwt import SignatureStatus
 
     decoded = obtained.decoded

@@ -259,7 +259,7 @@ def run(source: TokenSource, key: KeySource, config: Config, env: Environment, *
 
 def _text(obtained: Obtained, warnings: tuple[Expiring, ...], now: datetime, catalog: Catalog) -> str:
     from bolaudit.report import printable
-    from bolaudit.tokens.claims import claim_warnings
+    from bolaudit.tokens.view import claim_warnings
     from bolaudit.tokens.view import relative, render_token_text
 
     shown = render_token_text(obtained.decoded, now, grants=catalog.scope_grants).rstrip("\n")

@@ -48,8 +48,7 @@ def annotate(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Annotated:
     """The findings with each BOL101 verified; raises ``TokenError`` for a bad token URL only."""
-    from bolaudit.resolve.index import Project
-    from bolaudit.credentials.apps import project_apps
+    from bolaudit.project import Project
     from bolaudit.tokens.http import check_url
     from bolaudit.credentials.verify import pair_secrets, verify
 
@@ -59,7 +58,7 @@ def annotate(
     if not wanted or not isinstance(project, Project):
         return Annotated(list(findings), list(suppressed),
                          "bolaudit: --verify-credentials: no hard-coded client secret (BOL101) to verify\n")
-    pairs = pair_secrets(project.modules, project_apps(project))
+    pairs = pair_secrets(project.modules, project.apps)
     results, summary = verify(wanted, pairs, reader(project.config.root, texts), token_url=token_url,
                               timeout=timeout, limit=limit, sleep=sleep)
     by_fingerprint = {

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 from bolaudit.findings import Span
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.config import Config
     from bolaudit.facts import ModuleFacts
 
 # ModuleFacts.extra keys: units and env-file definitions (written by extract.deploy_sources).
@@ -244,16 +244,15 @@ def marker_folders(root: Path, folders: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-def project_apps(project: Project) -> AppMap:
+def project_apps(modules: Mapping[str, ModuleFacts], config: Config) -> AppMap:
     """The apps of the audited tree: the units the files declare, the folders on the way to every
     analysed file (and every unit's folder) checked for markers, and ``Config.apps``."""
-    config = project.config
-    units = [u for _, facts in sorted(project.modules.items()) for u in units_of(facts)]
+    units = [u for _, facts in sorted(modules.items()) for u in units_of(facts)]
     candidates: set[str] = set()
     if not config.apps:
-        for path in project.modules:
+        for path in modules:
             if not _outside(path):
                 candidates.update(_ancestors(_folder_of(path)))
         candidates.update("" if u.folder == "." else u.folder for u in units if u.folder)
     markers = marker_folders(config.root, candidates) if candidates else frozenset()
-    return detect_apps(project.modules, units, markers, config.apps, config.root.name or ".")
+    return detect_apps(modules, units, markers, config.apps, config.root.name or ".")

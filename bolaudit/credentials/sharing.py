@@ -26,12 +26,14 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bolaudit.credentials.apps import App, AppMap, defines_of, project_apps
+from bolaudit.credentials.apps import App, AppMap, defines_of
 from bolaudit.facts import CredentialSighting, ModuleFacts
 from bolaudit.findings import Span
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from collections.abc import Mapping
+
+    from bolaudit.facts import ModuleFacts
 
 _DOCS = (".md", ".markdown", ".rst", ".adoc")
 _GHA_NAME = re.compile(r"secrets\.(\S+)(?: \(environment (.+)\))?")
@@ -143,12 +145,11 @@ def shared(found: Sequence[Member]) -> Iterator[Shared]:
 
 
 def sightings_in_apps(
-    project: Project, reported: Collection[str]
+    modules: Mapping[str, ModuleFacts], apps: AppMap, reported: Collection[str]
 ) -> Iterator[tuple[str, CredentialSighting, App | None]]:
     """Every credential sighting in the reported files with the app it is in: the JSON report's
     ``credentials``, which an organisation joins across repositories by fingerprint."""
-    apps = project_apps(project)
-    for path, facts in sorted(project.modules.items()):
+    for path, facts in sorted(modules.items()):
         if path in reported:
             for s in facts.sightings:
                 yield path, s, apps.app_at(path, s.span.line)

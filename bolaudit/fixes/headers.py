@@ -17,7 +17,7 @@ from bolaudit.resolve.media import Verdict, accept_verdict, content_type_verdict
 from bolaudit.findings import Finding, Fix
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
     from bolaudit.resolve.requests import ResolvedRequest
     from bolaudit.catalog import Catalog
     from bolaudit.rules_api import ProjectRule

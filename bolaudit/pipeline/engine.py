@@ -17,7 +17,7 @@ from bolaudit.findings import Finding, Problem, ProblemKind
 from bolaudit.pipeline.suppress import Suppressed, Suppression, UnusedSuppression
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
     from bolaudit.pipeline.cache import Cache
     from bolaudit.facts import ModuleFacts
     from bolaudit.pipeline.filestage import FileResult
@@ -228,7 +228,7 @@ def _slice_seeds(
 
 
 def _project(facts: Mapping[str, ModuleFacts], config: Config) -> Project:
-    from bolaudit.resolve.index import Project
+    from bolaudit.project import Project
 
     return Project(facts, config)
 
@@ -264,7 +264,7 @@ def _remember(
 
 def _reused(last: LastRun, paths: Sequence[Path], config: Config) -> RunResult:
     def project() -> object:
-        from bolaudit.resolve.index import Project
+        from bolaudit.project import Project
         from bolaudit.pipeline.cache import Cache
 
         wanted = dict(zip(last.analysed, last.keys))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from bolaudit import __version__
+from bolaudit.bounded.printable import printable as printable  # re-exported: every format uses it
 from bolaudit.findings import Finding, Problem, RuleInfo
 from bolaudit.pipeline.suppress import Suppressed, SuppressionKind, UnusedSuppression
 
@@ -27,26 +28,6 @@ FORMATS = ("text", "json", "sarif", "github")
 # Control characters (and bidi overrides) in a file name or message could move the cursor, recolour
 # or reorder a terminal line; shown escaped instead. So are lone surrogates: the bytes of a file name
 # that is not UTF-8 (``os.fsdecode`` keeps byte 0xE9 as U+DCE9), which no terminal can show.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def printable(text: str, *, keep: str = "") -> str:
-    """``text`` with control and bidi-override characters (but those in ``keep``) escaped.
-
-    Shown as ``\\x1b`` or ``\\u202e``: visible, and inert in a terminal or CI log.
-    """
-    return _UNPRINTABLE.sub(lambda m: _escape(m.group(), keep), text)
-
-
-def _escape(char: str, keep: str) -> str:
-    if char in keep:
-        return char
-    code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte of a file name: show the byte
-        code -= 0xDC00
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 @dataclass(frozen=True, slots=True)
 class CredentialRecord:
     """A credential sighting for the JSON report: unsalted SHA-256 of the value (never the value),

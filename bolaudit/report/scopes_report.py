@@ -30,7 +30,7 @@ class TokenSummary:
     signature_detail: str
     masked: str
     source: str
-    # nbf in the future, iss not bol's (``token_claims.claim_warnings``): one sentence each.
+    # nbf in the future, iss not bol's (``tokens.view.claim_warnings``): one sentence each.
     warnings: tuple[str, ...] = ()
 
 

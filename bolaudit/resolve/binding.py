@@ -4,9 +4,8 @@ function is entered from a call site: its arguments bound by position, keyword, 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
-from bolaudit.resolve.contexts import MAX_ALTERNATIVES, MAX_DEPTH, Callee, Ctx, dedupe
+from bolaudit.resolve.contexts import EvaluatorParts, MAX_ALTERNATIVES, MAX_DEPTH, Callee, Ctx, dedupe
 from bolaudit.extract.exprtools import dotted
 from bolaudit.facts import OR_DEFAULT
 from bolaudit.facts import (
@@ -24,14 +23,12 @@ from bolaudit.facts import (
     Unknown,
 )
 
-if TYPE_CHECKING:
-    from bolaudit.resolve.evaluate import Evaluator
 
 
 class Binding:
     """The evaluator's resolve/bind (see ``bolaudit.resolve.evaluate``), a part of it."""
 
-    def __init__(self, ev: Evaluator) -> None:
+    def __init__(self, ev: EvaluatorParts) -> None:
         self.ev = ev
         self._binds: dict[tuple[int, int, Callee, Ctx], tuple[tuple[object, object], Ctx]] = {}
 
@@ -41,7 +38,7 @@ class Binding:
             return []
         c = ctx.deeper()
         if isinstance(expr, Name):
-            sym = self.ev.p.symbol(ctx.path, expr.id)
+            sym = self.ev.index.symbol(ctx.path, expr.id)
             if sym.kind == "constant" and sym.value is not None:
                 return [(sym.value, Ctx(sym.path, None, None, None, c.depth))]
             return []
@@ -69,7 +66,7 @@ class Binding:
                 return item
             out: list[tuple[Expr, Ctx]] = []
             for callee in self.ev.callees_of(expr, c):
-                fn = self.ev.p.functions.get(callee.target)
+                fn = self.ev.index.functions.get(callee.target)
                 if fn is None:
                     continue
                 inner = self.bind(expr.args, expr.kwargs, callee, c)
@@ -110,11 +107,11 @@ class Binding:
         return [*found, (default, c)] if not complete or not found else found
 
     def _loop(self, path: str, loop_id: int) -> LoopFact | None:
-        return self.ev.p.loops.get((path, loop_id))
+        return self.ev.index.loops.get((path, loop_id))
 
     def _param(self, expr: Param, c: Ctx) -> list[tuple[Expr, Ctx]]:
         key = (c.path, expr.func)
-        fn = self.ev.p.functions.get(key)
+        fn = self.ev.index.functions.get(key)
         spec = next((s for s in fn.params if s.name == expr.name), None) if fn else None
         if c.bindings is not None and c.func == expr.func:
             spreads: list[tuple[Expr, Ctx]] = []
@@ -139,8 +136,8 @@ class Binding:
             # ``self.ev.x`` set from a parameter of ``__init__`` (or of a setter method): the values
             # its call sites pass, on instances of self's class or of a subclass.
             out: list[tuple[Expr, Ctx]] = []
-            for site_path, call, callee in self.ev.p.callers.get(key, [])[: 4 * MAX_ALTERNATIVES]:
-                if callee.self_cls is None or c.self_cls not in self.ev.p.mro(callee.self_cls):
+            for site_path, call, callee in self.ev.callers.get(key, [])[: 4 * MAX_ALTERNATIVES]:
+                if callee.self_cls is None or c.self_cls not in self.ev.index.mro(callee.self_cls):
                     continue
                 caller = self.ev.ctx_for(site_path, call.func)
                 entered = self.bind(call.args, call.kwargs, callee, caller)
@@ -157,7 +154,7 @@ class Binding:
         out: list[tuple[Expr, Ctx]] = []
         for obj in self.ev.objects(expr.base, c):
             if obj.kind == "module":
-                sym = self.ev.p.symbol(obj.path, expr.attr)
+                sym = self.ev.index.symbol(obj.path, expr.attr)
                 if sym.kind == "constant" and sym.value is not None:
                     out.append((sym.value, Ctx(sym.path, None, None, None, c.depth)))
             elif obj.kind in ("instance", "class"):
@@ -167,8 +164,8 @@ class Binding:
     def member(self, cls: tuple[str, str], attr: str, c: Ctx) -> list[tuple[Expr, Ctx]]:
         """Values assigned to ``self.<attr>`` in any method along the MRO, or the class attribute."""
         out: list[tuple[Expr, Ctx]] = []
-        for klass in self.ev.p.mro(cls):
-            fact = self.ev.p.classes[klass]
+        for klass in self.ev.index.mro(cls):
+            fact = self.ev.index.classes[klass]
             for name, value, method in fact.instance_attrs:
                 if name == attr:
                     out.append((value, Ctx(klass[0], method, cls, None, c.depth, state=True)))
@@ -206,7 +203,7 @@ class Binding:
         caller: Ctx,
     ) -> Ctx:
         target, how = callee.target, callee.how
-        fn = self.ev.p.functions[target]
+        fn = self.ev.index.functions[target]
         params = list(fn.params)
         if how in ("self", "method", "init", "super", "by-name") and fn.cls is not None and params:
             deco = {dotted(d) for d in fn.decorators}

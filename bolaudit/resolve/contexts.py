@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from bolaudit.extract.exprtools import dotted
-from bolaudit.facts import Attr, CallExpr, Const, Expr, LoopVar, Name, Param, Subscript
+from bolaudit.facts import Attr, CallExpr, CallFact, Const, Expr, LoopVar, Name, Param, Subscript
+from bolaudit.resolve.values import Obj, SVal
+
+if TYPE_CHECKING:
+    from bolaudit.resolve.index import FactIndex
 
 MAX_ALTERNATIVES = 16
 MAX_DEPTH = 30
@@ -52,6 +56,30 @@ class Callee:
     target: tuple[str, str]
     how: str
     self_cls: tuple[str, str] | None
+
+
+Callers = dict[tuple[str, str], list[tuple[str, CallFact, Callee]]]
+"""Function -> the call sites that reach it: (caller path, the call, how it is reached)."""
+
+
+class EvaluatorParts(Protocol):
+    """What the evaluator's parts (``binding``, ``objects``) ask of the evaluator they belong to.
+
+    A protocol, so that the parts need not import the evaluator (which imports them)."""
+
+    index: FactIndex
+    callers: Callers
+    allow_by_name: bool
+
+    def resolve(self, expr: Expr, ctx: Ctx) -> list[tuple[Expr, Ctx]]: ...
+    def objects(self, expr: Expr, ctx: Ctx) -> list[Obj]: ...
+    def callees_of(self, expr: CallExpr, ctx: Ctx) -> list[Callee]: ...
+    def ctx_for(self, path: str, func: str | None) -> Ctx: ...
+    def memoised(self, kind: str, expr: Expr, ctx: Ctx, compute: object) -> object: ...
+    def strings(self, expr: Expr, ctx: Ctx) -> list[SVal]: ...
+    def string(self, expr: Expr, ctx: Ctx) -> SVal: ...
+    def dict_item(self, expr: Expr, key: str, ctx: Ctx) -> list[tuple[Expr, Ctx]]: ...
+    def dict_lookup(self, expr: Expr, key: str, ctx: Ctx) -> tuple[list[tuple[Expr, Ctx]], bool]: ...
 
 
 def dedupe(items: Iterable[T]) -> list[T]:

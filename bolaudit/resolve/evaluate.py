@@ -17,6 +17,7 @@ from bolaudit.resolve.contexts import (
     MAX_ALTERNATIVES,
     MAX_DEPTH,
     Callee,
+    Callers,
     Ctx,
     dedupe,
     describe,
@@ -45,15 +46,17 @@ from bolaudit.facts import (
 )
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.resolve.index import FactIndex
 
 _IN_PROGRESS = object()
 _STRIPS = ("strip", "lstrip", "rstrip")
 
 
 class Evaluator:
-    def __init__(self, project: Project) -> None:
-        self.p = project
+    def __init__(self, index: FactIndex) -> None:
+        self.index = index
+        # Filled once by ``resolve.callers.fill_callers`` before the evaluator is handed out.
+        self.callers: Callers = {}
         # Keyed by the expression's identity (facts are shared objects; hashing deep trees on
         # every lookup was the main cost), holding the expression so the id stays its own.
         self._memo: dict[tuple[str, int, Ctx], tuple[Expr, object]] = {}
@@ -99,10 +102,10 @@ class Evaluator:
     # ------------------------------------------------------------------ memo
 
     def ctx_for(self, path: str, func: str | None) -> Ctx:
-        cls = self.p.class_of((path, func)) if func is not None else None
+        cls = self.index.class_of((path, func)) if func is not None else None
         return Ctx(path, func, cls)
 
-    def _memoised(self, kind: str, expr: Expr, ctx: Ctx, compute: object) -> object:
+    def memoised(self, kind: str, expr: Expr, ctx: Ctx, compute: object) -> object:
         key = (kind, id(expr), ctx)
         hit = self._memo.get(key)
         if hit is not None:
@@ -118,7 +121,7 @@ class Evaluator:
     def strings(self, expr: Expr, ctx: Ctx) -> list[SVal]:
         if ctx.depth > MAX_DEPTH:
             return [SVal.hole("value defined too indirectly to follow")]
-        found = self._memoised("s", expr, ctx, self._strings)
+        found = self.memoised("s", expr, ctx, self._strings)
         if found is None:
             return [SVal.hole("recursive definition")]
         assert isinstance(found, list)
@@ -221,7 +224,7 @@ class Evaluator:
     def dicts(self, expr: Expr, ctx: Ctx) -> list[DVal]:
         if ctx.depth > MAX_DEPTH:
             return [DVal.unknown("defined too indirectly to follow")]
-        found = self._memoised("d", expr, ctx, self._dicts)
+        found = self.memoised("d", expr, ctx, self._dicts)
         if found is None:
             return [DVal.unknown("recursive definition")]
         assert isinstance(found, list)
@@ -272,18 +275,18 @@ class Evaluator:
             out: list[DVal] = []
             explained: set[tuple[str, str]] = set()
             if expr.attr == "headers":
-                for path, sets in self.p.header_sets_in.items():
+                for path, sets in self.index.header_sets_in.items():
                     for hs in sets:
-                        if hs.target == Name("self") and hs.func and self.p.class_of((path, hs.func)) in related:
+                        if hs.target == Name("self") and hs.func and self.index.class_of((path, hs.func)) in related:
                             inner = Ctx(path, hs.func, ctx.self_cls)
                             out.append(combine(self.dicts(hs.headers, inner)))
                             explained.add((path, hs.func))
             for key in self._writers.get(state, ()):
-                if key not in explained and self.p.class_of(key) in related:
+                if key not in explained and self.index.class_of(key) in related:
                     out.append(DVal.unknown(f"`self.{expr.attr}` is changed in `{key[1]}`"))
             return out
         if isinstance(expr, Name):
-            sym = self.p.symbol(ctx.path, expr.id)
+            sym = self.index.symbol(ctx.path, expr.id)
             if sym.kind == "constant":
                 return [
                     DVal.unknown(f"`{expr.id}` is changed in `{key[1]}`")
@@ -295,7 +298,7 @@ class Evaluator:
     def _related(self, cls: tuple[str, str]) -> set[tuple[str, str]]:
         found = self._related_cache.get(cls)
         if found is None:
-            found = set(self.p.mro(cls)) | set(self.p.subclasses(cls))
+            found = set(self.index.mro(cls)) | set(self.index.subclasses(cls))
             self._related_cache[cls] = found
         return found
 
@@ -303,7 +306,7 @@ class Evaluator:
     def _writers(self) -> dict[str, list[tuple[str, str]]]:
         """State name (``FunctionFact.writes``) -> the functions that write it."""
         out: dict[str, list[tuple[str, str]]] = {}
-        for key, fn in self.p.functions.items():
+        for key, fn in self.index.functions.items():
             for state in fn.writes:
                 out.setdefault(state, []).append(key)
         return out

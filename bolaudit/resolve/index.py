@@ -1,22 +1,21 @@
-"""The project stage's view of all facts: modules, symbols across imports, classes, callers.
+"""The fact index: every analysed file's facts, and names resolved across modules.
 
-``Project`` indexes the ``ModuleFacts`` of every analysed file and answers the questions rules
-ask: what a name in a module refers to (following imports, ``from x import y as z``, package
-re-exports), the method resolution order of project classes, which functions a call reaches
-(``self.m()``, ``super().m()``, ``obj.m()`` with ``obj`` an instance of a project class,
-constructors), and who calls a function. Resolved requests and the call graph are built lazily on
-first use and shared by every rule of the run.
+``FactIndex`` indexes the ``ModuleFacts`` of every analysed file and answers questions of the
+facts alone: what a name in a module refers to (following imports, ``from x import y as z``,
+package re-exports), the method resolution order of project classes, a method looked up along
+it. It evaluates nothing: values, callers and requests are built on top of it
+(``resolve.evaluate``, ``resolve.callers``, ``resolve.requests``), and the whole project stage is
+put together in one place, ``bolaudit.project``.
+
+May import: the leaf types, ``extract`` (module names of paths). Nothing else of bolaudit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING
 
 from bolaudit.extract import prefilter
-from bolaudit.config import Config
 from bolaudit.facts import (
     Name,
     Attr,
@@ -31,14 +30,6 @@ from bolaudit.facts import (
     ModuleFacts,
     SessionFact,
 )
-
-from bolaudit.resolve.evaluate import Callee
-
-if TYPE_CHECKING:
-    from bolaudit.resolve.evaluate import Evaluator
-    from bolaudit.resolve.requests import ResolvedRequest
-    from bolaudit.tokens.flow import TokenFlow
-    from bolaudit.catalog import Catalog
 
 MAX_IMPORT_HOPS = 8
 
@@ -56,10 +47,11 @@ class Symbol:
 FuncKey = tuple[str, str]  # (path, qualname)
 
 
-class Project:
-    def __init__(self, modules: Mapping[str, ModuleFacts], config: Config | None = None) -> None:
+class FactIndex:
+    """The facts of every analysed module, indexed; names resolved across imports."""
+
+    def __init__(self, modules: Mapping[str, ModuleFacts]) -> None:
         self.modules: dict[str, ModuleFacts] = dict(modules)
-        self.config = config or Config()
         self._aliases = prefilter.module_aliases((p, m.module) for p, m in self.modules.items())
         self._module_paths: dict[str, str | None] = {}
         self.functions: dict[FuncKey, FunctionFact] = {}
@@ -71,7 +63,6 @@ class Project:
         self.http_in: dict[tuple[str, str | None], list[HttpCall]] = {}
         self.header_sets_in: dict[str, list[HeaderSet]] = {}
         self._by_method_name: dict[str, list[FuncKey]] | None = None
-        self._callers: dict[FuncKey, list[tuple[str, CallFact, Callee]]] | None = None
         self._constants: dict[str, dict[str, Expr]] = {}
         self._imports: dict[str, dict[str, Import]] = {}
         for path, m in self.modules.items():
@@ -222,89 +213,6 @@ class Project:
     def subclasses(self, cls: FuncKey) -> list[FuncKey]:
         return [c for c in self.classes if c != cls and cls in self.mro(c)]
 
-    # ------------------------------------------------------------------ derived, built lazily
-
-    @cached_property
-    def catalog(self) -> Catalog:
-        from bolaudit.catalog import load_catalog
-
-        cat = load_catalog()
-        if self.config.scopes:
-            cat = cat.with_overrides(scope_map=self.config.scopes)
-        return cat
-
-    @cached_property
-    def evaluator(self) -> Evaluator:
-        from bolaudit.resolve.evaluate import Evaluator
-
-        return Evaluator(self)
-
-    @property
-    def callers(self) -> dict[FuncKey, list[tuple[str, CallFact, Callee]]]:
-        """Function -> the call sites that reach it: (caller path, the call, how it is reached).
-
-        Resolving a callee may itself need callers (``self.client`` set from a constructor
-        argument), so the index is built in rounds: each round resolves what it can with the
-        index so far, until nothing new is found.
-        """
-        if self._callers is None:
-            self._callers = {}
-            self._build_callers(self._callers)
-        return self._callers
-
-    def _build_callers(self, index: dict[FuncKey, list[tuple[str, CallFact, Callee]]]) -> None:
-        ev = self.evaluator
-        # A call can only reach a project function whose name it ends in (or a class, for a
-        # constructor): the others (print, json, requests.get...) are never evaluated, in no round.
-        names = {q.rsplit(".", 1)[-1] for _, q in self.functions} | {
-            q.rsplit(".", 1)[-1] for _, q in self.classes
-        }
-        pending = sorted(
-            (kv for kv in self.calls.items() if _callee_name(kv[1].callee) in names),
-            key=lambda kv: (kv[0][0], kv[0][1]),
-        )
-        ev.allow_by_name = False
-        for round_ in range(6):
-            ev.clear()
-            unresolved: list[tuple[tuple[str, int], CallFact]] = []
-            found = False
-            for (path, cid), call in pending:
-                callees = ev.callees(path, call)
-                if not callees:
-                    unresolved.append(((path, cid), call))
-                    continue
-                found = True
-                for callee in callees:
-                    index.setdefault(callee.target, []).append((path, call, callee))
-            pending = unresolved
-            if not pending or (not found and ev.allow_by_name):
-                break
-            if not found or round_ == 4:
-                ev.allow_by_name = True
-        ev.allow_by_name = True
-        ev.clear()
-
-    @cached_property
-    def requests(self) -> list[ResolvedRequest]:
-        from bolaudit.resolve.requests import resolve_all
-
-        return resolve_all(self)
-
-    @cached_property
-    def tokenflow(self) -> TokenFlow:
-        """Token requests, token sources and the call chains to them (the BOL2xx rules share it)."""
-        from bolaudit.tokens.flow import TokenFlow
-
-        return TokenFlow(self)
-
     def iter_modules(self) -> Iterator[tuple[str, ModuleFacts]]:
         yield from sorted(self.modules.items())
 
-
-def _callee_name(expr: Expr) -> str | None:
-    """The name a call ends in: ``f`` for ``f()``, ``m`` for ``a.b.m()``; None for other shapes."""
-    if isinstance(expr, Name):
-        return expr.id
-    if isinstance(expr, Attr):
-        return expr.attr
-    return None

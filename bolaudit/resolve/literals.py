@@ -16,7 +16,7 @@ from bolaudit.facts import LITERAL_KEY
 from bolaudit.findings import Span
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.resolve.index import FactIndex
     from bolaudit.facts import ModuleFacts
 
 
@@ -41,8 +41,8 @@ def literals_of(facts: ModuleFacts) -> list[Literal]:
     return out
 
 
-def all_literals(project: Project) -> Iterator[Literal]:
-    for _path, facts in project.iter_modules():
+def all_literals(index: FactIndex) -> Iterator[Literal]:
+    for _path, facts in index.iter_modules():
         yield from literals_of(facts)
 
 
@@ -53,9 +53,9 @@ def within(span: Span, inner: Span) -> bool:
     ) <= (span.end_line, span.end_column)
 
 
-def literals_in(project: Project, path: str, span: Span) -> list[Literal]:
+def literals_in(index: FactIndex, path: str, span: Span) -> list[Literal]:
     """The recorded literals of ``path`` inside ``span`` (e.g. the arguments of a call)."""
-    facts = project.modules.get(path)
+    facts = index.modules.get(path)
     if facts is None:
         return []
     return [lit for lit in literals_of(facts) if within(span, lit.span)]

@@ -4,10 +4,9 @@ project class, a module, a function), and which project functions a call reaches
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from bolaudit import clients
-from bolaudit.resolve.contexts import MAX_DEPTH, Callee, Ctx, dedupe, describe, param_key
+from bolaudit.resolve.contexts import EvaluatorParts, MAX_DEPTH, Callee, Ctx, dedupe, describe, param_key
 from bolaudit.extract.exprtools import dotted
 from bolaudit.resolve.values import Obj
 from bolaudit.facts import (
@@ -22,20 +21,18 @@ from bolaudit.facts import (
     Param,
 )
 
-if TYPE_CHECKING:
-    from bolaudit.resolve.evaluate import Evaluator
 
 
 class Objects:
     """The evaluator's objects/callees (see ``bolaudit.resolve.evaluate``), a part of it."""
 
-    def __init__(self, ev: Evaluator) -> None:
+    def __init__(self, ev: EvaluatorParts) -> None:
         self.ev = ev
 
     def objects(self, expr: Expr, ctx: Ctx) -> list[Obj]:
         if ctx.depth > MAX_DEPTH:
             return []
-        found = self.ev._memoised("o", expr, ctx, self._objects)
+        found = self.ev.memoised("o", expr, ctx, self._objects)
         if found is None:
             return []
         assert isinstance(found, list)
@@ -47,7 +44,7 @@ class Objects:
             if expr.id in ("self", "cls") and ctx.self_cls is not None:
                 kind = "instance" if expr.id == "self" else "class"
                 return [Obj(kind, ctx.self_cls[0], ctx.self_cls[1])]
-            sym = self.ev.p.symbol(ctx.path, expr.id)
+            sym = self.ev.index.symbol(ctx.path, expr.id)
             if sym.kind in ("class", "function", "module"):
                 return [Obj(sym.kind, sym.path, sym.name)]
             if sym.kind == "external":
@@ -58,7 +55,7 @@ class Objects:
             out: list[Obj] = []
             for base in self.objects(expr.base, c):
                 if base.kind == "module":
-                    sym = self.ev.p.symbol(base.path, expr.attr)
+                    sym = self.ev.index.symbol(base.path, expr.attr)
                     if sym.kind in ("class", "function", "module"):
                         out.append(Obj(sym.kind, sym.path, sym.name))
                     elif sym.kind == "external":
@@ -66,7 +63,7 @@ class Objects:
                 elif base.kind == "external":
                     out.append(Obj("external", name=f"{base.name}.{expr.attr}"))
                 elif base.kind in ("instance", "class"):
-                    m = self.ev.p.method((base.path, base.name), expr.attr)
+                    m = self.ev.index.method((base.path, base.name), expr.attr)
                     if m is not None:
                         out.append(Obj("function", m[0], m[1], extra=("bound", base.path, base.name)))
             if out:
@@ -77,10 +74,10 @@ class Objects:
             subs = self.ev.resolve(expr, c)
             if subs:
                 return dedupe(o for sub, sctx in subs for o in self.objects(sub, sctx))
-            fn = self.ev.p.functions.get((ctx.path, expr.func))
+            fn = self.ev.index.functions.get((ctx.path, expr.func))
             spec = next((s for s in fn.params if s.name == expr.name), None) if fn else None
             if spec is not None and spec.annotation is not None:
-                cls = self.ev.p.class_symbol(ctx.path, spec.annotation)
+                cls = self.ev.index.class_symbol(ctx.path, spec.annotation)
                 if cls is not None:
                     return [Obj("instance", cls[0], cls[1])]
             return [Obj("unknown", name=describe(expr), extra=(param_key(expr, ctx),))]
@@ -101,7 +98,7 @@ class Objects:
                 else:
                     out.append(Obj("external", name=f.name + "()"))
             elif f.kind == "class":
-                bases = self.ev.p.external_bases((f.path, f.name))
+                bases = self.ev.index.external_bases((f.path, f.name))
                 lib = next((clients.SESSION_CONSTRUCTORS[b] for b in bases if b in clients.SESSION_CONSTRUCTORS), None)
                 if lib is not None:
                     out.append(Obj("session", c.path, str(expr.call), lib, (f"{f.path}:{f.name}",)))
@@ -125,7 +122,7 @@ class Objects:
 
     @cached_property
     def _http_sends(self) -> dict[tuple[str, int], HttpCall]:
-        return {(path, h.call): h for (path, _), calls in self.ev.p.http_in.items() for h in calls}
+        return {(path, h.call): h for (path, _), calls in self.ev.index.http_in.items() for h in calls}
 
     def _absolute(self, path: str, h: HttpCall) -> bool:
         """Whether a call sends to a full URL (a project wrapper takes a path, like
@@ -137,13 +134,13 @@ class Objects:
         """The project functions a call reaches, how, and the class ``self`` has there."""
         if isinstance(callee, Attr) and isinstance(callee.base, CallExpr):
             if dotted(callee.base.func) == "super" and ctx.func is not None:
-                cls = self.ev.p.class_of((ctx.path, ctx.func))
+                cls = self.ev.index.class_of((ctx.path, ctx.func))
                 if cls is not None:
                     start = ctx.self_cls or cls
-                    m = self.ev.p.method(start, callee.attr, after=cls)
+                    m = self.ev.index.method(start, callee.attr, after=cls)
                     return [Callee(m, "super", start)] if m is not None else []
         if isinstance(callee, Attr) and callee.base == Name("self") and ctx.self_cls is not None:
-            m = self.ev.p.method(ctx.self_cls, callee.attr)
+            m = self.ev.index.method(ctx.self_cls, callee.attr)
             return [Callee(m, "self", ctx.self_cls)] if m is not None else []
         out: list[Callee] = []
         for obj in self.objects(callee, ctx):
@@ -152,9 +149,9 @@ class Objects:
                 if obj.extra[:1] == ("bound",):
                     out.append(Callee(key, "method", (obj.extra[1], obj.extra[2])))
                 else:
-                    out.append(Callee(key, "direct", self.ev.p.class_of(key)))
+                    out.append(Callee(key, "direct", self.ev.index.class_of(key)))
             elif obj.kind == "class":
-                init = self.ev.p.method((obj.path, obj.name), "__init__")
+                init = self.ev.index.method((obj.path, obj.name), "__init__")
                 if init is not None:
                     out.append(Callee(init, "init", (obj.path, obj.name)))
         if (
@@ -171,16 +168,16 @@ class Objects:
         """``x.method()`` on an object of unknown type: the project method of that name, if only
         one class hierarchy defines it (a documented approximation; ``get``-like names that
         several classes define stay unresolved)."""
-        candidates = self.ev.p.methods_named(callee.attr)
+        candidates = self.ev.index.methods_named(callee.attr)
         if not candidates or len(candidates) > 3:
             return []
-        classes = [self.ev.p.class_of(c) for c in candidates]
+        classes = [self.ev.index.class_of(c) for c in candidates]
         roots = {c for c in classes if c is not None and not any(
-            o != c and o is not None and o in self.ev.p.mro(c) for o in classes
+            o != c and o is not None and o in self.ev.index.mro(c) for o in classes
         )}
         if len(roots) != 1:
             return []
         root = roots.pop()
-        target = self.ev.p.method(root, callee.attr)
+        target = self.ev.index.method(root, callee.attr)
         return [Callee(target, "by-name", root)] if target is not None else []
 

@@ -20,7 +20,8 @@ from bolaudit.resolve.values import DVal, Obj, SVal, combine
 from bolaudit.facts import Attr, CallExpr, Choice, Const, Expr, HeaderSet, HttpCall, Name, Param, SessionFact
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.resolve.evaluate import Evaluator
+    from bolaudit.resolve.index import FactIndex
 
 MAX_HEADER_ALTERNATIVES = 8
 BODY_KEYS = ("json", "data", "content", "files")
@@ -28,9 +29,9 @@ UNVERIFIED_SSL = ("ssl._create_unverified_context", "ssl._create_default_https_c
 
 
 class RequestParts:
-    def __init__(self, project: Project) -> None:
-        self.p = project
-        self.ev = project.evaluator
+    def __init__(self, index: FactIndex, ev: Evaluator) -> None:
+        self.p = index
+        self.ev = ev
 
     # ------------------------------------------------------------------ branches
 

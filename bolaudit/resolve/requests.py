@@ -32,8 +32,9 @@ from bolaudit.facts import CallExpr, CallFact, HttpCall
 from bolaudit.findings import Span
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import FuncKey, Project
-    from bolaudit.catalog import Match, Operation
+    from bolaudit.catalog import Catalog, Match, Operation
+    from bolaudit.resolve.evaluate import Evaluator
+    from bolaudit.resolve.index import FactIndex, FuncKey
 
 # Bounds, so that a large project cannot blow up: wrapper layers followed up from an HTTP call,
 # and call sites followed per function.
@@ -120,8 +121,9 @@ class ResolvedRequest:
         return f"{self.method or '{?}'} {self.url.path_text}"
 
 
-def resolve_all(project: Project) -> list[ResolvedRequest]:
-    return _Resolver(project).run()
+def resolve_all(index: FactIndex, ev: Evaluator, catalog: Catalog) -> list[ResolvedRequest]:
+    """Every request the project's HTTP calls send, followed up their wrappers' callers."""
+    return _Resolver(index, ev, catalog).run()
 
 
 def by_call(requests: Iterable[ResolvedRequest]) -> dict[tuple[str, int], list[ResolvedRequest]]:
@@ -133,10 +135,11 @@ def by_call(requests: Iterable[ResolvedRequest]) -> dict[tuple[str, int], list[R
 
 
 class _Resolver:
-    def __init__(self, project: Project) -> None:
-        self.p = project
-        self.ev = project.evaluator
-        self.parts = RequestParts(project)
+    def __init__(self, index: FactIndex, ev: Evaluator, catalog: Catalog) -> None:
+        self.p = index
+        self.ev = ev
+        self.catalog = catalog
+        self.parts = RequestParts(index, ev)
 
     def run(self) -> list[ResolvedRequest]:
         out: list[ResolvedRequest] = []
@@ -199,7 +202,7 @@ class _Resolver:
             return [_Instance(ctx0, ())]
         if depth >= MAX_LAYERS:
             return [_Instance(ctx0, (), f"wrappers more than {MAX_LAYERS} calls deep are not followed")]
-        sites = [s for s in self.p.callers.get(target, []) if (s[0], s[1].id) not in seen]
+        sites = [s for s in self.ev.callers.get(target, []) if (s[0], s[1].id) not in seen]
         out: list[_Instance] = []
         for n, (site_path, call, callee) in enumerate(sites):
             budget[0] -= 1
@@ -241,7 +244,7 @@ class _Resolver:
         known = [m.known.upper() for m in methods if m.known]
         for value in self.ev.strings(h.url, ctx):
             full = self.parts.with_base(h, ctx, value)
-            if full.waits_on(top) and not settled(self.p.catalog, split_url(full), known):
+            if full.waits_on(top) and not settled(self.catalog, split_url(full), known):
                 return True
         return False
 
@@ -260,7 +263,7 @@ class _Resolver:
         out: list[ResolvedRequest] = []
         for url in possible([split_url(self.parts.with_base(h, ctx, v)) for v in self.ev.strings(h.url, ctx)]):
             for method in methods:
-                kind, verb, match, why = classify(self.p.catalog, method, url, headers, body)
+                kind, verb, match, why = classify(self.catalog, method, url, headers, body)
                 req = ResolvedRequest(
                     h, path, site, chain, h.library, verb, url, headers, body, verify_off, kind, match, why, params
                 )

@@ -23,7 +23,7 @@ from bolaudit.facts import CallExpr, Const, Expr, Guard
 
 if TYPE_CHECKING:
     from bolaudit.tokens.callgraph import Scope
-    from bolaudit.resolve.index import Project
+    from bolaudit.resolve.index import FactIndex
 
 _EXPIRY = re.compile(r"exp|until|deadline|valid_to", re.IGNORECASE)
 _CACHING_DECORATOR = re.compile(r"cache|memoi[sz]e", re.IGNORECASE)
@@ -40,8 +40,8 @@ class NeverHit:
 
 
 class CacheChecks:
-    def __init__(self, project: Project) -> None:
-        self.p = project
+    def __init__(self, index: FactIndex) -> None:
+        self.p = index
 
     def status(
         self, scope: Scope, guards: tuple[Guard, ...], writes: frozenset[str], lifetime: int

@@ -17,13 +17,13 @@ import re
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from bolaudit.resolve.evaluate import Callee
+from bolaudit.resolve.contexts import Callee, Callers
 from bolaudit.extract.exprtools import dotted
 from bolaudit.facts import Attr, CallExpr, CallFact, Const, Expr, Guard, LoopFact, Name
 from bolaudit.findings import Span
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import Project
+    from bolaudit.resolve.index import FactIndex
     from bolaudit.resolve.requests import ResolvedRequest, Site
 
 Scope = tuple[str, str | None]
@@ -35,10 +35,12 @@ PROPERTY_DECORATORS = ("property", "functools.cached_property", "cached_property
 
 
 class CallGraph:
-    def __init__(self, project: Project) -> None:
-        self.p = project
+    def __init__(self, index: FactIndex, callers: Callers, requests: list[ResolvedRequest]) -> None:
+        self.p = index
+        self.callers = callers
+        self.requests = requests
         self._callees: dict[tuple[str, int], list[Callee]] = {}
-        for _target, sites in project.callers.items():
+        for _target, sites in callers.items():
             for path, call, callee in sites:
                 found = self._callees.setdefault((path, call.id), [])
                 if callee not in found:
@@ -138,7 +140,7 @@ class CallGraph:
 
     @cached_property
     def api_requests(self) -> list[ResolvedRequest]:
-        return [r for r in self.p.requests if r.kind in API_KINDS]
+        return [r for r in self.requests if r.kind in API_KINDS]
 
     @cached_property
     def _origins(self) -> dict[Scope, str]:
@@ -197,7 +199,7 @@ class CallGraph:
         if scope[1] is None:
             return []
         key = (scope[0], scope[1])
-        return [*self.p.callers.get(key, []), *self._extra_callers.get(key, [])]
+        return [*self.callers.get(key, []), *self._extra_callers.get(key, [])]
 
 
 def _small_range(expr: Expr | None) -> bool:

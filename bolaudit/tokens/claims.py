@@ -16,12 +16,11 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bolaudit.bounded import jsontext as bounded_json
+from bolaudit.bounded.printable import printable
 
-if TYPE_CHECKING:
-    from bolaudit.tokens.jwt import DecodedToken
 
 BOL_ISSUER = "https://login.bol.com"  # the iss of every token bol's token service issues
 NBF_LEEWAY = timedelta(seconds=60)  # clocks differ a little; a token minted "now" is not news
@@ -37,22 +36,6 @@ class ClaimWarning:
 
     def json(self) -> dict[str, str]:
         return {"claim": self.claim, "message": self.message}
-
-
-def claim_warnings(decoded: DecodedToken, now: datetime) -> tuple[ClaimWarning, ...]:
-    """``nbf`` later than now (beyond a minute of clock skew), and an issuer that is not bol."""
-    found: list[ClaimWarning] = []
-    moment = now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
-    if decoded.not_before is not None and decoded.not_before > moment + NBF_LEEWAY:
-        when = decoded.not_before.strftime("%Y-%m-%d %H:%M:%S UTC")
-        found.append(ClaimWarning("nbf", f"the token is not valid before {when} (nbf is in the future); "
-                                         "bol refuses it until then"))
-    issuer = decoded.claims.get("iss")
-    if issuer != BOL_ISSUER:
-        said = "has no iss claim" if issuer is None else f"was issued by {_short(issuer)} (iss)"
-        found.append(ClaimWarning("iss", f"the token {said}, not by bol's {BOL_ISSUER}: it is not a "
-                                         "token from bol's token service"))
-    return tuple(found)
 
 
 def timestamp(value: object) -> datetime | None:
@@ -78,7 +61,7 @@ def date_problem(claims: dict[str, Any], name: str) -> str:
     if value != value or value in (float("inf"), float("-inf")):
         return "is not a number (NaN or infinite)"
     if timestamp(value) is None:
-        return f"{_short(value)} is out of range for a date"
+        return f"{shown_value(value)} is out of range for a date"
     return ""
 
 
@@ -98,9 +81,8 @@ def too_deep_part(token: str) -> str:
     return ""
 
 
-def _short(value: object) -> str:
+def shown_value(value: object) -> str:
     """A claim's value in a message: printable, quoted when text, at most 40 characters."""
-    from bolaudit.report import printable
 
     text = repr(value) if isinstance(value, str) else str(value)
     text = printable(text)

@@ -14,6 +14,8 @@ import base64
 import urllib.parse
 from collections.abc import Iterable
 
+from bolaudit.bounded.printable import printable
+
 PIECE = 8  # shorter runs occur by chance; a mask (4 + 3 characters) shows 7 already
 HIDDEN = "…"
 
@@ -69,12 +71,6 @@ def shown(text: str, secrets: Iterable[str], *, limit: int = 200) -> str:
     text = " ".join(text[: limit * 8].split())
     text = printable(scrub(text, secrets))
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def printable(text: str) -> str:
-    from bolaudit.report import printable as escape
-
-    return escape(text)
 
 
 def _fold(text: str) -> str:

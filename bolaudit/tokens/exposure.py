@@ -42,7 +42,7 @@ from bolaudit.facts import (
 from bolaudit.findings import Span
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import FuncKey, Project
+    from bolaudit.resolve.index import FactIndex, FuncKey
     from bolaudit.tokens.flow import TokenFlow
 
 ACCESS, REFRESH, SECRET = "access token", "refresh token", "client secret"
@@ -78,13 +78,13 @@ class Exposure:
     shown: str  # how the value is written, for the message (a name, never the value)
 
 
-def find_exposures(project: Project, flow: TokenFlow) -> list[Exposure]:
-    return _Finder(project, flow).run()
+def find_exposures(index: FactIndex, flow: TokenFlow) -> list[Exposure]:
+    return _Finder(index, flow).run()
 
 
 class _Finder:
-    def __init__(self, project: Project, flow: TokenFlow) -> None:
-        self.p = project
+    def __init__(self, index: FactIndex, flow: TokenFlow) -> None:
+        self.p = index
         self.flow = flow
         self._returns: dict[FuncKey, tuple[str, str] | None | str] = {}
         self._token_calls = {(r.site.path, r.call.id) for r in flow.requests if r.call is not None}

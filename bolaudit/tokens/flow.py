@@ -1,6 +1,6 @@
 """Where the code asks bol for a token, and whether it asks again on every call or every iteration.
 
-Built lazily once per run (``Project.tokenflow``) and shared by BOL201-BOL205:
+Built once per run by ``bolaudit.project`` and shared by BOL201-BOL205:
 
 * ``requests``: the token requests (``tokens.requests``).
 * ``sources``: the *token sources*, functions that request a new token every time they are called:
@@ -26,8 +26,8 @@ from bolaudit.tokens.requests import TokenRequest, find_token_requests
 from bolaudit.facts import Attr, CallFact, Expr, LoopFact, LoopVar, Name, Param, Unknown
 
 if TYPE_CHECKING:
-    from bolaudit.tokens.exposure import Exposure
-    from bolaudit.resolve.index import Project
+    from bolaudit.resolve.evaluate import Evaluator
+    from bolaudit.resolve.index import FactIndex
 
 MAX_CHAIN = 64
 SHOWN = 6
@@ -70,16 +70,17 @@ class PerCallFetch:
 
 
 class TokenFlow:
-    def __init__(self, project: Project) -> None:
-        self.p = project
-        self.graph = CallGraph(project)
-        self.cache = CacheChecks(project)
+    def __init__(self, index: FactIndex, ev: Evaluator, graph: CallGraph) -> None:
+        self.p = index
+        self.ev = ev
+        self.graph = graph
+        self.cache = CacheChecks(index)
 
     # ------------------------------------------------------------------ token requests
 
     @cached_property
     def requests(self) -> list[TokenRequest]:
-        return find_token_requests(self.p, self.graph)
+        return find_token_requests(self.p, self.ev, self.graph.requests, self.graph)
 
     @cached_property
     def _request_at(self) -> dict[tuple[str, int], TokenRequest]:
@@ -207,8 +208,8 @@ class TokenFlow:
             callee = next((c for c in self.graph.callees(cur_scope[0], cur_call) if c.target == hop.scope), None)
             if callee is None:
                 return False
-            ctx = self.p.evaluator.bind(cur_call.args, cur_call.kwargs, callee,
-                                        self.p.evaluator.ctx_for(*cur_scope))
+            ctx = self.ev.bind(cur_call.args, cur_call.kwargs, callee,
+                                        self.ev.ctx_for(*cur_scope))
             new_tainted = {name for name, expr, _ in ctx.bindings or () if mentions(expr)}
             receiver = cur_call.callee.base if isinstance(cur_call.callee, Attr) else None
             if callee.how in ("self", "super"):
@@ -223,14 +224,6 @@ class TokenFlow:
             cur_scope, cur_call = hop.scope, hop.call
             hop = self.sources.get(hop.target) if hop.target is not None else None
         return True  # a chain too long to follow: say less
-
-    # ------------------------------------------------------------------ BOL204
-
-    @cached_property
-    def exposures(self) -> list[Exposure]:
-        from bolaudit.tokens.exposure import find_exposures
-
-        return find_exposures(self.p, self)
 
     # ------------------------------------------------------------------ BOL202
 

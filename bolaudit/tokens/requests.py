@@ -31,7 +31,7 @@ from bolaudit.facts import (
 if TYPE_CHECKING:
     from bolaudit.tokens.callgraph import CallGraph, Scope
     from bolaudit.resolve.evaluate import Ctx, Evaluator
-    from bolaudit.resolve.index import Project
+    from bolaudit.resolve.index import FactIndex
     from bolaudit.resolve.requests import ResolvedRequest, Site
 
 TOKEN_HOST = "login.bol.com"
@@ -97,11 +97,12 @@ def bol_host(host: str) -> bool:
     return name == "bol.com" or name.endswith(".bol.com") or "bol" in name.split(".")
 
 
-def find_token_requests(project: Project, graph: CallGraph) -> list[TokenRequest]:
-    finder = _Finder(project, graph)
+def find_token_requests(index: FactIndex, ev: Evaluator, requests: list[ResolvedRequest],
+                        graph: CallGraph) -> list[TokenRequest]:
+    finder = _Finder(index, ev, graph)
     out: list[TokenRequest] = []
     seen: set[tuple[str, object]] = set()
-    for req in project.requests:
+    for req in requests:
         key = (req.site.path, req.site.span)
         if key in seen:
             continue
@@ -113,10 +114,10 @@ def find_token_requests(project: Project, graph: CallGraph) -> list[TokenRequest
 
 
 class _Finder:
-    def __init__(self, project: Project, graph: CallGraph) -> None:
-        self.p = project
+    def __init__(self, index: FactIndex, ev: Evaluator, graph: CallGraph) -> None:
+        self.p = index
         self.g = graph
-        self.ev: Evaluator = project.evaluator
+        self.ev = ev
 
     def classify(self, req: ResolvedRequest) -> TokenRequest | None:
         if req.kind in ("authorize", "plaza", "other"):
@@ -227,7 +228,7 @@ class _Finder:
         return isinstance(value, (Name, Attr))
 
 
-def accept_sent(project: Project, req: ResolvedRequest) -> str | None:
+def accept_sent(index: FactIndex, ev: Evaluator, req: ResolvedRequest) -> str | None:
     """The ``Accept`` a token request sends, when it is known; None when absent or not known.
 
     The resolved effective headers merge every update of a session, wherever it is made. For a
@@ -242,18 +243,17 @@ def accept_sent(project: Project, req: ResolvedRequest) -> str | None:
     value = effective.known if effective is not None else None
     if h.receiver is None or h.headers is not None or h.kwargs_spread is not None:
         return value
-    ev = project.evaluator
     ctx = ev.ctx_for(req.path, h.func)
     here = (h.span.line, h.span.column)
     events: list[tuple[tuple[int, int], str | None, bool]] = []  # (where, accept, sets accept)
-    for hs in project.header_sets_in.get(req.path, []):
+    for hs in index.header_sets_in.get(req.path, []):
         if hs.func != h.func or hs.target != h.receiver:
             continue
         alts = ev.dicts(hs.headers, ctx)
         accept = alts[0].get("accept") if len(alts) == 1 else None
         if accept is not None or hs.replace:
             events.append(((hs.span.line, hs.span.column), accept.known if accept else None, accept is not None))
-    for call in project.calls_in.get((req.path, h.func), []):
+    for call in index.calls_in.get((req.path, h.func), []):
         callee = call.callee
         if (isinstance(callee, Attr) and callee.attr == "clear" and isinstance(callee.base, Attr)
                 and callee.base.attr == "headers" and callee.base.base == h.receiver):

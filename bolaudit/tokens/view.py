@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from bolaudit.tokens.claims import BOL_ISSUER, NBF_LEEWAY, ClaimWarning, shown_value
 from bolaudit.tokens.jwt import SCOPE_CLAIMS, DecodedToken, SignatureStatus
 
 ScopeGrants = Callable[[str], Sequence[tuple[str, str]] | None]
@@ -128,7 +129,6 @@ def token_json(decoded: DecodedToken, *, now: datetime | None = None,
         result["expired"] = decoded.is_expired(now)
         result["expires_in_seconds"] = int((decoded.expires_at - _aware(now)).total_seconds())
     if now is not None:
-        from bolaudit.tokens.claims import claim_warnings
 
         result["claim_warnings"] = [w.json() for w in claim_warnings(decoded, now)]
     return result
@@ -184,3 +184,19 @@ def _short(value: object) -> str:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def claim_warnings(decoded: DecodedToken, now: datetime) -> tuple[ClaimWarning, ...]:
+    """``nbf`` later than now (beyond a minute of clock skew), and an issuer that is not bol."""
+    found: list[ClaimWarning] = []
+    moment = now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
+    if decoded.not_before is not None and decoded.not_before > moment + NBF_LEEWAY:
+        when = decoded.not_before.strftime("%Y-%m-%d %H:%M:%S UTC")
+        found.append(ClaimWarning("nbf", f"the token is not valid before {when} (nbf is in the future); "
+                                         "bol refuses it until then"))
+    issuer = decoded.claims.get("iss")
+    if issuer != BOL_ISSUER:
+        said = "has no iss claim" if issuer is None else f"was issued by {shown_value(issuer)} (iss)"
+        found.append(ClaimWarning("iss", f"the token {said}, not by bol's {BOL_ISSUER}: it is not a "
+                                         "token from bol's token service"))
+    return tuple(found)
