@@ -433,7 +433,7 @@ def test_token_requests(call: str, grant: str | None, wrong: bool, tree: Path) -
     ],
 )
 def test_exposures(line: str, what: str | None, tree: Path) -> None:
-    flow = flow_of(tree, f"""
+    exposures = project_of(tree, f"""
         import json, logging, os
         import requests
 
@@ -452,8 +452,8 @@ def test_exposures(line: str, what: str | None, tree: Path) -> None:
             token = body["access_token"]
             headers = {{"Authorization": f"Bearer {{token}}"}}
             {line}
-    """)
-    found = [e.what for e in flow.exposures if e.func == "f"]
+    """).exposures
+    found = [e.what for e in exposures if e.func == "f"]
     assert found == ([what] if what else [])
 
 
@@ -525,5 +525,5 @@ def test_routes_that_return_tokens(path: str, head: str, flagged: bool, tree: Pa
             body = requests.post("https://login.bol.com/token?grant_type=client_credentials").json()
             return {{"token": body["access_token"]}}
     """
-    flow = flow_of(tree, {path: source, "shop/__init__.py": ""})
-    assert [e.sink for e in flow.exposures] == (["the response of route `token_view`"] if flagged else [])
+    exposures = project_of(tree, {path: source, "shop/__init__.py": ""}).exposures
+    assert [e.sink for e in exposures] == (["the response of route `token_view`"] if flagged else [])
