@@ -13,6 +13,7 @@ Use the ``token_server`` fixture (import it into the test module) or ``TokenServ
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import threading
 import time
@@ -114,15 +115,22 @@ class Reply:
         return Reply(delay=delay, status=0)  # status 0: answer normally, after the delay
 
 
+_sequence = itertools.count()
+
+
 @dataclass(frozen=True)
 class Recorded:
-    """One request as the server saw it."""
+    """One request as the server saw it. ``seq`` orders requests across every loopback fake of
+    the process (token service and Retailer API alike); ``at`` is ``time.time()`` when it came,
+    which is the controlled clock where a test controls it."""
 
     method: str
     path: str
     query: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    seq: int = field(default_factory=lambda: next(_sequence), compare=False)
+    at: float = field(default_factory=time.time, compare=False)
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
@@ -134,6 +142,8 @@ class TokenServer:
 
     client_id: str = CLIENT_ID
     client_secret: str = CLIENT_SECRET
+    # More client id -> secret pairs it accepts (one seller account each), beside the one above.
+    clients: dict[str, str] = field(default_factory=dict)
     scopes: Any = LEGACY_SCOPES
     scope_claim: str = "scopes"
     replies: list[Reply] = field(default_factory=list)
@@ -171,6 +181,13 @@ class TokenServer:
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
+
+    def client_for(self, authorization: str | None) -> str | None:
+        """The client id whose Basic credentials ``authorization`` carries, if it is one of ours."""
+        for client_id, secret in {self.client_id: self.client_secret, **self.clients}.items():
+            if authorization == "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode():
+                return client_id
+        return None
 
     def _record(self, request: Recorded) -> Reply | None:
         with self._lock:
@@ -215,15 +232,15 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         if path != "/token":
             return self._problem(404, "Not Found", "No such resource")
-        expected = base64.b64encode(f"{fake.client_id}:{fake.client_secret}".encode()).decode()
-        if self.headers.get("Authorization") != f"Basic {expected}":
+        client_id = fake.client_for(self.headers.get("Authorization"))
+        if client_id is None:
             return self._problem(401, "Unauthorized", "Bad credentials")
         if self.headers.get("Accept") != "application/json":
             return self._problem(406, "Not Acceptable", "The token service only supports application/json")
         grants = urllib.parse.parse_qs(body.decode("utf-8", "replace")) or urllib.parse.parse_qs(query)
         if grants.get("grant_type") != ["client_credentials"]:
             return self._problem(400, "Bad Request", "Unsupported grant_type")
-        claims = bol_claims(client_id=fake.client_id, scopes=fake.scopes, scope_claim=fake.scope_claim)
+        claims = bol_claims(client_id=client_id, scopes=fake.scopes, scope_claim=fake.scope_claim)
         answer = {"access_token": mint(claims), "token_type": "Bearer", "expires_in": 299,
                   "scope": fake.scopes if isinstance(fake.scopes, str) else " ".join(fake.scopes)}
         self._send(200, json.dumps(answer).encode(), ("Content-Type", "application/json"))
