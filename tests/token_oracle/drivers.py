@@ -102,10 +102,12 @@ def drive_asgi(spec: dict[str, Any], h: Harness) -> None:
 
 
 def drive_celery(spec: dict[str, Any], h: Harness) -> None:
-    task = load(spec["task"])
-    task.app.conf.update(task_always_eager=True, task_eager_propagates=False)
+    """Tasks run eagerly in this process, as a worker process would run them one after another."""
     for index, req in _schedule(spec, h):
-        def run(req: dict[str, Any] = req) -> str | None:
+        task = load(req["task"])
+        task.app.conf.update(task_always_eager=True, task_eager_propagates=False)
+
+        def run(req: dict[str, Any] = req, task: Any = task) -> str | None:
             result = task.apply_async(args=req.get("args", []), kwargs=req.get("kwargs", {}))
             return f"task failed: {type(result.result).__name__}" if result.failed() else None
 

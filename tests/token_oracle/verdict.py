@@ -92,8 +92,9 @@ def static_findings(app: App, scratch: Path) -> list[dict[str, Any]]:
 
 
 def unmatched(app: App, findings: list[dict[str, Any]]) -> list[str]:
-    """Expected findings (code, file, function the line is in, entry point the message names)
-    that no reported finding matches."""
+    """Expected findings that no reported finding matches: same code and file, the line inside
+    the function ``in``, and a message that names the entry point (``entry``: a name, or a list
+    of names any one of which will do)."""
     missing = []
     for want in app.expect["findings"]:
         if not any(_matches(app, want, got) for got in findings):
@@ -104,7 +105,8 @@ def unmatched(app: App, findings: list[dict[str, Any]]) -> list[str]:
 def _matches(app: App, want: dict[str, Any], got: dict[str, Any]) -> bool:
     if got["code"] != want["code"] or Path(got["path"]).as_posix() != want["file"]:
         return False
-    if "entry" in want and want["entry"] not in got["message"]:
+    entries = [want["entry"]] if isinstance(want.get("entry"), str) else want.get("entry", [])
+    if entries and not any(entry in got["message"] for entry in entries):
         return False
     return "in" not in want or got["line"] in _lines_of(app.folder / want["file"], want["in"])
 
@@ -114,5 +116,6 @@ def _lines_of(path: Path, name: str) -> set[int]:
     lines: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-            lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            lines.update(range(first, (node.end_lineno or node.lineno) + 1))
     return lines
