@@ -148,16 +148,18 @@ def drive_mcp(spec: dict[str, Any], h: Harness) -> None:
 
 
 def drive_apscheduler(spec: dict[str, Any], h: Harness) -> None:
+    """The scheduler's jobs run when their own triggers say, the clock moved to each fire time."""
     import datetime as dt
 
     scheduler = load(spec["scheduler"])
-    now = dt.datetime.now(dt.UTC)
-    due = {job: job.trigger.get_next_fire_time(None, now) for job in scheduler.get_jobs()}
+    jobs = scheduler.get_jobs()
+    due = [job.trigger.get_next_fire_time(None, dt.datetime.now(dt.UTC)) for job in jobs]
     for index in range(int(spec.get("events", 6))):
-        job = min(due, key=lambda j: due[j])
-        h.clock.advance((due[job] - dt.datetime.now(dt.UTC)).total_seconds())
+        which = min(range(len(jobs)), key=lambda i: due[i])
+        job = jobs[which]
+        h.clock.advance((due[which] - dt.datetime.now(dt.UTC)).total_seconds())
         h.event(lambda job=job: job.func(*job.args, **job.kwargs), f"{job.id} run {index}")
-        due[job] = job.trigger.get_next_fire_time(due[job], dt.datetime.now(dt.UTC))
+        due[which] = job.trigger.get_next_fire_time(due[which], dt.datetime.now(dt.UTC))
 
 
 def drive_schedule(spec: dict[str, Any], h: Harness) -> None:

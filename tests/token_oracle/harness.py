@@ -87,7 +87,7 @@ class Harness:
         for prefix, (client_id, secret) in self.accounts.items():
             os.environ[f"{prefix}_CLIENT_ID"] = client_id
             os.environ[f"{prefix}_CLIENT_SECRET"] = secret
-        os.environ.update(self.spec.get("env", {}))
+        os.environ.update({k: v.replace("{app}", self.spec.get("_app", "")) for k, v in self.spec.get("env", {}).items()})
         self._patch_requests()
         self._patch_httpx()
         return self
