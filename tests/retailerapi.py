@@ -14,14 +14,11 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
-import pytest
-
 from tokenserver import Recorded, _QuietServer, signing_key
 
 MEDIA_TYPE = "application/vnd.retailer.v10+json"
@@ -178,12 +175,3 @@ def _event_type(method: str, path: str) -> str:
     if path.startswith("/retailer/offers"):
         return {"POST": "CREATE_OFFER", "DELETE": "DELETE_OFFER"}.get(method, "UPDATE_OFFER")
     return method
-
-
-@pytest.fixture
-def retailer_api() -> Iterator[RetailerApi]:
-    server = RetailerApi().start()
-    try:
-        yield server
-    finally:
-        server.stop()

@@ -22,6 +22,7 @@ import pytest
 
 from token_oracle.drivers import DRIVERS
 from token_oracle.harness import Harness, _renewed_after, mask
+from tokenserver import CLIENT_ID, CLIENT_SECRET, write_signing_key
 from token_oracle.verdict import (LIFECYCLE, App, NoVerdict, apps, run_app, runtime_codes, static_findings,
                                   unmatched)
 
@@ -29,6 +30,45 @@ APPS = apps()
 
 # Where bolaudit's static verdict disagrees with the runtime one today: issue 14's work order.
 STATIC_GAPS: dict[str, str] = {
+    # entry points that run once per outside event (item 1)
+    "apscheduler_job/bad": "issue 14: an APScheduler job run every minute that logs in on each run is not reported (BOL202)",
+    "aws_lambda/bad": "issue 14: a Lambda handler that fetches a token per invocation is not reported (BOL202)",
+    "django_cbv/bad": "issue 14: a class-based view whose setup() builds a client that logs in from __init__ is not reported (BOL202)",
+    "drf_apiview/bad_instance_cache": "issue 14: a token cached on the APIView instance dies with the request "
+                                      "(as_view() makes one instance per request); not reported (BOL202)",
+    "fastapi_async/bad": "issue 14: a FastAPI dependency that opens an httpx.AsyncClient and fetches a token per "
+                         "request is not reported (BOL202)",
+    "flask_route/bad_g": "issue 14: flask.g lives for one request, so a token kept there is fetched per request; "
+                         "not reported (BOL202)",
+    "flask_route/bad": "issue 14: BOL202 is reported, but the message names the helper confirm_shipment, not the "
+                       "Flask route that runs once per request",
+    "odoo_cron/bad": "issue 14: BOL202 is reported, but the message names _import_orders, not the Odoo cron method "
+                     "or button that runs once per event",
+    # the per-account exemption (item 2)
+    "order_lines_loop/bad": "issue 14: get_token(line.account_name) in a loop over order lines is exempted as one "
+                            "token per account; the loop iterates work items (BOL201)",
+    # expiry arithmetic (item 3): caches that never hit, and BOL206
+    "expiry_margin/bad": "issue 14: expires_at = now + timedelta(seconds=expires_in - 300) is stale when stored; "
+                         "only a margin written in the comparison is recognised (BOL202)",
+    "jwt_exp/bad": "issue 14: a renewal 300 s before the JWT's exp never waits (exp - iat is 300); margins on the "
+                   "JWT's exp are not normalised (BOL202)",
+    "aws_lambda/bad_cold_start": "issue 14: BOL206 does not exist yet: a token fetched at cold start and kept on "
+                                 "the session headers with no expiry and no renewal on 401",
+    "cached_loop/bad": "issue 14: BOL206 does not exist yet (a dict + file cache never renewed), and BOL201 is "
+                       "reported instead though the loop reuses the cached token",
+    "fastapi_sync/bad_lru_cache": "issue 14: BOL206 does not exist yet: functools.lru_cache without a TTL keeps "
+                                  "the token for the life of the process",
+    "fixed_validity/bad": "issue 14: BOL206 does not exist yet: a fixed validity of 3600 s (time.monotonic) with "
+                          "no renewal on 401",
+    "session_relogin/bad": "issue 14: BOL206 does not exist yet: a token set on the session headers once, never "
+                           "renewed",
+    # caches that must stay silent (item 4)
+    "cached_loop/good": "issue 14: false BOL201 on a loop whose token is kept in a module dict and a file and "
+                        "renewed only on 401",
+    "mcp_tool/good": "issue 14: false BOL202 on a module-level dict cache behind an asyncio.Lock with a "
+                     "datetime.utcnow() expiry",
+    "odoo_cron/good": "issue 14: false BOL202 on a token kept with its expiry in fields of the Odoo record "
+                      "(a database row)",
 }
 
 
@@ -43,8 +83,9 @@ class Oracle:
     def __init__(self, scratch: Path, wanted: dict[str, set[str]]) -> None:
         self._pool = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1))
         by_name = {app.name: app for app in APPS}
+        key = write_signing_key(scratch / "signing-key.pem")
         self._runs: dict[str, Future[dict[str, Any]]] = {
-            name: self._pool.submit(run_app, by_name[name]) for name in sorted(wanted["runtime"])}
+            name: self._pool.submit(run_app, by_name[name], key) for name in sorted(wanted["runtime"])}
         self._checks: dict[str, Future[list[dict[str, Any]]]] = {
             name: self._pool.submit(static_findings, by_name[name], scratch) for name in sorted(wanted["static"])}
 
@@ -155,13 +196,45 @@ def test_controlled_clock_moves_only_when_told() -> None:
     import datetime as dt
     import time
 
+    real_sleep, real_monotonic = time.sleep, time.monotonic
     with Harness({"kind": "call"}) as harness:
         wall, steady, now = time.time(), time.monotonic(), dt.datetime.now(dt.UTC)
         time.sleep(120)  # the apps' own pauses move the clock instead of waiting
         harness.clock.advance(180)
         assert round(time.time() - wall) == 300 and round(time.monotonic() - steady) == 300
         assert round((dt.datetime.now(dt.UTC) - now).total_seconds()) == 300
-    assert abs(time.time() - dt.datetime.now().timestamp()) < 5
+    assert time.sleep is real_sleep and time.monotonic is real_monotonic
+    assert abs(time.time() - now.timestamp()) > 86400  # back on the machine's own clock
+
+
+def test_loopback_bol_answers_as_bol_does() -> None:
+    import httpx
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    send = HTTPAdapter.send
+    with Harness({"kind": "call"}) as harness:
+        login = httpx.post("https://login.bol.com/token", auth=(CLIENT_ID, CLIENT_SECRET),
+                           data={"grant_type": "client_credentials"}, headers={"Accept": "application/json"})
+        assert login.status_code == 200 and login.json()["expires_in"] == 299
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}",
+                   "Accept": "application/vnd.retailer.v10+json"}
+        assert requests.get("https://api.bol.com/retailer/orders", headers=headers).status_code == 200
+        harness.clock.advance(300)  # exp is iat + 300, and bol allows one second of skew
+        assert requests.get("https://api.bol.com/retailer/orders", headers=headers).status_code == 200
+        harness.clock.advance(2)
+        expired = requests.get("https://api.bol.com/retailer/orders/1043250001", headers=headers)
+        assert expired.status_code == 401 and expired.json()["title"] == "Expired JWT"
+        plain = requests.get("https://api.bol.com/retailer/orders", headers={**headers, "Accept": "application/json"})
+        assert plain.status_code == 401  # the token is judged first, as bol does
+        with pytest.raises(requests.ConnectionError):
+            requests.get("https://example.com/")
+        with pytest.raises(httpx.ConnectError):
+            httpx.get("https://api.bol.com.example.net/retailer/orders")
+        report = harness.report()
+        assert (report["token_requests"], report["api_calls"], report["expired_calls"]) == (1, 4, 2)
+        assert report["unrecovered_expired"] == 2
+    assert HTTPAdapter.send is send
 
 
 def test_a_renewal_must_come_before_the_next_call() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import threading
 import time
 import urllib.parse
@@ -22,6 +23,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -42,8 +44,21 @@ FINE_SCOPES = "orders.read offers.manage"
 
 @cache
 def signing_key(name: str = "session") -> rsa.RSAPrivateKey:
-    """One RSA key per name per test session (generating keys is the slow part)."""
+    """One RSA key per name per test session (generating keys is the slow part). A process that
+    a test starts gets the session's key from the PEM file named by $TOKENSERVER_KEY_FILE."""
+    shared = os.environ.get("TOKENSERVER_KEY_FILE")
+    if shared and name == "session":
+        key = serialization.load_pem_private_key(Path(shared).read_bytes(), password=None)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        return key
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def write_signing_key(path: Path) -> Path:
+    """The session's key as PEM at ``path``, for $TOKENSERVER_KEY_FILE of a child process."""
+    path.write_bytes(signing_key().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                 serialization.NoEncryption()))
+    return path
 
 
 def public_pem(key: rsa.RSAPrivateKey) -> str:

@@ -11,6 +11,7 @@ fixtures.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -32,7 +33,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="token-oracle-") as work:
         os.chdir(work)
         sys.path.insert(0, str(app))
-        with Harness(spec) as harness:
+        with Harness(spec) as harness, contextlib.redirect_stdout(sys.stderr):  # stdout is the report's
             DRIVERS[spec["kind"]](spec, harness)
             report = harness.report()
         os.chdir(app)

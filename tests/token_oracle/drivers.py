@@ -172,9 +172,9 @@ def drive_schedule(spec: dict[str, Any], h: Harness) -> None:
 
 
 def drive_call(spec: dict[str, Any], h: Harness) -> None:
-    """A long-lived object (a client a service keeps) whose method is called once per event."""
-    target = load(spec["construct"])()
-    method = getattr(target, spec["method"])
+    """A long-lived client that a service keeps, called once per event: ``construct`` (a class or
+    factory, called with no arguments) and ``method``, or a module-level ``function``."""
+    method = getattr(load(spec["construct"])(), spec["method"]) if "construct" in spec else load(spec["function"])
     for index, req in _schedule(spec, h):
         h.event(lambda req=req: method(*req.get("args", []), **req.get("kwargs", {})), f"call {index}")
 

@@ -156,6 +156,7 @@ class Harness:
 
     def _patch_requests(self) -> None:
         try:
+            import requests
             from requests.adapters import HTTPAdapter
         except ImportError:
             return
@@ -163,7 +164,10 @@ class Harness:
         harness = self
 
         def send(adapter: HTTPAdapter, request: Any, *args: Any, **kwargs: Any) -> Any:
-            request.url, is_api = harness.route(request.url)
+            try:
+                request.url, is_api = harness.route(request.url)
+            except ConnectionRefusedError as refused:  # as requests says it, for the app's except clauses
+                raise requests.ConnectionError(str(refused), request=request) from refused
             kwargs["proxies"] = {}
             response = original(adapter, request, *args, **kwargs)
             if is_api:
@@ -182,17 +186,23 @@ class Harness:
         async_send = httpx.AsyncHTTPTransport.handle_async_request
         harness = self
 
-        def handle(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-            target, is_api = harness.route(str(request.url))
+        def redirect(request: httpx.Request) -> bool:
+            try:
+                target, is_api = harness.route(str(request.url))
+            except ConnectionRefusedError as refused:  # as httpx says it
+                raise httpx.ConnectError(str(refused), request=request) from refused
             request.url = httpx.URL(target)
+            return is_api
+
+        def handle(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+            is_api = redirect(request)
             response = sync_send(transport, request)
             if is_api:
                 harness.clock.advance(harness.per_call)
             return response
 
         async def handle_async(transport: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
-            target, is_api = harness.route(str(request.url))
-            request.url = httpx.URL(target)
+            is_api = redirect(request)
             response = await async_send(transport, request)
             if is_api:
                 harness.clock.advance(harness.per_call)

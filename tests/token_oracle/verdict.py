@@ -68,10 +68,14 @@ def runtime_codes(counts: dict[str, Any]) -> set[str]:
                     f"per event ({counts['events']}) or per iteration ({counts['iterations']})")
 
 
-def run_app(app: App, timeout: float = 60) -> dict[str, Any]:
-    """Run ``app`` in a fresh interpreter (token_oracle.child) and return its counts."""
+def run_app(app: App, key_file: Path | None = None, timeout: float = 60) -> dict[str, Any]:
+    """Run ``app`` in a fresh interpreter (token_oracle.child) and return its counts. ``key_file``:
+    the test session's token signing key (tokenserver.write_signing_key), to spare each child
+    making one."""
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env.update(PYTHONPATH=str(TESTS), PYTHONDONTWRITEBYTECODE="1", NO_PROXY="*")
+    if key_file is not None:
+        env["TOKENSERVER_KEY_FILE"] = str(key_file)
     done = subprocess.run([sys.executable, "-m", "token_oracle.child", str(app.folder)], env=env,
                           capture_output=True, text=True, timeout=timeout, cwd=TESTS)
     if done.returncode != 0:
