@@ -19,7 +19,10 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
-from tokenserver import Recorded, _QuietServer, signing_key
+try:
+    from tokenserver import Recorded, _QuietServer, signing_key
+except ModuleNotFoundError:  # tests/ became a package
+    from tests.tokenserver import Recorded, _QuietServer, signing_key
 
 MEDIA_TYPE = "application/vnd.retailer.v10+json"
 SKEW = 1.0  # seconds: "Allowed clock skew: 1000 milliseconds"

@@ -27,8 +27,8 @@ def main(argv: list[str]) -> int:
     spec["_app"] = str(app)
     logging.disable(logging.CRITICAL)  # the apps' own logging (Django's 500s, Celery) is not ours
 
-    from token_oracle.drivers import DRIVERS
-    from token_oracle.harness import Harness
+    from .drivers import DRIVERS
+    from .harness import Harness
 
     with tempfile.TemporaryDirectory(prefix="token-oracle-") as work:
         os.chdir(work)

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from token_oracle.harness import Harness
+from .harness import Harness
 
 Driver = Callable[[dict[str, Any], Harness], None]
 

@@ -25,8 +25,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from retailerapi import RetailerApi
-from tokenserver import CLIENT_ID, CLIENT_SECRET, TokenServer
+try:
+    from retailerapi import RetailerApi
+    from tokenserver import CLIENT_ID, CLIENT_SECRET, TokenServer
+except ModuleNotFoundError:  # tests/ became a package
+    from tests.retailerapi import RetailerApi
+    from tests.tokenserver import CLIENT_ID, CLIENT_SECRET, TokenServer
 
 START = dt.datetime(2025, 3, 3, 8, 0, tzinfo=dt.UTC)
 BOL_HOSTS = ("login.bol.com", "api.bol.com")

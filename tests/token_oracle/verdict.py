@@ -96,9 +96,9 @@ def static_findings(app: App, scratch: Path) -> list[dict[str, Any]]:
 
 
 def unmatched(app: App, findings: list[dict[str, Any]]) -> list[str]:
-    """Expected findings that no reported finding matches: same code and file, the line inside
-    the function ``in`` (a name, or a list of names), and a message that names the entry point (``entry``: a name, or a list
-    of names any one of which will do)."""
+    """Expected findings that no reported finding matches: same code, the ``file``, the line
+    inside the function ``in``, a message that names the entry point ``entry`` (each a name, or a
+    list of names any one of which will do)."""
     missing = []
     for want in app.expect["findings"]:
         if not any(_matches(app, want, got) for got in findings):
@@ -107,13 +107,18 @@ def unmatched(app: App, findings: list[dict[str, Any]]) -> list[str]:
 
 
 def _matches(app: App, want: dict[str, Any], got: dict[str, Any]) -> bool:
-    if got["code"] != want["code"] or Path(got["path"]).as_posix() != want["file"]:
+    path = Path(got["path"]).as_posix()
+    if got["code"] != want["code"] or path not in _names(want["file"]):
         return False
-    entries = [want["entry"]] if isinstance(want.get("entry"), str) else want.get("entry", [])
+    entries = _names(want.get("entry", []))
     if entries and not any(entry in got["message"] for entry in entries):
         return False
-    functions = [want["in"]] if isinstance(want.get("in"), str) else want.get("in", [])
-    return not functions or any(got["line"] in _lines_of(app.folder / want["file"], f) for f in functions)
+    functions = _names(want.get("in", []))
+    return not functions or any(got["line"] in _lines_of(app.folder / path, f) for f in functions)
+
+
+def _names(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _lines_of(path: Path, name: str) -> set[int]:
