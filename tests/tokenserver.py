@@ -13,7 +13,9 @@ Use the ``token_server`` fixture (import it into the test module) or ``TokenServ
 from __future__ import annotations
 
 import base64
+import itertools
 import json
+import os
 import threading
 import time
 import urllib.parse
@@ -21,6 +23,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -41,8 +44,21 @@ FINE_SCOPES = "orders.read offers.manage"
 
 @cache
 def signing_key(name: str = "session") -> rsa.RSAPrivateKey:
-    """One RSA key per name per test session (generating keys is the slow part)."""
+    """One RSA key per name per test session (generating keys is the slow part). A process that
+    a test starts gets the session's key from the PEM file named by $TOKENSERVER_KEY_FILE."""
+    shared = os.environ.get("TOKENSERVER_KEY_FILE")
+    if shared and name == "session":
+        key = serialization.load_pem_private_key(Path(shared).read_bytes(), password=None)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        return key
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def write_signing_key(path: Path) -> Path:
+    """The session's key as PEM at ``path``, for $TOKENSERVER_KEY_FILE of a child process."""
+    path.write_bytes(signing_key().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                 serialization.NoEncryption()))
+    return path
 
 
 def public_pem(key: rsa.RSAPrivateKey) -> str:
@@ -114,15 +130,22 @@ class Reply:
         return Reply(delay=delay, status=0)  # status 0: answer normally, after the delay
 
 
+_sequence = itertools.count()
+
+
 @dataclass(frozen=True)
 class Recorded:
-    """One request as the server saw it."""
+    """One request as the server saw it. ``seq`` orders requests across every loopback fake of
+    the process (token service and Retailer API alike); ``at`` is ``time.time()`` when it came,
+    which is the controlled clock where a test controls it."""
 
     method: str
     path: str
     query: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    seq: int = field(default_factory=lambda: next(_sequence), compare=False)
+    at: float = field(default_factory=time.time, compare=False)
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
@@ -134,6 +157,8 @@ class TokenServer:
 
     client_id: str = CLIENT_ID
     client_secret: str = CLIENT_SECRET
+    # More client id -> secret pairs it accepts (one seller account each), beside the one above.
+    clients: dict[str, str] = field(default_factory=dict)
     scopes: Any = LEGACY_SCOPES
     scope_claim: str = "scopes"
     replies: list[Reply] = field(default_factory=list)
@@ -171,6 +196,13 @@ class TokenServer:
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
+
+    def client_for(self, authorization: str | None) -> str | None:
+        """The client id whose Basic credentials ``authorization`` carries, if it is one of ours."""
+        for client_id, secret in {self.client_id: self.client_secret, **self.clients}.items():
+            if authorization == "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode():
+                return client_id
+        return None
 
     def _record(self, request: Recorded) -> Reply | None:
         with self._lock:
@@ -215,15 +247,15 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         if path != "/token":
             return self._problem(404, "Not Found", "No such resource")
-        expected = base64.b64encode(f"{fake.client_id}:{fake.client_secret}".encode()).decode()
-        if self.headers.get("Authorization") != f"Basic {expected}":
+        client_id = fake.client_for(self.headers.get("Authorization"))
+        if client_id is None:
             return self._problem(401, "Unauthorized", "Bad credentials")
         if self.headers.get("Accept") != "application/json":
             return self._problem(406, "Not Acceptable", "The token service only supports application/json")
         grants = urllib.parse.parse_qs(body.decode("utf-8", "replace")) or urllib.parse.parse_qs(query)
         if grants.get("grant_type") != ["client_credentials"]:
             return self._problem(400, "Bad Request", "Unsupported grant_type")
-        claims = bol_claims(client_id=fake.client_id, scopes=fake.scopes, scope_claim=fake.scope_claim)
+        claims = bol_claims(client_id=client_id, scopes=fake.scopes, scope_claim=fake.scope_claim)
         answer = {"access_token": mint(claims), "token_type": "Bearer", "expires_in": 299,
                   "scope": fake.scopes if isinstance(fake.scopes, str) else " ".join(fake.scopes)}
         self._send(200, json.dumps(answer).encode(), ("Content-Type", "application/json"))
