@@ -132,7 +132,7 @@ def test_nbf_in_the_future_is_a_warning_in_token_and_scopes(webshop: Path) -> No
 
 @pytest.mark.parametrize("offset", [-HOUR, 0, 30])  # past, now, within a minute of clock skew
 def test_nbf_now_or_past_is_not_a_warning(offset: int) -> None:
-    from bolaudit.tokens.claims import claim_warnings
+    from bolaudit.tokens.view import claim_warnings
     from datetime import datetime, timezone
 
     now = int(time.time())
