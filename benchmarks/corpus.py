@@ -124,7 +124,7 @@ def bol_heavy(log: Log, target_files: int = 3000) -> Corpus:
 
 
 def _templates() -> list[Template]:
-    from bolaudit.rules_api import all_rules, case_files
+    from bolaudit.rulebase import all_rules, case_files
 
     out: list[Template] = []
     for parent in ("tests/fixtures/integrations", "tests/fixtures/scopes"):

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from bolaudit.credentials.sharing import Shared, members, shared
-from bolaudit.catalog.credentials import CLIENT_ID, CLIENT_SECRET
-from bolaudit.credentials.apps import App
-from bolaudit.findings import Finding, Severity
-from bolaudit.rules_api import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import (
+    App,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    Finding,
+    Invalid,
+    members,
+    Project,
+    ProjectRule,
+    Severity,
+    Shared,
+    shared,
+    Valid,
+)
 
-if TYPE_CHECKING:
-    from bolaudit.project import Project
 
 # Fake credentials, random but fixed, kept in pieces so that this file holds no credential.
 _FAKES = {

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from bolaudit.findings import Finding, Severity, Span
-from bolaudit.rules_api import Invalid, TokenRule, Valid
+from bolaudit.rules_api import Finding, GrantAudit, Invalid, Severity, Span, TokenRule, Valid
 
-if TYPE_CHECKING:
-    from bolaudit.tokens.grants import GrantAudit
 
 _STOCK = """
 import requests

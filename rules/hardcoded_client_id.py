@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from bolaudit.catalog.credentials import CLIENT_ID, advice
-from bolaudit.findings import Finding, Severity
-from bolaudit.rules_api import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import (
+    advice,
+    CLIENT_ID,
+    Finding,
+    Invalid,
+    Project,
+    ProjectRule,
+    Severity,
+    Valid,
+)
 
-if TYPE_CHECKING:
-    from bolaudit.project import Project
 
 # Fake ids, random but fixed. A UUID alone is no finding, so they can sit here whole; the secret
 # is kept in pieces so that this file holds no credential bolaudit would report.

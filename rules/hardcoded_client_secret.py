@@ -6,14 +6,18 @@ import base64
 import json
 from urllib.parse import quote
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from bolaudit.catalog.credentials import CLIENT_SECRET, advice
-from bolaudit.findings import Finding, Severity
-from bolaudit.rules_api import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import (
+    advice,
+    CLIENT_SECRET,
+    Finding,
+    Invalid,
+    Project,
+    ProjectRule,
+    Severity,
+    Valid,
+)
 
-if TYPE_CHECKING:
-    from bolaudit.project import Project
 
 # Fake credentials, random but fixed. They are kept in pieces so that this file itself holds no
 # credential bolaudit would report; ``_fill`` puts them into the cases.

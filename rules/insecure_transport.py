@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bolaudit.resolve.literals import all_literals
-from bolaudit.findings import Finding, Severity, Span
-from bolaudit.rules_api import Invalid, ProjectRule, Valid
-
-if TYPE_CHECKING:
-    from bolaudit.project import Project
+from bolaudit.rules_api import (
+    all_literals,
+    Finding,
+    Invalid,
+    Project,
+    ProjectRule,
+    Severity,
+    Span,
+    Valid,
+)
 
 
 class InsecureTransport(ProjectRule):

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from bolaudit.resolve.media import content_type_verdict
-from bolaudit.fixes.headers import header_findings
-from bolaudit.findings import Finding, Severity
-from bolaudit.rules_api import Invalid, ProjectRule, Valid
-
-if TYPE_CHECKING:
-    from bolaudit.project import Project
+from bolaudit.rules_api import (
+    content_type_verdict,
+    Finding,
+    header_findings,
+    Invalid,
+    Project,
+    ProjectRule,
+    Severity,
+    Valid,
+)
 
 
 class MissingContentType(ProjectRule):

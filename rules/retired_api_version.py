@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from bolaudit.resolve.literals import Literal, all_literals, literals_in, within
-from bolaudit.findings import Finding, Severity, Span
-from bolaudit.rules_api import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import (
+    all_literals,
+    Catalog,
+    Finding,
+    Invalid,
+    Literal,
+    literals_in,
+    Operation,
+    Project,
+    ProjectRule,
+    ResolvedRequest,
+    Severity,
+    Span,
+    Valid,
+    within,
+)
 
-if TYPE_CHECKING:
-    from bolaudit.project import Project
-    from bolaudit.resolve.requests import ResolvedRequest
-    from bolaudit.catalog import Catalog, Operation
 
 _MEDIA = re.compile(r"application/vnd\.[a-z0-9-]+\.v\d+\+[a-z0-9.+-]+", re.IGNORECASE)
 _PLAZA = "plazaapi.bol.com"

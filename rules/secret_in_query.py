@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from bolaudit.extract.exprtools import REDACTED
-from bolaudit.resolve.literals import Literal, literals_in
-from bolaudit.findings import Finding, Severity, Span
-from bolaudit.rules_api import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import (
+    Finding,
+    Invalid,
+    Literal,
+    literals_in,
+    literals_of,
+    Project,
+    ProjectRule,
+    REDACTED,
+    ResolvedRequest,
+    Severity,
+    Span,
+    Valid,
+)
 
-if TYPE_CHECKING:
-    from bolaudit.project import Project
-    from bolaudit.resolve.requests import ResolvedRequest
 
 SECRET_NAMES = frozenset({
     "apikey", "api_key", "api-key", "key", "client_secret", "clientsecret", "secret", "access_token",
@@ -179,7 +185,6 @@ def _url_literal(project: Project, req: ResolvedRequest, name: str) -> Literal |
         facts = project.modules.get(path)
         if facts is None:
             continue
-        from bolaudit.resolve.literals import literals_of
 
         for lit in literals_of(facts):
             if needle in lit.text.lower() and host in lit.text:

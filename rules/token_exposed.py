@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from bolaudit.findings import Finding, Severity
-from bolaudit.rules_api import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import Finding, Invalid, Project, ProjectRule, Severity, Valid
 
-if TYPE_CHECKING:
-    from bolaudit.project import Project
 
 _AUTH = '''
 import requests

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from bolaudit.tokens.callgraph import callee_text
-from bolaudit.tokens.flow import chain_text
-from bolaudit.findings import Finding, Severity
-from bolaudit.rules_api import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import (
+    callee_text,
+    chain_text,
+    Finding,
+    Invalid,
+    Project,
+    ProjectRule,
+    Severity,
+    Valid,
+)
 
-if TYPE_CHECKING:
-    from bolaudit.project import Project
 
 ADVICE = (
     "request the token once and reuse it: cache it until `expires_in` minus a small margin "

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from bolaudit.tokens.flow import chain_text
-from bolaudit.findings import Finding, Severity
-from bolaudit.rules_api import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import (
+    chain_text,
+    Finding,
+    Invalid,
+    PerCallFetch,
+    Project,
+    ProjectRule,
+    Severity,
+    Valid,
+)
 
-if TYPE_CHECKING:
-    from bolaudit.project import Project
-    from bolaudit.tokens.flow import PerCallFetch
 
 REASON = (
     "bol's tokens are meant to be reused until they expire, and the token service's rate limits are "

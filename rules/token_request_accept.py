@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from bolaudit.tokens.requests import accept_sent
-from bolaudit.findings import Finding, Severity
-from bolaudit.rules_api import Invalid, ProjectRule, Valid
+from bolaudit.rules_api import accept_sent, Finding, Invalid, Project, ProjectRule, Severity, Valid
 
-if TYPE_CHECKING:
-    from bolaudit.project import Project
 
 ACCEPTED = ("application/json", "application/*", "*/*")
 

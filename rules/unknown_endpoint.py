@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from bolaudit.findings import Finding, Severity, Span
-from bolaudit.rules_api import Invalid, ProjectRule, Valid
-
-if TYPE_CHECKING:
-    from bolaudit.project import Project
-    from bolaudit.resolve.requests import ResolvedRequest
-    from bolaudit.catalog import Catalog
+from bolaudit.rules_api import (
+    Catalog,
+    Finding,
+    Invalid,
+    Project,
+    ProjectRule,
+    ResolvedRequest,
+    Severity,
+    Span,
+    Valid,
+)
 
 
 class UnknownEndpoint(ProjectRule):

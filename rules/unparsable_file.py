@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from bolaudit.findings import Finding, Severity
-from bolaudit.rules_api import Invalid, ProjectRule, Valid
-
-if TYPE_CHECKING:
-    from bolaudit.project import Project
+from bolaudit.rules_api import Finding, Invalid, Project, ProjectRule, Severity, Valid
 
 
 class UnparsableFile(ProjectRule):

@@ -21,7 +21,7 @@ from bolaudit.pipeline.freshness import Snapshot
 from bolaudit.pipeline.jsoncodec import Codec, SchemaError
 from bolaudit.pipeline.lastrun import LastRun
 from bolaudit.pipeline.lastrun import _codec as record_codec
-from bolaudit.rules_api import ProjectRule, all_rules
+from bolaudit.rulebase import ProjectRule, all_rules
 from bolaudit.tokens.grants import needs
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -300,7 +300,7 @@ def test_rule_docs_show_their_example_credentials_masked() -> None:
     secret scanner reading a CI log flags them (the cases themselves run unmasked as tests)."""
     from bolaudit.extract.exprtools import redact
     from bolaudit.commands.rules import render
-    from bolaudit.rules_api import all_rules
+    from bolaudit.rulebase import all_rules
     from bolaudit.rules import hardcoded_client_id, hardcoded_client_secret
 
     fakes = [v for module in (hardcoded_client_secret, hardcoded_client_id) for k, v in module._FAKES.items()

@@ -10,7 +10,7 @@ import pytest
 
 from bolaudit.resolve.requests import ResolvedRequest
 from bolaudit.resolve.values import DVal, SVal, combine, split_url
-from bolaudit.rules_api import case_files
+from bolaudit.rulebase import case_files
 from conftest import audit, write_tree
 
 FIXTURE = Path(__file__).parent / "fixtures" / "integrations" / "shopsync"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bolaudit.findings import Finding, Problem
-from bolaudit.rules_api import DOC_SECTIONS, Invalid, RuleBase, Valid, all_rules, case_files
+from bolaudit.rulebase import DOC_SECTIONS, Invalid, RuleBase, Valid, all_rules, case_files
 from conftest import audit, write_tree
 
 RULES = all_rules()

@@ -324,7 +324,7 @@ def test_an_unparsable_file_is_listed_not_dropped(tree: Path) -> None:
 
 def test_token_rules_report_nothing_in_check(tree: Path) -> None:
     """BOL401-BOL404 need a token; `check` has none, so their INVALID code is quiet there."""
-    from bolaudit.rules_api import TokenRule, all_rules, case_files
+    from bolaudit.rulebase import TokenRule, all_rules, case_files
 
     rules = [r for r in all_rules() if issubclass(r, TokenRule)]
     assert [r.code for r in rules] == ["BOL401", "BOL402", "BOL403", "BOL404"]

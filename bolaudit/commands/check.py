@@ -114,7 +114,7 @@ def run(
     # finding's name from the finding, so the rule modules need not be imported for them.
     infos: Mapping[str, RuleInfo] = {}
     if fmt == "sarif":
-        from bolaudit.rules_api import rule_infos
+        from bolaudit.rulebase import rule_infos
 
         infos = rule_infos()
     report = Report(

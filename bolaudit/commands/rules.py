@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from bolaudit.rules_api import all_rules, case_files
+from bolaudit.rulebase import all_rules, case_files
 
 
 def render(code: str | None) -> tuple[str, int]:

@@ -26,7 +26,7 @@ from bolaudit.findings import Problem
 
 if TYPE_CHECKING:
     from bolaudit.catalog import Catalog
-    from bolaudit.rules_api import TokenRule
+    from bolaudit.rulebase import TokenRule
     from bolaudit.report.scopes_report import ScopesReport, TokenSummary
 
 FORMATS = ("text", "json", "markdown")
@@ -47,7 +47,7 @@ class ScopesResult:
 
 def token_rules() -> list[TokenRule]:
     """BOL401-BOL404: every rule of the pack that looks at a token's grants."""
-    from bolaudit.rules_api import TokenRule, all_rules
+    from bolaudit.rulebase import TokenRule, all_rules
 
     return [rule() for rule in all_rules() if issubclass(rule, TokenRule)]
 

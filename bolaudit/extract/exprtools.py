@@ -11,6 +11,7 @@ import ast
 import base64
 import re
 import warnings
+from collections.abc import Iterator
 
 from bolaudit.facts import (
     Attr,
@@ -170,3 +171,25 @@ def choice(a: Expr, b: Expr) -> Expr:
 
 def concat(a: Expr, b: Expr) -> Expr:
     return _flat_concat((a, b))
+
+
+MAX_WALK = 400
+
+
+def walk(expr: Expr) -> Iterator[Expr]:
+    """Every sub-expression of ``expr`` (bounded: facts are capped, this is a second guard)."""
+    stack: list[object] = [expr]
+    seen = 0
+    while stack and seen < MAX_WALK:
+        cur = stack.pop()
+        if isinstance(cur, tuple):
+            stack.extend(cur)
+            continue
+        if not hasattr(cur, "__slots__") or isinstance(cur, (str, int, float)):
+            continue
+        seen += 1
+        yield cur  # type: ignore[misc]
+        for slot in cur.__slots__:
+            value = getattr(cur, slot)
+            if isinstance(value, tuple) or hasattr(value, "__slots__"):
+                stack.append(value)

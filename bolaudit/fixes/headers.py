@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from bolaudit.project import Project
     from bolaudit.resolve.requests import ResolvedRequest
     from bolaudit.catalog import Catalog
-    from bolaudit.rules_api import ProjectRule
+    from bolaudit.rulebase import ProjectRule
 
 
 def header_findings(

@@ -106,7 +106,7 @@ def _codec() -> Codec:
 def _belongs(result: FileResult, rel: str) -> bool:
     """Whether a stored result speaks of ``rel`` only (as every result the per-file stage makes)."""
     return result.facts.path == rel and all(
-        item.path == rel for items in (result.findings, result.problems, result.suppressions) for item in items
+        item.path == rel for items in (result.problems, result.suppressions) for item in items
     )
 
 

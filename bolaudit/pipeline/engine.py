@@ -145,11 +145,9 @@ def _project_stage(
     """Cross-file findings, then everything filtered by the config and inline suppressions."""
     project = _project({rel: r.facts for rel, r in sorted(results.items())}, config)
     result._project = project
-    findings: list[Finding] = []
     for r in results.values():
-        findings.extend(r.findings)
         result.problems.extend(r.problems)
-    findings.extend(_project_findings(project, config, debug, result.problems))
+    findings = _project_findings(project, config, debug, result.problems)
     findings = [f for f in findings if _enabled(f, config)]
     if reported is not None:
         findings = [f for f in findings if f.path in reported]
@@ -288,7 +286,7 @@ def _project_findings(
     project: object, config: Config, debug: bool, problems: list[Problem]
 ) -> list[Finding]:
     from bolaudit.pipeline.filestage import internal_problem
-    from bolaudit.rules_api import ProjectRule, all_rules
+    from bolaudit.rulebase import ProjectRule, all_rules
 
     out: list[Finding] = []
     for rule_cls in all_rules():
@@ -320,7 +318,7 @@ def _apply_suppressions(
     """Inline ``# bolaudit: ignore[...]`` / ``# noqa: BOLxxx`` comments (found by the per-file
     stage), in every reported file (so that suppressions matching nothing are reported too)."""
     from bolaudit.pipeline import suppress
-    from bolaudit.rules_api import all_rules
+    from bolaudit.rulebase import all_rules
 
     enabled = frozenset(r.code for r in all_rules() if config.rule_enabled(r.code))
     by_path = {rel: found for rel in result.texts if (found := suppressions[rel])}

@@ -1,8 +1,8 @@
-"""The per-file stage: one file's bytes in, its facts and per-file findings out. Never raises.
+"""The per-file stage: one file's bytes in, its facts out. Never raises.
 
 Runs in worker processes, so everything it takes and returns pickles. A Python file is parsed
-once with LibCST and walked once by a batch of visitors: the fact extractor, the credential
-visitor and every per-file rule. Text files go through the detect-secrets adapter. What cannot be
+once with LibCST and walked once by a batch of visitors: the fact extractor and the credential
+visitor. Every rule runs later, on the facts of all files (``bolaudit.project``). Text files go through the detect-secrets adapter. What cannot be
 decoded or parsed becomes an error fact (reported as BOL000) and the run goes on.
 """
 
@@ -39,7 +39,6 @@ class FileJob:
 @dataclass(frozen=True, slots=True)
 class FileResult:
     facts: ModuleFacts
-    findings: tuple[Finding, ...] = ()
     problems: tuple[Problem, ...] = ()
     suppressions: tuple[Suppression, ...] = ()  # the file's inline directives, applied later
 
@@ -149,7 +148,7 @@ def _with_text_scan(result: FileResult, job: FileJob, text: str, seen: Seen) -> 
         sightings=scanned.facts.sightings,
         secret_sources=scanned.facts.secret_sources,
     )
-    return FileResult(facts, result.findings, result.problems)
+    return FileResult(facts, result.problems)
 
 
 def _analyze_python(job: FileJob, text: str, seen: Seen) -> FileResult:
@@ -161,8 +160,6 @@ def _analyze_python(job: FileJob, text: str, seen: Seen) -> FileResult:
     from bolaudit.credentials.python_visitor import CredentialVisitor
     from bolaudit.extract.extractor import FactExtractor
     from bolaudit.extract.positions import traverse
-    from bolaudit.rules_api import all_rules
-    from bolaudit.rule_cst import Rule
 
     # CPython's parser first: it is exact about syntax errors, a third of LibCST's cost, its tree
     # gives the spans (extract.positions), and it refuses the deep nesting that crashes LibCST's
@@ -185,8 +182,7 @@ def _analyze_python(job: FileJob, text: str, seen: Seen) -> FileResult:
         return _with_text_scan(_error(job, message, span), job, text, seen)
     extractor = FactExtractor(job.rel, job.module, job.is_package)
     credentials = CredentialVisitor(job.rel)
-    rules = [r(job.rel, text) for r in all_rules() if issubclass(r, Rule)]
-    positions = traverse(module, text, [extractor, credentials, *rules], tree)
+    traverse(module, text, [extractor, credentials], tree)
     for kind, values in credentials.found.items():
         seen.setdefault(kind, set()).update(values)
     facts = dataclasses.replace(
@@ -194,32 +190,11 @@ def _analyze_python(job: FileJob, text: str, seen: Seen) -> FileResult:
         sightings=tuple(credentials.sightings),
         secret_sources=tuple(credentials.secret_sources),
     )
-    secrets = [s.span for s in credentials.sightings]
-    findings = [f for rule in rules for f in _finish(rule, positions, text, secrets)]
-    result = FileResult(facts, tuple(findings))
+    result = FileResult(facts)
     from bolaudit.credentials.comments import comments_only
 
     comments = comments_only(text)
     return result if comments is None else _with_text_sightings(result, job, comments, seen, "comment")
-
-
-def _finish(rule: Any, positions: Any, text: str, secrets: list[Span]) -> list[Finding]:
-    from bolaudit.findings import Fix
-    from bolaudit.fixes.edits import guarded
-
-    out: list[Finding] = []
-    for pending in rule.pending:
-        span = positions.span(pending.node)
-        fix = None
-        if pending.fix_replacement is not None:
-            fix = guarded(Fix(pending.fix_description, span, pending.fix_replacement), text, secrets)
-        out.append(
-            rule.make_finding(
-                rule.path, span, pending.message, flagged=pending.flagged, fix=fix,
-                properties=pending.properties,
-            )
-        )
-    return out
 
 
 def remap_lines(obj: T, line_of: Callable[[int], int]) -> T:

@@ -45,6 +45,7 @@ class Symbol:
 
 
 FuncKey = tuple[str, str]  # (path, qualname)
+Scope = tuple[str, str | None]  # (path, qualname of a function, or None: module level)
 
 
 class FactIndex:

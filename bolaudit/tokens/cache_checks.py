@@ -18,16 +18,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bolaudit.extract.exprtools import dotted
+from bolaudit.extract.exprtools import dotted, walk
 from bolaudit.facts import CallExpr, Const, Expr, Guard
 
 if TYPE_CHECKING:
-    from bolaudit.tokens.callgraph import Scope
+    from bolaudit.resolve.index import Scope
     from bolaudit.resolve.index import FactIndex
 
 _EXPIRY = re.compile(r"exp|until|deadline|valid_to", re.IGNORECASE)
 _CACHING_DECORATOR = re.compile(r"cache|memoi[sz]e", re.IGNORECASE)
-MAX_WALK = 400
 
 
 @dataclass(frozen=True)
@@ -122,22 +121,3 @@ class CacheChecks:
             if _CACHING_DECORATOR.search(name.rsplit(".", 1)[-1]):
                 return True
         return False
-
-
-def walk(expr: Expr) -> Iterator[Expr]:
-    """Every sub-expression of ``expr`` (bounded: facts are capped, this is a second guard)."""
-    stack: list[object] = [expr]
-    seen = 0
-    while stack and seen < MAX_WALK:
-        cur = stack.pop()
-        if isinstance(cur, tuple):
-            stack.extend(cur)
-            continue
-        if not hasattr(cur, "__slots__") or isinstance(cur, (str, int, float)):
-            continue
-        seen += 1
-        yield cur  # type: ignore[misc]
-        for slot in cur.__slots__:
-            value = getattr(cur, slot)
-            if isinstance(value, tuple) or hasattr(value, "__slots__"):
-                stack.append(value)

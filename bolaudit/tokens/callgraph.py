@@ -18,15 +18,16 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from bolaudit.resolve.contexts import Callee, Callers
-from bolaudit.extract.exprtools import dotted
+from bolaudit.extract.exprtools import dotted, walk
 from bolaudit.facts import Attr, CallExpr, CallFact, Const, Expr, Guard, LoopFact, Name
 from bolaudit.findings import Span
+
+from bolaudit.resolve.index import Scope
 
 if TYPE_CHECKING:
     from bolaudit.resolve.index import FactIndex
     from bolaudit.resolve.requests import ResolvedRequest, Site
 
-Scope = tuple[str, str | None]
 API_KINDS = ("api", "uncovered")
 MAX_RETRIES = 10
 _RETRY_NAMES = re.compile(r"attempt|retr|tries|backoff", re.IGNORECASE)
@@ -54,7 +55,6 @@ class CallGraph:
     def _add_property_edges(self) -> None:
         """``headers=self.headers`` runs the ``headers`` property: an edge from the call that reads
         it, so a property that fetches a token is followed like a method."""
-        from bolaudit.tokens.cache_checks import walk
 
         props = {key for key, fn in self.p.functions.items()
                  if fn.cls is not None and any(dotted(d) in PROPERTY_DECORATORS for d in fn.decorators)}

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from bolaudit.tokens.callgraph import CallGraph, Scope
-from bolaudit.tokens.cache_checks import CacheChecks, NeverHit, walk
+from bolaudit.resolve.index import Scope
+from bolaudit.tokens.callgraph import CallGraph
+from bolaudit.extract.exprtools import walk
+from bolaudit.tokens.cache_checks import CacheChecks, NeverHit
 from bolaudit.tokens.requests import TokenRequest, find_token_requests
 from bolaudit.facts import Attr, CallFact, Expr, LoopFact, LoopVar, Name, Param, Unknown
 

@@ -29,7 +29,8 @@ from bolaudit.facts import (
 )
 
 if TYPE_CHECKING:
-    from bolaudit.tokens.callgraph import CallGraph, Scope
+    from bolaudit.resolve.index import Scope
+    from bolaudit.tokens.callgraph import CallGraph
     from bolaudit.resolve.evaluate import Ctx, Evaluator
     from bolaudit.resolve.index import FactIndex
     from bolaudit.resolve.requests import ResolvedRequest, Site
