@@ -10,24 +10,17 @@ local dict's items go to the HTTP part (``http_facts``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 import libcst as cst
 
 from bolaudit.extract import flow
+from bolaudit.extract.core import ExtractorBase
 from bolaudit.extract.exprtools import cap, choice, concat
+from bolaudit.extract.frames import ClassFrame
 from bolaudit.facts import Expr, Unknown
 
-if TYPE_CHECKING:
-    from bolaudit.extract.extractor import FactExtractor
-    from bolaudit.extract.frames import ClassFrame
 
-
-class AssignmentsMixin:
-    """Mixed into ``FactExtractor``, which provides the scopes, ``expr`` and the HTTP part."""
-
-    def _x(self) -> FactExtractor:
-        return cast("FactExtractor", self)
+class AssignmentsMixin(ExtractorBase):
+    """Assignments: a part of ``FactExtractor`` (``extract.core`` declares what it shares)."""
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._note_assignment(node.value, node.targets[-1].target)
@@ -37,7 +30,7 @@ class AssignmentsMixin:
             self._note_assignment(node.value, node.target)
 
     def _note_assignment(self, value: cst.BaseExpression, target: cst.BaseExpression) -> None:
-        x = self._x()
+        x = self
         inner = value.expression if isinstance(value, cst.Await) else value
         if isinstance(value, cst.Await):
             x._awaited.add(inner)
@@ -45,11 +38,11 @@ class AssignmentsMixin:
             x._assigned[inner] = target.value
 
     def visit_Await(self, node: cst.Await) -> None:
-        x = self._x()
+        x = self
         x._awaited.add(node.expression)
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
-        x = self._x()
+        x = self
         # Facts about an assignment target (a header set) are placed at the whole statement:
         # statements have cheap spans (extract.positions), attribute targets do not.
         x.statement = original_node
@@ -58,13 +51,13 @@ class AssignmentsMixin:
             x._assign(t.target, value, original_node.value)
 
     def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
-        x = self._x()
+        x = self
         x.statement = original_node
         if original_node.value is not None:
             x._assign(original_node.target, x.expr(original_node.value), original_node.value)
 
     def leave_AugAssign(self, original_node: cst.AugAssign) -> None:
-        x = self._x()
+        x = self
         x.statement = original_node
         target = original_node.target
         value = x.expr(original_node.value)
@@ -81,7 +74,7 @@ class AssignmentsMixin:
         value_node: cst.BaseExpression,
         augmented: bool = False,
     ) -> None:
-        x = self._x()
+        x = self
         if isinstance(target, (cst.Tuple, cst.List)):
             items = value_node.elements if isinstance(value_node, (cst.Tuple, cst.List)) else None
             for i, el in enumerate(target.elements):
@@ -117,7 +110,7 @@ class AssignmentsMixin:
             x._assign_item(target, value)
 
     def _assign_attribute(self, target: cst.Attribute, value: Expr) -> None:
-        x = self._x()
+        x = self
         f = x.frame
         base = flow.dotted_node(target.value)
         if base is not None and base in f.self_names and x.classes and f.qualname:
@@ -133,7 +126,7 @@ class AssignmentsMixin:
             x.verify_assignment(target, value)
 
     def _assign_item(self, target: cst.Subscript, value: Expr) -> None:
-        x = self._x()
+        x = self
         base = flow.dotted_node(target.value)
         if base is not None:
             x.frame.write("item:" + x._normal_state(base))
@@ -145,14 +138,14 @@ class AssignmentsMixin:
             x.local_item(target, value)
 
     def _normal_state(self, dotted_name: str) -> str:
-        x = self._x()
+        x = self
         head, _, rest = dotted_name.partition(".")
         if head in x.frame.self_names:
             return "x." + rest if rest else "self"
         return dotted_name
 
     def _class_of_frame(self) -> ClassFrame | None:
-        x = self._x()
+        x = self
         cls = x.frame.cls
         for c in reversed(x.classes):
             if c.qualname == cls:

@@ -10,37 +10,14 @@ from __future__ import annotations
 import libcst as cst
 
 from bolaudit.extract import flow
+from bolaudit.extract.core import ExtractorBase
 from bolaudit.extract.frames import Frame
 from bolaudit.facts import Expr, Guard, LoopFact
 from bolaudit.findings import Span
 
 
-class ControlFlowMixin:
-    """Mixed into ``FactExtractor`` after ``HttpFactsMixin``; they provide what is declared here
-    (the stubs only tell the type checker; the real methods come first in the MRO)."""
-
-    loops: list[LoopFact]
-    constants: dict[str, Expr]
-    _comp_saved: list[dict[str, Expr | None]]
-
-    @property
-    def frame(self) -> Frame:
-        raise NotImplementedError
-
-    def span(self, node: cst.CSTNode) -> Span:
-        raise NotImplementedError
-
-    def expr(self, node: cst.BaseExpression | None) -> Expr:
-        raise NotImplementedError
-
-    def _guard(self, kind: str, test: cst.BaseExpression) -> Guard:
-        raise NotImplementedError
-
-    def branch_enter(self, test: cst.BaseExpression, positive: bool) -> None:
-        raise NotImplementedError
-
-    def branch_leave(self) -> None:
-        raise NotImplementedError
+class ControlFlowMixin(ExtractorBase):
+    """Blocks, guards, loops, comprehensions and handlers: a part of ``FactExtractor``."""
 
     # ------------------------------------------------------------------ control flow
 

@@ -20,7 +20,6 @@ from bolaudit.extract.blocks import ControlFlowMixin
 from bolaudit.extract.http import HttpFactsMixin
 from bolaudit.extract.literals import LiteralsMixin
 from bolaudit.extract.positions import Positions
-from bolaudit.extract.visitors import FastVisitor
 from bolaudit.facts import (
     CallExpr,
     CallFact,
@@ -41,7 +40,7 @@ from bolaudit.findings import Span
 BUILTINS = {"str", "dict", "map", "super", "open", "print", "len", "isinstance", "getattr"}
 
 
-class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, AssignmentsMixin, FastVisitor):
+class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, AssignmentsMixin):
     def __init__(
         self, path: str, module: str, is_package: bool = False, positions: Positions | None = None
     ) -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
+from bolaudit.extract.core import ExtractorBase
 from bolaudit import clients
 from bolaudit.extract.conditions import conditions, tests_falsy
 from bolaudit.extract.exprtools import cap, choice, dotted
@@ -41,15 +41,13 @@ from bolaudit.facts import (
     UrlJoin,
 )
 
-if TYPE_CHECKING:
-    from bolaudit.extract.extractor import FactExtractor
 
 _NOT_DICTS = (Const, Concat, Format, Join, Seq, UrlJoin)
 UNVERIFIED_CONTEXTS = ("ssl._create_unverified_context", "ssl._create_default_https_context")
 
 
 
-class HttpFactsMixin:
+class HttpFactsMixin(ExtractorBase):
     def __init__(self) -> None:
         self.http_calls: list[HttpCall] = []
         self.sessions: list[SessionFact] = []
@@ -61,7 +59,7 @@ class HttpFactsMixin:
 
     def branch_enter(self, test: cst.BaseExpression, positive: bool) -> None:
         """The extractor enters the body (``positive``) or the else branch of ``if test``."""
-        self._branches.append((self._x().frame, test, positive))
+        self._branches.append((self.frame, test, positive))
 
     def branch_leave(self) -> None:
         self._branches.pop()
@@ -70,7 +68,7 @@ class HttpFactsMixin:
         """The value of parameter ``name`` after ``if name is None: name = value`` (or ``if not
         name``, or ``name = name or value``): the argument when one is given, else ``value``
         (``OR_DEFAULT``, which evaluation understands). Any other reassignment: ``value``."""
-        x = self._x()
+        x = self
         param = x.frame.lookup(name)
         if isinstance(value, Choice) and value.options[:1] == (param,) and len(value.options) == 2:
             return CallExpr(Name(OR_DEFAULT), (value.options[0], value.options[1]), ())
@@ -83,7 +81,7 @@ class HttpFactsMixin:
         """``if method == "GET": requests.get(...)``: the request is only sent when the
         parameter has one of these values. Recorded under ``BRANCH_KEY`` as JSON
         ``[call, parameter, values, negated, case_folded]``."""
-        x = self._x()
+        x = self
         for frame, test, positive in self._branches:
             if frame is not x.frame:
                 continue
@@ -91,15 +89,13 @@ class HttpFactsMixin:
                 self.extras.append((BRANCH_KEY, json.dumps([call_id, param, values, negated, folded])))
 
     # The extractor provides these.
-    def _x(self) -> FactExtractor:
-        return cast("FactExtractor", self)
 
     # ------------------------------------------------------------------ local dicts
 
     def _set_local_dict(self, name: str, make: Callable[[Expr], Expr]) -> None:
         """Rebind a local (or module-level) dict after ``d.update(...)`` / ``d[k] = v``, so that
         a later request sees the merged dict. Inside a block it may not have happened: a choice."""
-        x = self._x()
+        x = self
         f = x.frame
         old = f.locals.get(name)
         if old is None and f.qualname is None:
@@ -115,7 +111,7 @@ class HttpFactsMixin:
 
     def local_item(self, target: cst.Subscript, value: Expr) -> None:
         """``headers["Accept"] = v`` on a local dict (the extractor calls this)."""
-        x = self._x()
+        x = self
         sl = target.slice[0].slice if len(target.slice) == 1 else None
         if not isinstance(target.value, cst.Name) or not isinstance(sl, cst.Index):
             return
@@ -135,7 +131,7 @@ class HttpFactsMixin:
     # ------------------------------------------------------------------ calls
 
     def classify_call(self, node: cst.Call, fact: CallFact) -> None:
-        x = self._x()
+        x = self
         self._local_update(node, fact)
         qual = x.qualify(fact.callee)
         if qual in clients.MODULE_SENDERS:
@@ -183,7 +179,7 @@ class HttpFactsMixin:
 
     def _session_library(self, receiver: Expr) -> str | None:
         """The library of a receiver that is certainly a session object here, else None."""
-        x = self._x()
+        x = self
         for option in receiver.options if isinstance(receiver, Choice) else (receiver,):
             if isinstance(option, CallExpr):
                 qual = x.qualify(option.func)
@@ -212,7 +208,7 @@ class HttpFactsMixin:
 
     def _param_spec(self, param: Param) -> ParamSpec | None:
         """The parameter of the enclosing function, or of a method already seen (``__init__``)."""
-        x = self._x()
+        x = self
         for frame in reversed(x.frames):
             if frame.qualname == param.func:
                 return frame.params.get(param.name)
@@ -269,7 +265,7 @@ class HttpFactsMixin:
                 body_key, body_value = "data", args[pos]
         verify = kw.get("verify", kw.get("ssl", kw.get("verify_ssl")))
         context = kw.get("context")
-        if context is not None and self._x().qualify(_callee(context)) in UNVERIFIED_CONTEXTS:
+        if context is not None and self.qualify(_callee(context)) in UNVERIFIED_CONTEXTS:
             verify = Const(False)
         self._note_branches(fact.id)
         self.http_calls.append(
@@ -315,7 +311,7 @@ class HttpFactsMixin:
 
     def header_assignment(self, target: cst.Attribute, value: Expr) -> None:
         """``session.headers = {...}`` replaces the defaults."""
-        x = self._x()
+        x = self
         self.header_sets.append(
             HeaderSet(x.expr(target.value), x.frame.qualname, value, True, x.span(x.statement or target))
         )
@@ -326,7 +322,7 @@ class HttpFactsMixin:
         local session, ``self`` for ``self.<ref>``, ``name`` for a module-level one)."""
         if value != Const(False):
             return
-        x = self._x()
+        x = self
         obj = x.expr(target.value)
         ref: list[object] | None = None
         if isinstance(obj, CallExpr) and obj.call >= 0:
@@ -340,7 +336,7 @@ class HttpFactsMixin:
 
     def header_item(self, target: cst.Subscript, key: Expr, value: Expr) -> None:
         """``session.headers["Accept"] = value`` sets one default."""
-        x = self._x()
+        x = self
         assert isinstance(target.value, cst.Attribute)
         self.header_sets.append(
             HeaderSet(

@@ -9,22 +9,20 @@ redacted and query values are hidden, since a URL may carry a secret.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
+from bolaudit.extract.core import ExtractorBase
 from bolaudit.extract.exprtools import redact
 from bolaudit.facts import LITERAL_KEY
 
-if TYPE_CHECKING:
-    from bolaudit.extract.extractor import FactExtractor
 
 MAX_LITERAL = 300
 MAX_LITERALS = 2000
 
 
-class LiteralsMixin:
-    """Mixed into ``FactExtractor``, which provides ``span`` and the shared ``extras`` list."""
+class LiteralsMixin(ExtractorBase):
+    """Literals: a part of ``FactExtractor`` (``extract.core`` declares what it shares)."""
 
     def __init__(self) -> None:
         self._bare_strings: set[cst.CSTNode] = set()
@@ -51,11 +49,11 @@ class LiteralsMixin:
             self._note_literal(node, text)
 
     def _note_literal(self, node: cst.CSTNode, text: str) -> None:
-        if len(text) > MAX_LITERAL or len(cast("FactExtractor", self).extras) >= MAX_LITERALS:
+        if len(text) > MAX_LITERAL or len(self.extras) >= MAX_LITERALS:
             return
         if "/" not in text and "vnd." not in text and "bol.com" not in text:
             return
-        x = cast("FactExtractor", self)
+        x = self
         span = x.span(node)
         shown = mask_query(redact(text))
         x.extras.append(
