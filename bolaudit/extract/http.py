@@ -164,18 +164,18 @@ class HttpFactsMixin(ExtractorBase):
         library: str | None
         if method_name in clients.TOKEN_FETCHERS:
             library = self._session_library(receiver)
-            if library == "oauth2":
-                self._record_request(node, fact, "oauth2", receiver, "POST", method_name, token=True)
+            if library is not None and clients.library(library).fetches_tokens:
+                self._record_request(node, fact, library, receiver, "POST", method_name, token=True)
             return
-        if method_name in clients.SESSION_SENDERS:
+        if clients.any_session_sender(method_name):
             library = self._session_library(receiver)
             if library is None:
                 if not self._maybe_request(receiver, fact):
                     return
                 library = "unknown"
-            self._record_request(
-                node, fact, library, receiver, clients.SESSION_SENDERS[method_name], method_name
-            )
+            senders = clients.library(library).session_senders
+            if method_name in senders:
+                self._record_request(node, fact, library, receiver, senders[method_name], method_name)
 
     def _session_library(self, receiver: Expr) -> str | None:
         """The library of a receiver that is certainly a session object here, else None."""
@@ -236,7 +236,8 @@ class HttpFactsMixin(ExtractorBase):
         token: bool = False,
     ) -> None:
         kw = dict(fact.kwargs)
-        sig = clients.signature_for(library, name, method is None and not token)
+        lib = clients.library(library)
+        sig = lib.signature(name, method is None and not token)
         args = fact.args
         method_expr: Expr
         if method is not None:
@@ -244,7 +245,7 @@ class HttpFactsMixin(ExtractorBase):
         elif sig.method_pos is not None and sig.method_pos < len(args):
             method_expr = args[sig.method_pos]
         else:
-            method_expr = kw.get("method", Const("POST" if (library == "urllib" and _has_data(fact, sig)) else "GET"))
+            method_expr = kw.get("method", Const("POST" if (lib.post_if_data and _has_data(fact, sig)) else "GET"))
         if isinstance(method_expr, Const) and isinstance(method_expr.value, str):
             method_expr = Const(method_expr.value.upper())
         if token:
@@ -255,15 +256,15 @@ class HttpFactsMixin(ExtractorBase):
         if headers is None and sig.headers_pos is not None and sig.headers_pos < len(args):
             headers = args[sig.headers_pos]
         body_key, body_value = None, None
-        for key in clients.BODY_KEYWORDS:
+        for key in lib.body_keywords:
             if key in kw:
                 body_key, body_value = key, kw[key]
                 break
         if body_key is None:
             pos = sig.data_pos if sig.data_pos is not None else sig.url_pos + 1
-            if library in ("requests", "urllib") and pos < len(args):
+            if lib.positional_body and pos < len(args):
                 body_key, body_value = "data", args[pos]
-        verify = kw.get("verify", kw.get("ssl", kw.get("verify_ssl")))
+        verify = lib.tls_setting(kw)
         context = kw.get("context")
         if context is not None and self.qualify(_callee(context)) in UNVERIFIED_CONTEXTS:
             verify = Const(False)
@@ -291,10 +292,7 @@ class HttpFactsMixin(ExtractorBase):
     def _record_session(self, node: cst.Call, fact: CallFact, library: str, kind: str) -> None:
         kw = dict(fact.kwargs)
         headers = kw.get("headers")
-        verify = kw.get("verify", kw.get("ssl", kw.get("verify_ssl")))
-        connector = kw.get("connector")
-        if isinstance(connector, CallExpr) and ("ssl", Const(False)) in connector.kwargs:
-            verify = Const(False)
+        verify = clients.library(library).tls_setting(kw)
         self.sessions.append(
             SessionFact(
                 fact.id,

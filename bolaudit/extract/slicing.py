@@ -22,6 +22,7 @@ import tokenize
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from bolaudit import clients
 from bolaudit.bounded.limits import SLICE_ABOVE
 
 __all__ = ["SLICE_ABOVE", "Sliced", "enclosing_statement", "slice_module"]
@@ -31,7 +32,7 @@ _WORTH_IT = 0.85
 
 # HTTP code is what the rules read, wherever it is called from: a unit that speaks HTTP is kept
 # even when nothing in the file names it (``client.login()`` is called from another module).
-_HTTP_WORDS = (b"headers", b"session", b"requests", b"httpx", b"urlopen", b"urllib", b"aiohttp")
+_HTTP_WORDS = (b"headers", b"session", b"urlopen", *(word.encode() for word in clients.MODULE_WORDS))
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CONTINUES = frozenset({"elif", "else", "except", "finally"})
 _ASSIGN = frozenset({"=", ":=", "+=", "-=", "*=", "/=", "//=", "%=", "**=", "@=", "&=", "|=", "^=", ">>=", "<<="})

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from bolaudit import clients
 from bolaudit.findings import Fix, Span
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
     Parsed = tuple[cst.Module, Positions, dict[Span, cst.Call], ast.Module]
 
-HEADERS_POSITION = {"urllib": 2}  # urllib.request.Request(url, data, headers)
 Item = TypeVar("Item", "cst.BaseDictElement", "cst.Arg")
 
 
@@ -236,7 +236,7 @@ def _headers_arg(call: cst.Call, library: str) -> cst.Arg | None:
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == "headers":
             return arg
-    pos = HEADERS_POSITION.get(library)
+    pos = clients.library(library).headers_position  # urllib.request.Request(url, data, headers)
     positional = [a for a in call.args if a.keyword is None and not a.star]
     if pos is not None and pos < len(positional):
         return positional[pos]

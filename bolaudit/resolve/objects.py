@@ -116,7 +116,7 @@ class Objects:
             if found[0].target == (path, call.func):
                 return []  # ``self.session.get`` inside ``get``: not a recursion by name
             http = self._http_sends.get((path, call.id))
-            if http is not None and (http.library != "unknown" or self._absolute(path, http)):
+            if http is not None and (clients.library(http.library).known or self._absolute(path, http)):
                 return []  # a request on a client, not a project method of the same name
         return found
 

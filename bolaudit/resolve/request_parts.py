@@ -13,6 +13,7 @@ import json
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from bolaudit import clients
 from bolaudit.resolve.contexts import Ctx
 from bolaudit.facts import BRANCH_KEY, VERIFY_KEY
 from bolaudit.resolve.stringops import urljoin_values
@@ -93,7 +94,7 @@ class RequestParts:
             if fact.base_url is None:
                 continue
             base = self.ev.string(fact.base_url, self.ev.ctx_for(obj.path, fact.func))
-            if fact.library == "aiohttp":
+            if clients.library(fact.library).base_url_join == "urljoin":
                 return urljoin_values(base, value)
             known = base.known
             if known is not None and value.parts and isinstance(value.parts[0], str):
@@ -108,7 +109,7 @@ class RequestParts:
             param = obj.extra[0] if obj.kind == "unknown" and obj.extra else ""
             bases.append(DVal.unknown("the client's default headers are not known", param))
         if h.receiver is None:
-            bases = [self._request_object_headers(h, ctx.path) if h.library == "urllib" else DVal()]
+            bases = [self._request_object_headers(h, ctx.path) if clients.library(h.library).request_objects else DVal()]
         own: list[DVal]
         if h.headers is not None:
             own = self.ev.dicts(h.headers, ctx)
@@ -161,7 +162,7 @@ class RequestParts:
     def verify_off(self, h: HttpCall, ctx: Ctx) -> bool:
         if h.verify is not None and self._is_false(h.verify, ctx):
             return True
-        opener = self._openers.get((ctx.path, h.call)) if h.library == "urllib" else None
+        opener = self._openers.get((ctx.path, h.call)) if clients.library(h.library).request_objects else None
         if opener is not None and opener.verify is not None:
             return self._is_false(opener.verify, self.ev.ctx_for(ctx.path, opener.func))
         for fact, obj in self.sessions(h, ctx)[0]:
@@ -210,7 +211,7 @@ class RequestParts:
         out: dict[tuple[str, int], HttpCall] = {}
         for (path, _), calls in self.p.http_in.items():
             for h in calls:
-                if h.library == "urllib" and isinstance(h.url, CallExpr):
+                if clients.library(h.library).request_objects and isinstance(h.url, CallExpr):
                     out[(path, h.url.call)] = h
         return out
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bolaudit import clients
 from bolaudit.resolve.contexts import Callee, Ctx, func_key
 from bolaudit.resolve.endpoints import classify, possible, settled
 from bolaudit.resolve.request_parts import RequestParts
@@ -153,9 +154,9 @@ class _Resolver:
     def _not_a_request(self, path: str, h: HttpCall) -> bool:
         """``self.api.get(...)`` on a project class is a wrapper call, not HTTP; ``urlopen(req)``
         sends the ``Request`` that is listed where it is built."""
-        if h.library == "urllib" and isinstance(h.url, CallExpr):
+        if clients.library(h.library).request_objects and isinstance(h.url, CallExpr):
             return True
-        if h.library != "unknown":
+        if clients.library(h.library).known:
             return False
         call = self.p.calls.get((path, h.call))
         if call is not None and self.ev.callees(path, call):
