@@ -13,7 +13,8 @@ known is ``Unknown`` with a reason, never a guess.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Literal
 
 from bolaudit.findings import Span
 
@@ -37,6 +38,15 @@ from bolaudit.symbolic import (
     Unknown as Unknown,
     Expr as Expr,
 )
+
+LibraryName = Literal["requests", "httpx", "aiohttp", "urllib", "urllib3", "oauth2", "unknown"]
+"""The HTTP client library a call goes through (``bolaudit.clients`` has one adapter each);
+``unknown``: a receiver that only looks like a client (``self.session.get(url)``)."""
+CallPurpose = Literal["request", "fetch_token"]
+"""``fetch_token``: an OAuth2 session's own token request (``fetch_token(token_url)``)."""
+CredentialKind = Literal["client_id", "client_secret"]
+SourceKind = Literal["env", "env-file", "compose-env", "compose-alias", "k8s-secret", "gha-secret"]
+"""Where a credential comes from without being a literal (``SecretSource``)."""
 
 
 
@@ -163,7 +173,7 @@ class HttpCall:
 
     call: int
     func: str | None
-    library: str
+    library: LibraryName
     receiver: Expr | None
     method: Expr
     url: Expr
@@ -176,7 +186,7 @@ class HttpCall:
     kwargs_spread: Expr | None
     span: Span
     # "request", or "fetch_token" for OAuth2 sessions' fetch_token/fetch_access_token.
-    purpose: str = "request"
+    purpose: CallPurpose = "request"
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +203,7 @@ class SessionFact:
 
     call: int
     func: str | None
-    library: str
+    library: LibraryName
     kind: str
     base_url: Expr | None
     headers: Expr | None
@@ -235,7 +245,7 @@ class CredentialSighting:
     shared opaque id within the file; empty when not paired.
     """
 
-    kind: str
+    kind: CredentialKind
     fingerprint: str
     masked: str
     span: Span
@@ -256,19 +266,81 @@ class SecretSource:
     (a compose service, a Kubernetes workload, a workflow job).
     """
 
-    kind: str
+    kind: SourceKind
     name: str
-    role: str
+    role: CredentialKind
     span: Span
     unit: str = ""
 
 
 # --------------------------------------------------------------------------------------------
-# Keys of ``ModuleFacts.extra`` the HTTP extractor writes and the request resolution reads.
+# What the HTTP extractor notes beside the calls, for the request resolution and the rules.
 
-LITERAL_KEY = "bol.literal"
-VERIFY_KEY = "bol.verify-off"
-BRANCH_KEY = "bol.branch"
+
+@dataclass(frozen=True, slots=True)
+class LiteralFact:
+    """A string literal that looks like a URL, a path or a bol media type, where it is written:
+    BOL303/304/305 report at the literal even where no request resolves. Query values and
+    credential shapes are masked in ``text``."""
+
+    span: Span
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """``if method == "GET": requests.get(...)``: the HTTP call ``call`` is only sent when
+    parameter ``param`` has one of ``values`` (none of them, when ``negated``; compared
+    case-insensitively when ``folded``)."""
+
+    call: int
+    param: str
+    values: tuple[str, ...]
+    negated: bool
+    folded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyOff:
+    """``session.verify = False`` in ``func``: TLS checks off for every request on that session,
+    which is a local session (``how`` ``call``: its constructor's ``CallFact.id`` in ``call``),
+    ``self.<name>`` (``self``) or a module-level ``<name>`` (``name``)."""
+
+    func: str | None
+    how: Literal["call", "self", "name"]
+    call: int = -1
+    name: str = ""
+
+
+# --------------------------------------------------------------------------------------------
+# What deployment files declare (compose, Kubernetes, workflows, env files), for BOL103.
+
+
+@dataclass(frozen=True, slots=True)
+class DeployUnit:
+    """A deployable unit a file declares, over ``line``..``end_line`` of ``path``. ``folder`` is the
+    root-relative folder whose code it runs (``.`` the root, "" unknown); ``env_files`` the
+    ``env_file:`` entries of a compose service (root-relative path, where). ``kind``:
+    compose-service, k8s-container, gha-job."""
+
+    path: str
+    kind: str
+    name: str
+    key: str
+    line: int
+    end_line: int
+    folder: str = ""
+    env_files: tuple[tuple[str, Span], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EnvDefine:
+    """An env file defines a credential variable: ``name`` holds a ``role`` (line ``line``)."""
+
+    name: str
+    role: CredentialKind
+    line: int
+
 # ``CallExpr(Name(OR_DEFAULT), (a, b))`` is ``a or b`` where it matters: a parameter's default
 # filled in by the function (not a Python name, so it cannot clash with one).
 OR_DEFAULT = "bolaudit:or"
@@ -303,5 +375,8 @@ class ModuleFacts:
     secret_sources: tuple[SecretSource, ...] = ()
     # Why the file could not be decoded or parsed (BOL000): (message, position).
     errors: tuple[tuple[str, Span], ...] = ()
-    # Free-form, JSON-safe extras a rule pack adds in the per-file stage: (key, value) pairs.
-    extra: tuple[tuple[str, str], ...] = field(default=())
+    literals: tuple[LiteralFact, ...] = ()
+    branches: tuple[Branch, ...] = ()
+    verify_offs: tuple[VerifyOff, ...] = ()
+    units: tuple[DeployUnit, ...] = ()
+    env_defines: tuple[EnvDefine, ...] = ()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from bolaudit.extract.deploy_sources import DEFINES_KEY, UNIT_KEY, scan_deploy
+from bolaudit.extract.deploy_sources import scan_deploy
 from bolaudit.credentials.apps import App, Unit, detect_apps, marker_folders, units_of
-from bolaudit.facts import ModuleFacts
+from bolaudit.facts import DeployUnit, ModuleFacts
 from bolaudit.findings import Span
 
 
@@ -109,7 +108,7 @@ def test_marker_folders_looks_only_where_asked(tmp_path: Path) -> None:
 def test_units_of_reads_what_scan_deploy_wrote() -> None:
     text = "services:\n  web:\n    build: ./shop\n    env_file: [bol.env]\n  worker:\n    image: x\n"
     declared = scan_deploy("deploy/docker-compose.yml", text)
-    facts = ModuleFacts("deploy/docker-compose.yml", "", extra=declared.extra + (("deploy.unit", "{broken"),))
+    facts = ModuleFacts("deploy/docker-compose.yml", "", units=declared.units)
     web, worker = units_of(facts)
     assert (web.name, web.line, web.end_line, web.folder) == ("web", 2, 4, "deploy/shop")
     assert web.env_files == (("deploy/bol.env", Span(4, 16, 4, 23)),)
@@ -119,13 +118,8 @@ def test_units_of_reads_what_scan_deploy_wrote() -> None:
 # -- scan_deploy
 
 
-def _units(extra: tuple[tuple[str, str], ...]) -> list[tuple[str, str, int, int]]:
-    out = []
-    for key, value in extra:
-        if key == UNIT_KEY:
-            d = json.loads(value)
-            out.append((d["kind"], d["name"], d["line"], d["end_line"]))
-    return out
+def _units(units: tuple[DeployUnit, ...]) -> list[tuple[str, str, int, int]]:
+    return [(u.kind, u.name, u.line, u.end_line) for u in units]
 
 
 K8S = """\
@@ -173,7 +167,7 @@ metadata: {name: orders-sync}
 
 def test_kubernetes_workloads_and_their_secrets() -> None:
     found = scan_deploy("k8s/shop.yaml", K8S)
-    assert _units(found.extra) == [
+    assert _units(found.units) == [
         ("k8s-container", "orders-sync/app", 8, 18),
         ("k8s-container", "orders-sync/metrics", 19, 20),
         ("k8s-container", "stock-sync", 34, 35),
@@ -220,7 +214,7 @@ jobs:
 
 def test_workflow_deploying_jobs_and_their_secrets() -> None:
     found = scan_deploy(".github/workflows/ci.yml", WORKFLOW)
-    assert [(name, line) for _, name, line, _ in _units(found.extra)] == [("push-image", 15), ("release", 22)]
+    assert [(name, line) for _, name, line, _ in _units(found.units)] == [("push-image", 15), ("release", 22)]
     assert {(s.name, s.role, s.unit, s.span.line) for s in found.sources} == {
         ("secrets.BOL_CLIENT_SECRET", "client_secret", "push-image", 21),
         ("secrets.BOL_CLIENT_ID", "client_id", "push-image", 4),
@@ -229,12 +223,12 @@ def test_workflow_deploying_jobs_and_their_secrets() -> None:
     }
     push = next(s for s in found.sources if s.unit == "push-image" and s.span.line == 21)
     assert WORKFLOW.split("\n")[20][push.span.column - 1 : push.span.end_column - 1] == "${{ secrets['BOL_CLIENT_SECRET'] }}"
-    folder = next(json.loads(v)["folder"] for k, v in found.extra if k == UNIT_KEY)
+    folder = found.units[0].folder
     assert folder == "orders-sync"
 
 
 def test_a_workflow_elsewhere_is_not_read_as_one() -> None:
-    assert scan_deploy("docs/ci.yml", WORKFLOW).extra == ()
+    assert scan_deploy("docs/ci.yml", WORKFLOW).units == ()
 
 
 COMPOSE = """\
@@ -261,11 +255,11 @@ services:
 
 def test_compose_services_env_files_and_aliases() -> None:
     found = scan_deploy("deploy/docker-compose.yml", COMPOSE)
-    units = [json.loads(v) for k, v in found.extra if k == UNIT_KEY]
-    assert [(u["name"], u["line"], u["end_line"], u["folder"]) for u in units] == [
+    units = found.units
+    assert [(u.name, u.line, u.end_line, u.folder) for u in units] == [
         ("orders", 5, 10, "orders-sync"), ("stock", 11, 13, ""), ("web", 14, 18, ""),
     ]
-    assert [e[0] for e in units[0]["env_files"]] == ["deploy/bol.env", "shared.env"]
+    assert [e[0] for e in units[0].env_files] == ["deploy/bol.env", "shared.env"]
     # Through an anchor: reported at the alias. A literal written in the service is its sighting.
     assert {(s.kind, s.name, s.role, s.unit, s.span.line) for s in found.sources} == {
         ("compose-env", "BOL_CLIENT_ID", "client_id", "orders", 9),
@@ -287,7 +281,7 @@ def test_compose_services_env_files_and_aliases() -> None:
 )
 def test_env_files_declare_the_credentials_they_define(path: str, text: str, defines: list[list[object]]) -> None:
     found = scan_deploy(path, text)
-    assert [json.loads(v) for k, v in found.extra if k == DEFINES_KEY] == defines
+    assert [[d.name, d.role, d.line] for d in found.defines] == defines
 
 
 @pytest.mark.parametrize(

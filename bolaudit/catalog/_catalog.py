@@ -15,6 +15,7 @@ from types import MappingProxyType
 from ._load import CatalogError
 from ._match import Segments, match_operation, nearest_operation, show, template_segments
 from ._model import (
+    HostKind,
     ALL_RESOURCES,
     MANAGE,
     READ,
@@ -48,7 +49,7 @@ class Catalog:
                 f"{len(self.scopes)} scopes)")
 
     # -- hosts and prefixes ---------------------------------------------------------------
-    def classify_url_host(self, host: str, path: str = "") -> str:
+    def classify_url_host(self, host: str, path: str = "") -> HostKind:
         """``token``, ``authorize``, ``api``, ``plaza`` or ``other`` for a URL's host.
 
         login.bol.com does two jobs; ``path`` tells them apart (``/authorize``), and without one

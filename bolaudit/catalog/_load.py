@@ -7,12 +7,9 @@ code: it raises ``CatalogError`` loudly instead of being tolerated.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Any, cast, get_args
 
-from ._model import Host, Operation, Prefix, Resource, RetiredVersion, ScopeEntry
-
-if TYPE_CHECKING:
-    from typing import Any
+from ._model import Host, HostKind, Operation, Prefix, Resource, RetiredVersion, ScopeEntry
 
 SCHEMA_VERSION = 1
 
@@ -78,7 +75,10 @@ def scope_entry(raw: Mapping[str, Any]) -> ScopeEntry:
 
 
 def host(raw: Mapping[str, Any]) -> Host:
-    return Host(str(raw["host"]), str(raw["kind"]), str(raw["path"]), bool(raw["retired"]),
+    kind = str(raw["kind"])
+    if kind not in get_args(HostKind):
+        raise CatalogError(f"host {raw['host']!r}: unknown kind {kind!r}")
+    return Host(str(raw["host"]), cast(HostKind, kind), str(raw["path"]), bool(raw["retired"]),
                 str(raw["note"]))
 
 

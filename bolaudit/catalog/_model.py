@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 READ = "read"
 MANAGE = "manage"
 # What the legacy ``retailer`` scope grants: every resource (this marker), with manage.
 ALL_RESOURCES = "*"
+
+HostKind = Literal["token", "authorize", "api", "plaza", "other"]
+"""What a host is for: the token service, the Code Flow authorise page, a bol API, the retired
+Plaza API, or not bol's."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ class Host:
     """A bol host and what it is for; ``path`` tells apart the two jobs of login.bol.com."""
 
     host: str
-    kind: str
+    kind: HostKind
     path: str
     retired: bool
     note: str

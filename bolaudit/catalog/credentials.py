@@ -24,6 +24,8 @@ as production, so a "test" credential is a live one.
 
 from __future__ import annotations
 
+from typing import Final
+
 import base64
 import binascii
 import hashlib
@@ -33,10 +35,11 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
+from bolaudit.facts import CredentialKind
 from bolaudit.findings import Mask
 
-CLIENT_ID = "client_id"
-CLIENT_SECRET = "client_secret"
+CLIENT_ID: Final = "client_id"
+CLIENT_SECRET: Final = "client_secret"
 ENV_NAMES = {CLIENT_ID: "BOL_CLIENT_ID", CLIENT_SECRET: "BOL_CLIENT_SECRET"}
 
 # bol's punctuation as FACTS.md lists it. Deliberately no ``& % # $ = / :``: a secret must end where
@@ -223,7 +226,7 @@ def is_other_vendor(name: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def credential_role(name: str) -> str | None:
+def credential_role(name: str) -> CredentialKind | None:
     """``client_id``/``client_secret`` when ``name`` alone says it holds a bol credential."""
     if not name or is_other_vendor(name):
         return None
@@ -237,7 +240,7 @@ def credential_role(name: str) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def weak_role(name: str) -> str | None:
+def weak_role(name: str) -> CredentialKind | None:
     """``username``/``password`` and kin: a credential only next to its partner."""
     parts = name_parts(name)
     if not parts:

@@ -17,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bolaudit.clients.aiohttp import AIOHTTP
+from bolaudit.facts import LibraryName
 from bolaudit.clients.base import (
     COMMON_BODY_KEYWORDS,
     COMMON_SESSION_SENDERS,
     HTTP_VERBS,
     ClientLibrary,
-    LibraryName,
     SendSignature,
 )
 from bolaudit.clients.httpx import HTTPX

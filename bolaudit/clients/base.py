@@ -14,9 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bolaudit.facts import CallExpr, Const, Expr
+from bolaudit.facts import CallExpr, Const, Expr, LibraryName
 
-LibraryName = Literal["requests", "httpx", "aiohttp", "urllib", "urllib3", "oauth2", "unknown"]
 BaseJoin = Literal["append", "urljoin"]
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")

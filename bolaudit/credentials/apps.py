@@ -34,15 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bolaudit.facts import DeployUnit as Unit
 from bolaudit.findings import Span
 
 if TYPE_CHECKING:
     from bolaudit.config import Config
     from bolaudit.facts import ModuleFacts
 
-# ModuleFacts.extra keys: units and env-file definitions (written by extract.deploy_sources).
-UNIT_KEY = "deploy.unit"
-DEFINES_KEY = "env.defines"
 MARKERS = frozenset({"pyproject.toml", "setup.py", "setup.cfg", "Dockerfile", "manage.py", "package.json"})
 
 
@@ -54,22 +52,6 @@ class App:
     key: str
     name: str
     kind: str
-
-
-@dataclass(frozen=True, slots=True)
-class Unit:
-    """A deployable unit a file declares, over ``line``..``end_line`` of ``path``. ``folder`` is the
-    root-relative folder whose code it runs (``.`` the root, "" unknown); ``env_files`` the
-    ``env_file:`` entries of a compose service (root-relative path, where)."""
-
-    path: str
-    kind: str
-    name: str
-    key: str
-    line: int
-    end_line: int
-    folder: str = ""
-    env_files: tuple[tuple[str, Span], ...] = ()
 
 
 def deploy_matters(rel_path: str, lowered: bytes) -> bool:
@@ -89,30 +71,14 @@ def is_marker(name: str) -> bool:
 
 
 def units_of(facts: ModuleFacts) -> list[Unit]:
-    out: list[Unit] = []
-    for key, value in facts.extra:
-        if key != UNIT_KEY:
-            continue
-        try:
-            d = json.loads(value)
-            env_files = tuple((str(p), Span(int(a), int(b), int(c), int(e))) for p, a, b, c, e in d["env_files"])
-            out.append(Unit(facts.path, str(d["kind"]), str(d["name"]), str(d["key"]), int(d["line"]),
-                            int(d["end_line"]), str(d["folder"]), env_files))
-        except (ValueError, KeyError, TypeError):
-            continue
-    return out
+    return list(facts.units)
 
 
 def defines_of(facts: ModuleFacts) -> dict[str, str]:
     """Credential variables an env file defines: {name: role}."""
     out: dict[str, str] = {}
-    for key, value in facts.extra:
-        if key == DEFINES_KEY:
-            try:
-                name, role, _line = json.loads(value)
-            except (ValueError, TypeError):
-                continue
-            out.setdefault(str(name), str(role))
+    for d in facts.env_defines:
+        out.setdefault(d.name, d.role)
     return out
 
 

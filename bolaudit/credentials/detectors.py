@@ -27,7 +27,7 @@ from detect_secrets.plugins.base import RegexBasedDetector
 from bolaudit.credentials import groups as cg
 from bolaudit.credentials import lines as cl
 from bolaudit.catalog import credentials as cr
-from bolaudit.facts import CredentialSighting, SecretSource
+from bolaudit.facts import CredentialKind, CredentialSighting, SecretSource, SourceKind
 from bolaudit.findings import Span
 
 
@@ -135,7 +135,7 @@ class _Scan:
         self.pairs += 1
         return f"pair-{self.pairs}"
 
-    def add(self, kind: str, value: str, span: Span, context: str, pair: str = "") -> None:
+    def add(self, kind: CredentialKind, value: str, span: Span, context: str, pair: str = "") -> None:
         if self.found is not None:
             self.found.setdefault(kind, set()).add(value)
         self.sightings.append(
@@ -274,7 +274,7 @@ _PASS_THROUGH = re.compile(r"^\s*-\s*([A-Za-z_]\w*)\s*$|^\s+([A-Za-z_]\w*)\s*:\s
 def _env_sources(kind: str, lines: list[str], sections: list[int]) -> Iterable[SecretSource]:
     """Credential variables a ``.env``/compose file defines by reference (``${X}``) or passes through."""
     units = _compose_units(lines) if kind == "compose" else [""] * len(lines)
-    source_kind = "compose-env" if kind == "compose" else "env-file"
+    source_kind: SourceKind = "compose-env" if kind == "compose" else "env-file"
     for n, raw in enumerate(lines):
         line = raw.rstrip("\r")
         m = _ENV_REF.match(line)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bolaudit.facts import CredentialKind
 from bolaudit.catalog.credentials import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -44,7 +45,7 @@ class Verdict:
     """A candidate that is a credential. ``pair`` numbers the id/secret pairs of the group (0: none)."""
 
     ref: int
-    kind: str
+    kind: CredentialKind
     pair: int = 0
 
 
@@ -60,7 +61,7 @@ def _roles(names: Iterable[str]) -> tuple[str | None, str | None, bool]:
 
 def judge(cands: Sequence[Candidate]) -> list[Verdict]:
     """Which candidates of one group are bol credentials, and which of them pair up."""
-    found: list[tuple[Candidate, str]] = []
+    found: list[tuple[Candidate, CredentialKind]] = []
     weak_ids: list[Candidate] = []
     weak_secrets: list[Candidate] = []
     for c in cands:
@@ -87,7 +88,7 @@ def judge(cands: Sequence[Candidate]) -> list[Verdict]:
     return _pair(found)
 
 
-def _pair(found: list[tuple[Candidate, str]]) -> list[Verdict]:
+def _pair(found: list[tuple[Candidate, CredentialKind]]) -> list[Verdict]:
     pairs: dict[int, int] = {}
     ids = [c for c, k in found if k == CLIENT_ID]
     secrets = [c for c, k in found if k == CLIENT_SECRET]

@@ -16,7 +16,7 @@ from bolaudit.credentials import lines as cl
 from bolaudit.catalog import credentials as cr
 from bolaudit.credentials.compose import Composed
 from bolaudit.extract.positions import Positions
-from bolaudit.facts import CredentialSighting
+from bolaudit.facts import CredentialKind, CredentialSighting
 from bolaudit.findings import Span
 
 _RUNS = (cr.SECRET_RUN_RE, cr.UUID_RUN_RE, cr.BASIC_RUN_RE, cr.PCT_RUN_RE)
@@ -147,7 +147,7 @@ class Sightings:
         self._pairs += 1
         return f"pair-{self._pairs}"
 
-    def _add(self, kind: str, value: str, span: Span, context: str, pair: str) -> None:
+    def _add(self, kind: CredentialKind, value: str, span: Span, context: str, pair: str) -> None:
         self.found.setdefault(kind, set()).add(value)
         self.sightings.append(
             CredentialSighting(kind, cr.fingerprint(value), cr.mask(value), span, context, pair)

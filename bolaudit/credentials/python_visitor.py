@@ -44,7 +44,7 @@ from bolaudit.credentials.literals import (
     env_var,
     literal_value,
 )
-from bolaudit.facts import SecretSource
+from bolaudit.facts import CredentialKind, SecretSource
 
 _AUTH_WORDS = frozenset({"auth", "credentials", "creds", "basicauth"})
 _BASIC_AUTH = frozenset({"HTTPBasicAuth", "BasicAuth", "HTTPDigestAuth"})
@@ -72,7 +72,7 @@ class CredentialVisitor(FastVisitor, Sightings):
         Sightings.__init__(self, positions)
         self.path = path
         self.secret_sources: list[SecretSource] = []
-        self._pending_sources: list[tuple[str, str, cst.CSTNode]] = []
+        self._pending_sources: list[tuple[str, CredentialKind, cst.CSTNode]] = []
         self._claimed: set[int] = set()
         self._scopes: list[tuple[str, list[_Item]]] = [("module", [])]
 

@@ -14,7 +14,20 @@ import libcst as cst
 
 from bolaudit.extract.frames import ClassFrame, Frame
 from bolaudit.extract.visitors import FastVisitor
-from bolaudit.facts import CallFact, ClassFact, Expr, FunctionFact, Guard, Import, LoopFact, Param, ParamSpec
+from bolaudit.facts import (
+    Branch,
+    CallFact,
+    ClassFact,
+    Expr,
+    FunctionFact,
+    Guard,
+    Import,
+    LiteralFact,
+    LoopFact,
+    Param,
+    ParamSpec,
+    VerifyOff,
+)
 from bolaudit.findings import Span
 
 
@@ -30,7 +43,9 @@ class ExtractorBase(FastVisitor):
     class_facts: list[ClassFact]
     calls: list[CallFact]
     loops: list[LoopFact]
-    extras: list[tuple[str, str]]
+    literals: list[LiteralFact]
+    branches: list[Branch]
+    verify_offs: list[VerifyOff]
     _assigned: dict[cst.CSTNode, str]
     _awaited: set[cst.CSTNode]
     _comp_saved: list[dict[str, Expr | None]]

@@ -16,8 +16,8 @@ and how each unit gets its credential without a literal:
 * ``.env`` files: the credential variables they define (by value or by ``${X}`` reference), so the
   project stage knows which apps a shared ``.env`` or compose ``env_file`` provides them to.
 
-Units and definitions go into ``ModuleFacts.extra`` as JSON (read back by ``bolaudit.credentials.apps``); no
-value is ever stored, only names and positions. Anything that does not parse yields nothing:
+Units (``DeployUnit``) and definitions (``EnvDefine``) become facts (read by
+``bolaudit.credentials.apps``); no value is ever stored, only names and positions. Anything that does not parse yields nothing:
 say less, never guess.
 """
 
@@ -32,8 +32,6 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from bolaudit.catalog import credentials as cr
 from bolaudit.extract.deploy_workflows import is_workflow, workflow
 from bolaudit.extract.deploy_yaml import (
-    DEFINES_KEY,
-    UNIT_KEY,
     Collector,
     UnitNode,
     documents,
@@ -43,9 +41,10 @@ from bolaudit.extract.deploy_yaml import (
     seq,
     string,
 )
-from bolaudit.facts import SecretSource
+from bolaudit.facts import CredentialKind, DeployUnit, EnvDefine, SecretSource
+from bolaudit.findings import Span
 
-__all__ = ["DEFINES_KEY", "UNIT_KEY", "DeployFacts", "scan_deploy"]
+__all__ = ["DeployFacts", "scan_deploy"]
 
 _WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"}
 _REF = re.compile(r"^\$\{?([A-Za-z_]\w*)")
@@ -55,7 +54,8 @@ _DEFINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][\w.\-]*)\s*=\s*(.*?)\s*$")
 @dataclass(frozen=True, slots=True)
 class DeployFacts:
     sources: tuple[SecretSource, ...] = ()
-    extra: tuple[tuple[str, str], ...] = ()
+    units: tuple[DeployUnit, ...] = ()
+    defines: tuple[EnvDefine, ...] = ()
 
 
 def scan_deploy(rel_path: str, text: str) -> DeployFacts:
@@ -72,7 +72,7 @@ def scan_deploy(rel_path: str, text: str) -> DeployFacts:
                 _compose(out, doc)
             else:
                 _k8s(out, doc)
-    return DeployFacts(tuple(out.sources), tuple(out.extra))
+    return DeployFacts(tuple(out.sources), tuple(out.units), tuple(out.defines))
 
 
 def _env_defines(out: Collector) -> None:
@@ -103,14 +103,14 @@ def _compose(out: Collector, doc: Node) -> None:
             folder = resolve(base, string(build) or string(get(build, "context")) or ".")
             dockerfile_dir = posixpath.dirname(string(get(build, "dockerfile")))
             folder = resolve(folder, dockerfile_dir) if folder and dockerfile_dir else folder
-        env_files: list[list[object]] = []
+        env_files: list[tuple[str, Span]] = []
         env_file = get(body, "env_file")
         for entry in seq(env_file) if isinstance(env_file, SequenceNode) else [env_file] if env_file else []:
             target = resolve(base, string(entry) or string(get(entry, "path")))
             where = out.head(entry)
             if target:
-                env_files.append([target, where.line, where.column, where.end_line, where.end_column])
-        out.unit("compose-service", service, f"compose/{base}/{service}", unit.whole, folder, env_files)
+                env_files.append((target, where))
+        out.unit("compose-service", service, f"compose/{base}/{service}", unit.whole, folder, tuple(env_files))
         environment = next(((k, v) for name, k, v in items(body) if name == "environment"), None)
         if environment is not None:
             _compose_env(out, service, unit, *environment)
@@ -181,11 +181,11 @@ def _k8s(out: Collector, doc: Node) -> None:
             whole.append((string(get(volume, "secret", "secretName")), mount))
         for secret, site in whole:
             if secret and not cr.is_other_vendor(secret) and "bol" in cr.name_parts(secret):
-                for role in (cr.CLIENT_ID, cr.CLIENT_SECRET):  # a bol secret as a whole holds both halves
-                    out.source("k8s-secret", f"{prefix}{secret}/*", role, out.head(site), unit)
+                for both in (cr.CLIENT_ID, cr.CLIENT_SECRET):  # a bol secret as a whole holds both halves
+                    out.source("k8s-secret", f"{prefix}{secret}/*", both, out.head(site), unit)
 
 
-def _k8s_role(env_name: str, secret: str, key: str) -> str | None:
+def _k8s_role(env_name: str, secret: str, key: str) -> CredentialKind | None:
     if any(cr.is_other_vendor(n) for n in (env_name, secret, key) if n):
         return None
     return cr.credential_role(env_name) or cr.credential_role(key) or cr.credential_role(f"{secret}_{key}")

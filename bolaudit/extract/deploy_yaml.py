@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bolaudit.credentials.apps import DEFINES_KEY, UNIT_KEY
-from bolaudit.facts import SecretSource
+from bolaudit.facts import CredentialKind, DeployUnit, EnvDefine, SecretSource, SourceKind
 from bolaudit.findings import Span
 
-__all__ = ["DEFINES_KEY", "UNIT_KEY", "Collector", "UnitNode", "documents", "get", "items", "resolve",
+__all__ = ["Collector", "UnitNode", "documents", "get", "items", "resolve",
            "scalars", "seq", "string"]
 _MERGE = "tag:yaml.org,2002:merge"
 _STR = "tag:yaml.org,2002:str"
@@ -115,24 +114,23 @@ class UnitNode:
 
 @dataclass
 class Collector:
-    """What one file declares: sources, and units/definitions as ``ModuleFacts.extra`` JSON."""
+    """What one file declares: secret sources, deployable units, credential variables defined."""
 
     path: str
     text: str
     sources: list[SecretSource] = field(default_factory=list)
-    extra: list[tuple[str, str]] = field(default_factory=list)
+    units: list[DeployUnit] = field(default_factory=list)
+    defines: list[EnvDefine] = field(default_factory=list)
 
     def unit(self, kind: str, name: str, key: str, node: Node, folder: str = "",
-             env_files: list[list[object]] | None = None) -> None:
+             env_files: tuple[tuple[str, Span], ...] = ()) -> None:
         span = self.span(node)
-        data = {"kind": kind, "name": name, "key": key, "line": span.line, "end_line": span.end_line,
-                "folder": folder, "env_files": env_files or []}
-        self.extra.append((UNIT_KEY, json.dumps(data, sort_keys=True)))
+        self.units.append(DeployUnit(self.path, kind, name, key, span.line, span.end_line, folder, env_files))
 
-    def define(self, name: str, role: str, line: int) -> None:
-        self.extra.append((DEFINES_KEY, json.dumps([name, role, line])))
+    def define(self, name: str, role: CredentialKind, line: int) -> None:
+        self.defines.append(EnvDefine(name, role, line))
 
-    def source(self, kind: str, name: str, role: str, span: Span, unit: str) -> None:
+    def source(self, kind: SourceKind, name: str, role: CredentialKind, span: Span, unit: str) -> None:
         self.sources.append(SecretSource(kind, name, role, span, unit))
 
     def span(self, node: Node) -> Span:

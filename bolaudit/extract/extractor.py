@@ -346,7 +346,9 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
             sessions=tuple(self.sessions),
             header_sets=tuple(self.header_sets),
             loops=tuple(self.loops),
-            extra=tuple(self.extras),
+            literals=tuple(self.literals),
+            branches=tuple(self.branches),
+            verify_offs=tuple(self.verify_offs),
         )
 
 

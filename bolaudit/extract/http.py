@@ -1,16 +1,13 @@
 """The HTTP part of the extractor: requests, sessions and default headers (see ``clients``).
 
-Besides the HTTP facts it records, in ``ModuleFacts.extra`` (JSON, no secret in full), what the
-request rules and the resolver need beyond them: string literals that look like URLs, paths or
-bol media types, with positions (``LITERAL_KEY``); ``session.verify = False``
-(``VERIFY_KEY``); the ``if method == "GET":`` conditions an HTTP call is under (``BRANCH_KEY``).
+Besides the HTTP facts it records what the resolver needs beyond them: ``session.verify = False``
+(``VerifyOff``); the ``if method == "GET":`` conditions an HTTP call is under (``Branch``).
 It also follows a local dict through ``d.update(...)``/``d[k] = v`` and a parameter's default
 filled in by the function (``OR_DEFAULT``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import libcst as cst
@@ -19,8 +16,11 @@ from bolaudit.extract.core import ExtractorBase
 from bolaudit import clients
 from bolaudit.extract.conditions import conditions, tests_falsy
 from bolaudit.extract.exprtools import cap, choice, dotted
-from bolaudit.facts import BRANCH_KEY, OR_DEFAULT, VERIFY_KEY
+from bolaudit.facts import OR_DEFAULT
 from bolaudit.facts import (
+    LibraryName,
+    Branch,
+    VerifyOff,
     Attr,
     CallExpr,
     CallFact,
@@ -52,7 +52,8 @@ class HttpFactsMixin(ExtractorBase):
         self.http_calls: list[HttpCall] = []
         self.sessions: list[SessionFact] = []
         self.header_sets: list[HeaderSet] = []
-        self.extras: list[tuple[str, str]] = []
+        self.branches: list[Branch] = []
+        self.verify_offs: list[VerifyOff] = []
         self._branches: list[tuple[object, cst.BaseExpression, bool]] = []
 
     # ------------------------------------------------------------------ branches
@@ -79,14 +80,13 @@ class HttpFactsMixin(ExtractorBase):
 
     def _note_branches(self, call_id: int) -> None:
         """``if method == "GET": requests.get(...)``: the request is only sent when the
-        parameter has one of these values. Recorded under ``BRANCH_KEY`` as JSON
-        ``[call, parameter, values, negated, case_folded]``."""
+        parameter has one of these values (a ``Branch``)."""
         x = self
         for frame, test, positive in self._branches:
             if frame is not x.frame:
                 continue
             for param, values, negated, folded in conditions(test, positive, set(x.frame.params)):
-                self.extras.append((BRANCH_KEY, json.dumps([call_id, param, values, negated, folded])))
+                self.branches.append(Branch(call_id, param, tuple(values), negated, folded))
 
     # The extractor provides these.
 
@@ -161,7 +161,7 @@ class HttpFactsMixin(ExtractorBase):
                 HeaderSet(receiver, fact.func, DictExpr(((fact.args[0], fact.args[1]),)), False, fact.span)
             )
             return
-        library: str | None
+        library: LibraryName | None
         if method_name in clients.TOKEN_FETCHERS:
             library = self._session_library(receiver)
             if library is not None and clients.library(library).fetches_tokens:
@@ -177,7 +177,7 @@ class HttpFactsMixin(ExtractorBase):
             if method_name in senders:
                 self._record_request(node, fact, library, receiver, senders[method_name], method_name)
 
-    def _session_library(self, receiver: Expr) -> str | None:
+    def _session_library(self, receiver: Expr) -> LibraryName | None:
         """The library of a receiver that is certainly a session object here, else None."""
         x = self
         for option in receiver.options if isinstance(receiver, Choice) else (receiver,):
@@ -229,7 +229,7 @@ class HttpFactsMixin(ExtractorBase):
         self,
         node: cst.Call,
         fact: CallFact,
-        library: str,
+        library: LibraryName,
         receiver: Expr | None,
         method: str | None,
         name: str,
@@ -289,7 +289,7 @@ class HttpFactsMixin(ExtractorBase):
             )
         )
 
-    def _record_session(self, node: cst.Call, fact: CallFact, library: str, kind: str) -> None:
+    def _record_session(self, node: cst.Call, fact: CallFact, library: LibraryName, kind: str) -> None:
         kw = dict(fact.kwargs)
         headers = kw.get("headers")
         verify = clients.library(library).tls_setting(kw)
@@ -316,21 +316,18 @@ class HttpFactsMixin(ExtractorBase):
 
     def verify_assignment(self, target: cst.Attribute, value: Expr) -> None:
         """``session.verify = False`` turns TLS checks off for every request on the session;
-        recorded in ``extra`` (``VERIFY_KEY``: JSON ``[func, how, ref]``, how is ``call`` for a
-        local session, ``self`` for ``self.<ref>``, ``name`` for a module-level one)."""
+        recorded as a ``VerifyOff``."""
         if value != Const(False):
             return
         x = self
         obj = x.expr(target.value)
-        ref: list[object] | None = None
+        func = x.frame.qualname
         if isinstance(obj, CallExpr) and obj.call >= 0:
-            ref = ["call", obj.call]
+            self.verify_offs.append(VerifyOff(func, "call", call=obj.call))
         elif isinstance(obj, Attr) and obj.base == Name("self"):
-            ref = ["self", obj.attr]
+            self.verify_offs.append(VerifyOff(func, "self", name=obj.attr))
         elif isinstance(obj, Name):
-            ref = ["name", obj.id]
-        if ref is not None:
-            self.extras.append((VERIFY_KEY, json.dumps([x.frame.qualname, *ref])))
+            self.verify_offs.append(VerifyOff(func, "name", name=obj.id))
 
     def header_item(self, target: cst.Subscript, key: Expr, value: Expr) -> None:
         """``session.headers["Accept"] = value`` sets one default."""

@@ -1,20 +1,18 @@
 """The literal part of the fact extractor: string literals that look like URLs, paths or bol media types.
 
-Recorded with their positions in ``ModuleFacts.extra`` (``LITERAL_KEY``, read by
-``resolve.literals``): the request rules point at a literal version or host even where no
+Recorded with their positions as ``LiteralFact``s (read by ``resolve.literals``): the request rules point at a literal version or host even where no
 request could be resolved. Docstrings and bare strings are left out; secret-shaped text is
 redacted and query values are hidden, since a URL may carry a secret.
 """
 
 from __future__ import annotations
 
-import json
 
 import libcst as cst
 
 from bolaudit.extract.core import ExtractorBase
 from bolaudit.extract.exprtools import redact
-from bolaudit.facts import LITERAL_KEY
+from bolaudit.facts import LiteralFact
 
 
 MAX_LITERAL = 300
@@ -26,6 +24,7 @@ class LiteralsMixin(ExtractorBase):
 
     def __init__(self) -> None:
         self._bare_strings: set[cst.CSTNode] = set()
+        self.literals: list[LiteralFact] = []
 
     def visit_Expr(self, node: cst.Expr) -> None:
         # A string on its own line is a docstring or a comment, not a value the code sends.
@@ -49,16 +48,11 @@ class LiteralsMixin(ExtractorBase):
             self._note_literal(node, text)
 
     def _note_literal(self, node: cst.CSTNode, text: str) -> None:
-        if len(text) > MAX_LITERAL or len(self.extras) >= MAX_LITERALS:
+        if len(text) > MAX_LITERAL or len(self.literals) >= MAX_LITERALS:
             return
         if "/" not in text and "vnd." not in text and "bol.com" not in text:
             return
-        x = self
-        span = x.span(node)
-        shown = mask_query(redact(text))
-        x.extras.append(
-            (LITERAL_KEY, json.dumps([span.line, span.column, span.end_line, span.end_column, shown]))
-        )
+        self.literals.append(LiteralFact(self.span(node), mask_query(redact(text))))
 
 
 def mask_query(text: str) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from bolaudit.facts import LITERAL_KEY, ModuleFacts
+from bolaudit.facts import ModuleFacts
 from bolaudit.findings import Finding, Problem, ProblemKind, Span
 from bolaudit.bounded.limits import SLICE_ABOVE
 from bolaudit.pipeline.suppress import Suppression, suppressions_in
@@ -135,7 +135,8 @@ def _scan_text(job: FileJob, text: str, seen: Seen) -> FileResult:
     facts = ModuleFacts(
         job.rel, "", sightings=tuple(sightings),
         secret_sources=tuple(sources_) + (deploy.sources if deploy else ()),
-        extra=deploy.extra if deploy else (),
+        units=deploy.units if deploy else (),
+        env_defines=deploy.defines if deploy else (),
     )
     return FileResult(facts)
 
@@ -203,8 +204,6 @@ def remap_lines(obj: T, line_of: Callable[[int], int]) -> T:
     def walk(value: Any) -> Any:
         if isinstance(value, Span):
             return Span(line_of(value.line), value.column, line_of(value.end_line), value.end_column)
-        if isinstance(value, tuple) and len(value) == 2 and value[0] == LITERAL_KEY:
-            return (LITERAL_KEY, _remapped_literal(value[1], line_of))  # a span kept as JSON
         if isinstance(value, tuple):
             return tuple(walk(v) for v in value)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -214,16 +213,6 @@ def remap_lines(obj: T, line_of: Callable[[int], int]) -> T:
 
     result: T = walk(obj)
     return result
-
-
-def _remapped_literal(value: str, line_of: Callable[[int], int]) -> str:
-    import json
-
-    try:
-        line, column, end_line, end_column, text = json.loads(value)
-        return json.dumps([line_of(int(line)), column, line_of(int(end_line)), end_column, text])
-    except (ValueError, TypeError):
-        return value
 
 
 def internal_problem(rel: str, exc: BaseException) -> Problem:

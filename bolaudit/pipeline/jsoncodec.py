@@ -5,7 +5,7 @@ may have been written by anyone. Reading it must never run code (as unpickling c
 value the code does not expect: a ``Codec`` builds only the dataclasses and enums reachable from
 the annotations of the classes it is made for (its allow-list), and each value must have the type
 its field declares (``str``, ``int``, ``float`` (an ``int`` too), ``bool``, ``None``, ``bytes``
-as base64, enums by value, tuples, unions, nested dataclasses). Anything else is a
+as base64, enums by value, ``Literal`` values, tuples, unions, nested dataclasses). Anything else is a
 ``SchemaError``, and the reader drops what it was reading. The annotations are resolved once per
 class, when the codec is made.
 
@@ -76,6 +76,8 @@ class Codec:
         """The dataclasses an annotation names; enums are noted, unsupported forms refused."""
         origin = typing.get_origin(hint)
         if hint in _SCALARS or hint is bytes:
+            return
+        if origin is typing.Literal:
             return
         if isinstance(hint, type) and issubclass(hint, enum.Enum):
             self._enums.add(hint)
@@ -160,6 +162,8 @@ class Codec:
         if hint in self._fields:
             return self._dataclass(hint)
         origin = typing.get_origin(hint)
+        if origin is typing.Literal:
+            return _literal(typing.get_args(hint))
         if origin is tuple:
             return self._tuple(typing.get_args(hint))
         if origin is typing.Union or origin is types.UnionType:
@@ -317,3 +321,15 @@ def _enum(kind: Any) -> Decode:
         return member
 
     return decode
+
+
+def _literal(allowed: tuple[Any, ...]) -> Decode:
+    """One of a ``Literal``'s values (of the same type: ``1`` is not ``True``)."""
+    choices = frozenset((type(a), a) for a in allowed)
+
+    def literal(value: Any) -> Any:
+        if (type(value), value) not in choices:
+            raise _bad(f"one of {sorted(map(repr, allowed))}", value)
+        return value
+
+    return literal

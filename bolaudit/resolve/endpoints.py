@@ -8,20 +8,33 @@ segment to be a fixed part of the path is no match.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Literal, TYPE_CHECKING
 
 from bolaudit.resolve.values import DVal, Hole, SVal, Url
 
 if TYPE_CHECKING:
     from bolaudit.catalog import Catalog, Match, Operation
 
+RequestKind = Literal["api", "uncovered", "token", "authorize", "plaza", "other", "unknown"]
+"""What a request's host makes it: ``api`` a bol API the catalog covers (or a prefix it does not
+know), ``uncovered`` a bol API outside the catalog (advertising, the retired catalog v4),
+``token``/``authorize`` login.bol.com's two jobs, ``plaza`` the retired Plaza API, ``other`` a host
+that is not bol's, ``unknown`` a host not known statically."""
+BOL_API: frozenset[RequestKind] = frozenset({"api", "uncovered"})
+"""Calls to a bol API: the calls a token is fetched for."""
+BOL_HOSTS: frozenset[RequestKind] = BOL_API | {"token", "authorize", "plaza"}
+NOT_API: frozenset[RequestKind] = frozenset({"token", "authorize", "other"})
+"""Requests that are certainly not calls to a bol API (an unknown host may be one)."""
+
 
 def classify(
     cat: Catalog, method_value: SVal, url: Url, headers: DVal, body: str | None
-) -> tuple[str, str | None, Match | None, str | None]:
+) -> tuple[RequestKind, str | None, Match | None, str | None]:
     """(kind of host, method, the catalog's match, why the endpoint is not known or None)."""
     method = method_value.known.upper() if method_value.known else None
-    kind, match, why = "unknown", None, None
+    kind: RequestKind = "unknown"
+    match: Match | None = None
+    why: str | None = None
     if url.host is None:
         why = _url_unknown(url)
     else:

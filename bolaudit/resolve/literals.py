@@ -7,12 +7,10 @@ there, so no secret is cached. An f-string's text has ``{}`` where its expressio
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bolaudit.facts import LITERAL_KEY
 from bolaudit.findings import Span
 
 if TYPE_CHECKING:
@@ -29,16 +27,7 @@ class Literal:
 
 
 def literals_of(facts: ModuleFacts) -> list[Literal]:
-    out: list[Literal] = []
-    for key, value in facts.extra:
-        if key != LITERAL_KEY:
-            continue
-        try:
-            line, col, end_line, end_col, text = json.loads(value)
-        except (ValueError, TypeError):
-            continue
-        out.append(Literal(facts.path, Span(int(line), int(col), int(end_line), int(end_col)), str(text)))
-    return out
+    return [Literal(facts.path, lit.span, lit.text) for lit in facts.literals]
 
 
 def all_literals(index: FactIndex) -> Iterator[Literal]:

@@ -72,7 +72,7 @@ def preferred(types: tuple[str, ...]) -> str | None:
 def applies(req: ResolvedRequest) -> bool:
     """Retailer API requests: a bol API host whose API the catalog covers (or whose prefix it
     does not know; the host alone makes it a Retailer API call)."""
-    return req.kind == "api"
+    return req.is_bol_api
 
 
 def accept_verdict(req: ResolvedRequest, catalog: Catalog) -> Verdict | None:

@@ -9,13 +9,11 @@ client bolaudit cannot see makes the headers open (unknown), never empty.
 
 from __future__ import annotations
 
-import json
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from bolaudit import clients
 from bolaudit.resolve.contexts import Ctx
-from bolaudit.facts import BRANCH_KEY, VERIFY_KEY
 from bolaudit.resolve.stringops import urljoin_values
 from bolaudit.resolve.values import DVal, Obj, SVal, combine
 from bolaudit.facts import Attr, CallExpr, Choice, Const, Expr, HeaderSet, HttpCall, Name, Param, SessionFact
@@ -41,12 +39,8 @@ class RequestParts:
         """The ``if method == "GET":`` conditions each HTTP call is under (``http_facts``)."""
         out: dict[tuple[str, int], list[tuple[str, frozenset[str], bool, bool]]] = {}
         for path, facts in self.p.modules.items():
-            for key, value in facts.extra:
-                if key == BRANCH_KEY:
-                    call, param, values, negated, folded = json.loads(value)
-                    out.setdefault((path, int(call)), []).append(
-                        (str(param), frozenset(map(str, values)), bool(negated), bool(folded))
-                    )
+            for b in facts.branches:
+                out.setdefault((path, b.call), []).append((b.param, frozenset(b.values), b.negated, b.folded))
         return out
 
     def branch_values(self, h: HttpCall, ctx: Ctx) -> list[list[SVal]]:
@@ -177,15 +171,12 @@ class RequestParts:
         """Sessions given ``.verify = False`` somewhere (see ``http_facts.verify_assignment``)."""
         out: set[tuple[str, int]] = set()
         for path, facts in self.p.modules.items():
-            for key, value in facts.extra:
-                if key != VERIFY_KEY:
+            for off in facts.verify_offs:
+                if off.how == "call":
+                    out.add((path, off.call))
                     continue
-                func, how, ref = json.loads(value)
-                if how == "call":
-                    out.add((path, int(ref)))
-                    continue
-                expr: Expr = Attr(Name("self"), str(ref)) if how == "self" else Name(str(ref))
-                for obj in self.ev.objects(expr, self.ev.ctx_for(path, func)):
+                expr: Expr = Attr(Name("self"), off.name) if off.how == "self" else Name(off.name)
+                for obj in self.ev.objects(expr, self.ev.ctx_for(path, off.func)):
                     if obj.kind == "session":
                         out.add((obj.path, int(obj.name)))
         return out

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 
 from bolaudit import clients
 from bolaudit.resolve.contexts import Callee, Ctx, func_key
-from bolaudit.resolve.endpoints import classify, possible, settled
+from bolaudit.resolve.endpoints import BOL_API, BOL_HOSTS, NOT_API, RequestKind, classify, possible, settled
 from bolaudit.resolve.request_parts import RequestParts
 from bolaudit.resolve.values import DVal, Url, split_url
-from bolaudit.facts import CallExpr, CallFact, HttpCall
+from bolaudit.facts import CallExpr, CallFact, HttpCall, LibraryName
 from bolaudit.findings import Span
 
 if TYPE_CHECKING:
@@ -65,10 +65,7 @@ class Site:
 class ResolvedRequest:
     """One request a call site makes.
 
-    ``kind``: ``api`` (a bol API host, a covered or unknown prefix), ``uncovered`` (a bol API the
-    catalog does not cover: advertising, the retired catalog v4), ``token`` (login.bol.com/token),
-    ``authorize``, ``plaza`` (retired), ``other`` (a host that is not bol's), ``unknown`` (host
-    not known). ``unresolved`` says why the endpoint is not known, or is None when it is: then
+    ``kind``: what the host makes it (``endpoints.RequestKind``). ``unresolved`` says why the endpoint is not known, or is None when it is: then
     ``operation`` is the documented operation, or None with ``undocumented`` True when no
     documented operation has this method and path.
     """
@@ -77,13 +74,13 @@ class ResolvedRequest:
     path: str
     site: Site
     chain: tuple[Site, ...]
-    library: str
+    library: LibraryName
     method: str | None
     url: Url
     headers: DVal
     body: str | None
     verify_off: bool
-    kind: str
+    kind: RequestKind
     match: Match | None
     unresolved: str | None
     params: DVal = DVal()
@@ -105,12 +102,23 @@ class ResolvedRequest:
 
     @property
     def is_bol_api(self) -> bool:
+        """A bol API the catalog covers: the Retailer rules (media types, endpoints) apply."""
         return self.kind == "api"
+
+    @property
+    def calls_bol_api(self) -> bool:
+        """A call to any bol API, covered or not: what a token is fetched for."""
+        return self.kind in BOL_API
+
+    @property
+    def may_call_bol_api(self) -> bool:
+        """Not certainly something else: a bol API call, or a host that is not known."""
+        return self.kind not in NOT_API
 
     @property
     def is_bol(self) -> bool:
         """Any bol host: the API, the token service, the authorise page, Plaza."""
-        return self.kind in ("api", "uncovered", "token", "authorize", "plaza")
+        return self.kind in BOL_HOSTS
 
     @property
     def call_site(self) -> Site:

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from bolaudit.resolve.index import FactIndex
     from bolaudit.resolve.requests import ResolvedRequest, Site
 
-API_KINDS = ("api", "uncovered")
 MAX_RETRIES = 10
 _RETRY_NAMES = re.compile(r"attempt|retr|tries|backoff", re.IGNORECASE)
 _IN_PROGRESS = "in-progress"
@@ -140,7 +139,7 @@ class CallGraph:
 
     @cached_property
     def api_requests(self) -> list[ResolvedRequest]:
-        return [r for r in self.requests if r.kind in API_KINDS]
+        return [r for r in self.requests if r.calls_bol_api]
 
     @cached_property
     def _origins(self) -> dict[Scope, str]:

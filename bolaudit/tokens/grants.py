@@ -35,7 +35,6 @@ OTHER_GROUP = "Other"
 # Scopes that ask for something other than resources: known, so not "unknown", but grant nothing.
 FLOW_SCOPES = frozenset({"offline_access"})
 RANK = {READ: 1, MANAGE: 2}
-NOT_REQUESTS = frozenset({"token", "authorize", "other"})  # requests that are not API calls
 
 
 @dataclass(frozen=True, order=True)
@@ -177,7 +176,7 @@ def needs(requests: Iterable[ResolvedRequest], catalog: Catalog,
     used: dict[Operation, set[Location]] = {}
     unresolved: dict[tuple[Location, str], UnresolvedCall] = {}
     for request in requests:
-        if request.kind in NOT_REQUESTS:
+        if not request.may_call_bol_api:
             continue
         site = request.site
         here = Location(site.path, site.span.line, site.span.column)

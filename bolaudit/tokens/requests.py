@@ -123,7 +123,7 @@ class _Finder:
     def classify(self, req: ResolvedRequest) -> TokenRequest | None:
         if req.kind in ("authorize", "plaza", "other"):
             return None
-        if req.kind in ("api", "uncovered") and "token" not in (req.url.raw.text().lower()):
+        if req.calls_bol_api and "token" not in (req.url.raw.text().lower()):
             return None
         call = self.g.call_at(req.site)
         grant = self._grant(req, call)
