@@ -11,7 +11,7 @@ Problems become warnings or notices on their file, and unused suppressions notic
 from __future__ import annotations
 
 from bolaudit.findings import ProblemKind, Severity
-from bolaudit.report import Report, printable
+from bolaudit.report.model import Report, printable
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 _PROBLEM_COMMAND = {

@@ -27,7 +27,7 @@ import json
 from typing import Any
 
 from bolaudit.findings import Finding
-from bolaudit.report import Report
+from bolaudit.report.model import Report
 
 
 def render(report: Report) -> str:

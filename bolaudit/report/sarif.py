@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bolaudit.findings import Finding, Problem, ProblemKind, RuleInfo, Severity, Span, name_bytes
-from bolaudit.report import Report
+from bolaudit.report.model import Report
 from bolaudit.pipeline.suppress import Suppressed
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

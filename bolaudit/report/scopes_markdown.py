@@ -8,7 +8,7 @@ is made printable and cannot break out of a table cell or a code span.
 
 from __future__ import annotations
 
-from bolaudit.report import printable
+from bolaudit.report.model import printable
 from bolaudit.report.scopes_text import comparison_lines, headline, rows, token_lines, verdict
 from bolaudit.report.scopes_report import ScopesReport
 from bolaudit.tokens.grants import Location, group_name

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from bolaudit.report import printable
+from bolaudit.report.model import printable
 from bolaudit.report.scopes_report import ScopesReport, TokenSummary
 from bolaudit.tokens.grants import Comparison, Requirement, UsedOperation, group_name
 

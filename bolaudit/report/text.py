@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from bolaudit.findings import ProblemKind, Severity
-from bolaudit.report import Report, printable
+from bolaudit.report.model import Report, printable
 from bolaudit.pipeline.suppress import SuppressionKind, UnusedSuppression
 
 _RESET = "\x1b[0m"
