@@ -26,7 +26,7 @@ except ModuleNotFoundError:  # tests/ became a package
 
 from bolaudit.catalog import load_catalog
 from bolaudit.tokens.grants import Location, Needs, Requirement, compare, grantable, grants
-from conftest import audit, write_tree
+from conftest import age, audit, write_tree
 
 FIXTURE = Path(__file__).parent / "fixtures" / "scopes" / "webshop"
 CATALOG = load_catalog()
@@ -330,3 +330,30 @@ def test_token_rules_report_nothing_in_check(tree: Path) -> None:
     assert [r.code for r in rules] == ["BOL401", "BOL402", "BOL403", "BOL404"]
     write_tree(tree, case_files(rules[0].INVALID[0].files))
     assert [f for f in audit(tree).findings if f.code.startswith("BOL4")] == []
+
+
+def test_scopes_runs_no_check_rule_and_leaves_no_record_for_check(
+    webshop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bolaudit.commands import scopes as scopes_cmd
+    from bolaudit.config import Config
+    from bolaudit.pipeline import engine
+
+    checked: list[str] = []
+    original = engine._project_findings
+
+    def counting(project: Any, config: Any, debug: bool, problems: Any) -> Any:
+        checked.append("rules ran")
+        return original(project, config, debug, problems)
+
+    monkeypatch.setattr(engine, "_project_findings", counting)
+    cache = tmp_path / "cache"
+    config = Config(root=webshop, jobs=1, use_cache=True, cache_dir=cache)
+    engine.run([webshop], config)  # fills the cache folder, so the next runs may keep a record
+    age(webshop)
+    checked.clear()
+    result = scopes_cmd.analyse([webshop], config, None, now=datetime.now(timezone.utc))
+    assert checked == [] and result.report.audit.needs.operations  # the requests, without the rules
+    # A check right after on the unchanged tree must run its rules, not reuse a findings-less run.
+    findings = engine.run([webshop], config).findings
+    assert checked == ["rules ran"] and findings

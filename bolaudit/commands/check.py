@@ -12,6 +12,7 @@ from bolaudit.config import Config
 from bolaudit.findings import ProblemKind, RuleInfo, Span
 
 if TYPE_CHECKING:
+    from bolaudit.project import Project
     from bolaudit.report import CredentialRecord
     from bolaudit.credentials.verify import Verification
 
@@ -155,23 +156,20 @@ def _after_fix(
     return Outcome(after.stdout, "".join(notes) + after.stderr, after.exit_code)
 
 
-def _credential_spans(project: object) -> dict[str, list[Span]]:
+def _credential_spans(project: Project | None) -> dict[str, list[Span]]:
     """Where each file's credentials are (every sighting, reported or not): what ``--diff``
     must not show."""
-    from bolaudit.project import Project
-
-    if not isinstance(project, Project):
+    if project is None:
         return {}
     return {path: [s.span for s in m.sightings] for path, m in project.modules.items() if m.sightings}
 
 
-def _credentials(project: object, reported: Collection[str]) -> tuple[CredentialRecord, ...]:
+def _credentials(project: Project | None, reported: Collection[str]) -> tuple[CredentialRecord, ...]:
     """Every credential sighting with its fingerprint and app, for the JSON report."""
     from bolaudit.credentials.sharing import sightings_in_apps
-    from bolaudit.project import Project
     from bolaudit.report import CredentialRecord
 
-    if not isinstance(project, Project):
+    if project is None:
         return ()
     return tuple(CredentialRecord(s.fingerprint, s.kind, app.name if app else None, path, s.span.line)
                  for path, s, app in sightings_in_apps(project.modules, project.apps, reported))

@@ -59,14 +59,13 @@ def analyse(paths: Sequence[Path], config: Config, obtained: Obtained | None, *,
     Raises ``CatalogError`` for a bad ``[tool.bolaudit.scopes]`` mapping (``run`` checks it
     first)."""
     from bolaudit.pipeline import engine
-    from bolaudit.project import Project
     from bolaudit.commands.token import expiring
     from bolaudit.report.scopes_report import ScopesReport
     from bolaudit.tokens.grants import Expiring, GrantAudit, compare, grants, needs
 
-    result = engine.run(paths, config)
+    result = engine.run(paths, config, rules=False)
     project = result.project
-    assert isinstance(project, Project)
+    assert project is not None  # every run has a project stage, empty when nothing matters
     catalog = project.catalog
     unparsable = [(path, span.line, message) for path, facts in project.index.iter_modules()
                   for message, span in facts.errors]

@@ -21,6 +21,7 @@ from bolaudit.findings import Finding
 from bolaudit.credentials.verify import DEFAULT_TIMEOUT, MAX_REQUESTS, Place, Read, Unreadable, Verification
 
 if TYPE_CHECKING:
+    from bolaudit.project import Project
     from bolaudit.pipeline.suppress import Suppressed
 
 CODE = "BOL101"
@@ -39,7 +40,7 @@ class Annotated:
 def annotate(
     findings: Sequence[Finding],
     suppressed: Sequence[Suppressed],
-    project: object,
+    project: Project | None,
     token_url: str,
     texts: Mapping[str, bytes],
     *,
@@ -48,14 +49,13 @@ def annotate(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Annotated:
     """The findings with each BOL101 verified; raises ``TokenError`` for a bad token URL only."""
-    from bolaudit.project import Project
     from bolaudit.tokens.http import check_url
     from bolaudit.credentials.verify import pair_secrets, verify
 
     check_url(token_url)
     wanted = [Place(f.path, f.span) for f in findings if f.code == CODE]
     wanted += [Place(s.finding.path, s.finding.span) for s in suppressed if s.finding.code == CODE]
-    if not wanted or not isinstance(project, Project):
+    if not wanted or project is None:
         return Annotated(list(findings), list(suppressed),
                          "bolaudit: --verify-credentials: no hard-coded client secret (BOL101) to verify\n")
     pairs = pair_secrets(project.modules, project.apps)

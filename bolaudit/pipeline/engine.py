@@ -36,11 +36,11 @@ class RunResult:
     files_cached: int = 0
     texts: Mapping[str, bytes] = field(default_factory=dict)
     reused: bool = False  # the whole result came from the cache (nothing changed)
-    _project: object | None = None
-    _project_factory: Callable[[], object] | None = None
+    _project: Project | None = None
+    _project_factory: Callable[[], Project] | None = None
 
     @property
-    def project(self) -> object | None:
+    def project(self) -> Project | None:
         """The project stage's view; rebuilt from cached facts on first use after a reused run."""
         if self._project is None and self._project_factory is not None:
             self._project = self._project_factory()
@@ -73,11 +73,14 @@ class _DiskTexts(Mapping[str, bytes]):
 
 
 def run(
-    paths: Sequence[Path], config: Config, *, debug: bool = False, trust_stat: bool = True
+    paths: Sequence[Path], config: Config, *, debug: bool = False, trust_stat: bool = True,
+    rules: bool = True,
 ) -> RunResult:
     """``trust_stat``: a whole-run record may be reused when the sizes and mtimes it recorded
     still match. False when the result will be written back into files (``--fix``,
-    ``--write-baseline``): there the files' content decides (the per-file entries are keyed by it)."""
+    ``--write-baseline``): there the files' content decides (the per-file entries are keyed by it).
+    ``rules``: False for ``bolaudit scopes``, which needs the project stage's requests and none of
+    ``check``'s findings; such a run keeps no whole-run record (it has no findings to reuse)."""
     import time
 
     from bolaudit.pipeline.cache_folder import with_cache_folder
@@ -126,11 +129,11 @@ def run(
     result.files_analysed = len(results)
     result.texts = {rel: datas[rel][1] for rel in results}
     if results:
-        _project_stage(result, results, reported, config, debug)
+        _project_stage(result, results, reported, config, debug, rules)
     else:  # nothing can matter: no project stage, no rule module imported
         result._project_factory = lambda: _project({}, config)
     saved = cache_.save()  # before the record, which is only good with the results it names
-    if key is not None and watch is not None:
+    if key is not None and watch is not None and rules:
         _remember(result, key, watch, started, {rel: keys[rel] for rel in sorted(results)}, config, saved)
     return result
 
@@ -141,13 +144,14 @@ def _project_stage(
     reported: set[str] | None,
     config: Config,
     debug: bool,
+    rules: bool = True,
 ) -> None:
     """Cross-file findings, then everything filtered by the config and inline suppressions."""
     project = _project({rel: r.facts for rel, r in sorted(results.items())}, config)
     result._project = project
     for r in results.values():
         result.problems.extend(r.problems)
-    findings = _project_findings(project, config, debug, result.problems)
+    findings = _project_findings(project, config, debug, result.problems) if rules else []
     findings = [f for f in findings if _enabled(f, config)]
     if reported is not None:
         findings = [f for f in findings if f.path in reported]
@@ -261,7 +265,7 @@ def _remember(
 
 
 def _reused(last: LastRun, paths: Sequence[Path], config: Config) -> RunResult:
-    def project() -> object:
+    def project() -> Project:
         from bolaudit.project import Project
         from bolaudit.pipeline.cache import Cache
 
@@ -270,7 +274,9 @@ def _reused(last: LastRun, paths: Sequence[Path], config: Config) -> RunResult:
         if len(entries) == len(wanted):
             return Project({rel: entries[rel].facts for rel in last.analysed}, config)
         # The results changed since the record was read, or an entry did not fit the schema.
-        return run(paths, config, trust_stat=False).project
+        fresh = run(paths, config, trust_stat=False).project
+        assert fresh is not None  # a run that is not reused always has its project stage
+        return fresh
 
     result = RunResult(
         list(last.findings), list(last.problems), list(last.suppressed), list(last.unused),
@@ -283,7 +289,7 @@ def _reused(last: LastRun, paths: Sequence[Path], config: Config) -> RunResult:
 
 
 def _project_findings(
-    project: object, config: Config, debug: bool, problems: list[Problem]
+    project: Project, config: Config, debug: bool, problems: list[Problem]
 ) -> list[Finding]:
     from bolaudit.pipeline.filestage import internal_problem
     from bolaudit.rulebase import ProjectRule, all_rules
@@ -294,7 +300,7 @@ def _project_findings(
             continue
         rule = rule_cls()
         try:
-            out.extend(rule.check(project))  # type: ignore[arg-type]
+            out.extend(rule.check(project))
         except Exception as exc:  # noqa: BLE001 - one broken rule must not sink the run
             if debug:
                 raise
