@@ -131,6 +131,13 @@ PREFIXES: tuple[dict[str, object], ...] = (
      "name": "Open API (catalog v4)",
      "note": "The old catalog Open API that took ?apikey=; retired."},
 )
+# FACTS.md "Versions and media types": bol media types outside the documents we have (the
+# Advertising API's application/vnd.advertiser.v10/v11+json, inferred from client code).
+OTHER_MEDIA_FAMILIES = ("advertiser",)
+# FACTS.md: "Every Retailer API call needs Accept: application/vnd.retailer.v10+json": the family
+# and the API whose newest whole version is the one every call takes.
+CURRENT_API = ("retailer", "retailer")
+_MEDIA = re.compile(r"^application/vnd\.([a-z0-9-]+)\.v(\d+)\+")
 # FACTS.md "Versions and media types": whole-API retailer versions that have ended.
 _ENDED: tuple[tuple[int, str | None, str], ...] = (
     (3, None, "long gone"), (4, None, "long gone"), (5, None, "long gone"), (6, None, "long gone"),
@@ -341,9 +348,16 @@ def build(folder: Path) -> Json:
     operations.sort(key=lambda o: (str(o["path"]), str(o["method"]), str(o["api"])))
     confirmed = {s for o in operations if not o["scopes_inferred"]
                  for s in _strings(o["scopes"], "scopes")}
+    families = {m.group(1) for o in operations for t in _strings(o["media_types"], "media_types")
+                if (m := _MEDIA.match(t))}
+    family, api = CURRENT_API
+    version = max(int(s["version"]) for s in sources if s["api"] == api)  # type: ignore[call-overload]
     return {
         "schema_version": SCHEMA_VERSION,
         "sources": sources,
+        "groups": list(dict.fromkeys(group for group, _, _ in FGA_TABLE)),
+        "media_families": sorted(families | set(OTHER_MEDIA_FAMILIES)),
+        "current_media_type": f"application/vnd.{family}.v{version}+json",
         "hosts": list(HOSTS),
         "prefixes": list(PREFIXES),
         "retired_versions": list(RETIRED_VERSIONS),

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bolaudit.catalog import knowledge
 from bolaudit.catalog import (
     ALL_RESOURCES,
     Catalog,
@@ -27,14 +28,7 @@ from bolaudit.catalog import (
 
 REPO = Path(__file__).parents[1]
 BOL_API = Path(__file__).parents[1].parent / "shared" / "bol-api"
-SPEC_FILES = {
-    "retailer": "retailer-v10.openapi.json",
-    "shared": "shared-v10.openapi.json",
-    "offers": "offers-v11.openapi.yaml",
-    "retailers": "retailers-v11.openapi.json",
-    "economic-operators": "economic-operators-v1.openapi.yaml",
-    "delivery-promise": "delivery-promise-v1.openapi.json",
-}
+SPEC_FILES = knowledge.spec_files()  # the documents the catalog says it was generated from
 needs_documents = pytest.mark.skipif(
     not BOL_API.is_dir(), reason=f"bol's OpenAPI documents are not at {BOL_API} (../shared/bol-api)"
 )
@@ -612,3 +606,23 @@ def test_operations_are_unique_and_sorted(catalog: Catalog) -> None:
     keys = [(op.path, op.method, op.api) for op in catalog.operations]
     assert keys == sorted(keys)
     assert not [k for k, n in Counter(keys).items() if n > 1]
+
+
+def test_what_code_outside_the_catalog_knows_of_bol_comes_from_the_catalog_data() -> None:
+    from bolaudit.config.keys import DEFAULT_TOKEN_URL
+    from bolaudit.extract.prefilter import API_WORDS
+    from bolaudit.resolve.media import RETAILER_JSON
+    from bolaudit.tokens.claims import BOL_ISSUER
+    from bolaudit.tokens.grants import GROUP_ORDER
+    from bolaudit.tokens.requests import TOKEN_URL
+
+    cat = load_catalog()
+    token = next(h for h in cat.hosts if h.kind == "token")
+    assert DEFAULT_TOKEN_URL == TOKEN_URL == f"https://{token.host}{token.path}" == "https://login.bol.com/token"
+    assert BOL_ISSUER == "https://login.bol.com"
+    assert RETAILER_JSON == V10
+    # The dashboard's order (FACTS.md's table), holding exactly the groups resources belong to.
+    assert GROUP_ORDER == ("Assortment Management", "Logistics", "Financial", "Insights", "Subscriptions")
+    assert set(GROUP_ORDER) == {r.group for r in cat.resources.values() if r.group}
+    families = {m.family for op in cat.operations for t in op.media_types if (m := parse_media_type(t))}
+    assert set(API_WORDS[b"vnd."]) == {b"vnd." + f.encode() for f in families | {"advertiser"}}

@@ -7,25 +7,48 @@ pre-commit hook. Rules and ``bolaudit scopes`` ask the catalog; none hard-codes 
 
 from __future__ import annotations
 
+import importlib
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from ._catalog import LEGACY_SCOPE, Catalog, inferred_scopes
-from ._load import CatalogError
-from ._model import (
-    ALL_RESOURCES,
-    MANAGE,
-    READ,
-    Host,
-    Match,
-    MediaType,
-    Operation,
-    Prefix,
-    Resource,
-    RetiredVersion,
-    ScopeEntry,
-    normalize_media_type,
-    parse_media_type,
-)
+if TYPE_CHECKING:
+    from ._catalog import LEGACY_SCOPE, Catalog, inferred_scopes
+    from ._load import CatalogError
+    from ._model import (
+        ALL_RESOURCES,
+        MANAGE,
+        READ,
+        Host,
+        Match,
+        MediaType,
+        Operation,
+        Prefix,
+        Resource,
+        RetiredVersion,
+        ScopeEntry,
+        normalize_media_type,
+        parse_media_type,
+    )
+
+# Names imported from their module on first use: ``catalog.knowledge`` (the token URL, the current
+# media type...) is read by the byte pre-filter and the configuration, which must not pay for
+# the catalog's types.
+_LAZY = {
+    "LEGACY_SCOPE": "_catalog", "Catalog": "_catalog", "inferred_scopes": "_catalog",
+    "CatalogError": "_load",
+    **{name: "_model" for name in (
+        "ALL_RESOURCES", "MANAGE", "READ", "Host", "Match", "MediaType", "Operation", "Prefix",
+        "Resource", "RetiredVersion", "ScopeEntry", "normalize_media_type", "parse_media_type")},
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "ALL_RESOURCES",
@@ -55,6 +78,7 @@ def load_catalog() -> Catalog:
     from types import MappingProxyType
 
     from . import _load
+    from ._catalog import Catalog
 
     data = _load.read_packaged()
     resources = {r.id: r for r in map(_load.resource, data["resources"])}

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from bolaudit.catalog import knowledge
 from bolaudit.findings import Mask
 from bolaudit.bounded.limits import MAX_FILE_SIZE, MAX_JOBS, MAX_WARN_DAYS
 
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
-DEFAULT_TOKEN_URL = "https://login.bol.com/token"
+DEFAULT_TOKEN_URL = knowledge.token_url()
 
 _CODE = re.compile(r"BOL\d{0,3}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from bolaudit.catalog import knowledge
 from bolaudit.catalog import normalize_media_type, parse_media_type
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 # What the client libraries send for a body when no Content-Type is given.
 LIBRARY_BODY_TYPES = {"json": "application/json"}
-RETAILER_JSON = "application/vnd.retailer.v10+json"
+RETAILER_JSON = knowledge.current_media_type()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from bolaudit.catalog import knowledge
 from bolaudit.bounded import jsontext as bounded_json
 from bolaudit.bounded.printable import printable
 
 
-BOL_ISSUER = "https://login.bol.com"  # the iss of every token bol's token service issues
+BOL_ISSUER = knowledge.issuer()  # the iss of every token bol's token service issues
 NBF_LEEWAY = timedelta(seconds=60)  # clocks differ a little; a token minted "now" is not news
 _JSON_TYPES: dict[type, str] = {str: "string", list: "list", dict: "JSON object"}
 

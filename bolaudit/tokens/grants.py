@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bolaudit.catalog import knowledge
 from bolaudit.catalog import ALL_RESOURCES, MANAGE, READ, Catalog, Operation, Resource
 
 if TYPE_CHECKING:
     from bolaudit.resolve.requests import ResolvedRequest
 
 # The seller dashboard's groups, in its order; resources outside bol's table come last.
-GROUP_ORDER = ("Assortment Management", "Logistics", "Financial", "Insights", "Subscriptions")
+GROUP_ORDER = knowledge.group_order()
 OTHER_GROUP = "Other"
 # Scopes that ask for something other than resources: known, so not "unknown", but grant nothing.
 FLOW_SCOPES = frozenset({"offline_access"})

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
+from bolaudit.catalog import knowledge
 from bolaudit.extract.exprtools import dotted
 from bolaudit.facts import (
     Attr,
@@ -35,8 +36,8 @@ if TYPE_CHECKING:
     from bolaudit.resolve.index import FactIndex
     from bolaudit.resolve.requests import ResolvedRequest, Site
 
-TOKEN_HOST = "login.bol.com"
-TOKEN_URL = "https://login.bol.com/token"
+TOKEN_HOST = knowledge.token_host()
+TOKEN_URL = knowledge.token_url()
 # Seconds a token lives (``expires_in``): client credentials 299, Code Flow access tokens 599.
 LIFETIME = {"client_credentials": 299, "authorization_code": 599, "refresh_token": 599}
 DEFAULT_LIFETIME = 299
