@@ -81,9 +81,14 @@ def run(
     ``--write-baseline``): there the files' content decides (the per-file entries are keyed by it).
     ``rules``: False for ``bolaudit scopes``, which needs the project stage's requests and none of
     ``check``'s findings; such a run keeps no whole-run record (it has no findings to reuse)."""
+    import os
     import time
 
     from bolaudit.pipeline.cache_folder import with_cache_folder
+
+    # BOLAUDIT_DEBUG=1: a bolaudit bug raises (with its traceback) instead of becoming an
+    # "internal" problem; for bolaudit's own tests and for reporting a bug.
+    debug = debug or os.environ.get("BOLAUDIT_DEBUG", "") not in ("", "0")
 
     config, refused = with_cache_folder(config, paths)
     # Files named one by one (pre-commit) are read with the modules they import, found by name:
