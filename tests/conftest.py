@@ -7,6 +7,7 @@ import subprocess
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,6 +47,23 @@ def age(root: Path) -> None:
         for name in files + dirs:
             os.utime(os.path.join(folder, name), (past, past), follow_symlinks=False)
     os.utime(root, (past, past))
+
+
+@pytest.fixture(scope="session")
+def sarif_validator() -> Any:
+    """A validator for SARIF 2.1.0 logs (the schema copy in tests/data)."""
+    import json
+
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(schema)
+    if "properties" not in schema:
+        # This copy of the schema keeps the log's own schema under definitions/Root and has no
+        # top-level constraints: validating against the top level would accept anything.
+        schema = {**schema, "$ref": "#/definitions/Root"}
+    checker = jsonschema.Draft7Validator.FORMAT_CHECKER
+    return jsonschema.Draft7Validator(schema, format_checker=checker)
 
 
 @pytest.fixture
