@@ -17,54 +17,11 @@ import click
 
 from bolaudit import __version__
 from bolaudit.bounded.limits import MAX_JOBS, MAX_TIMEOUT, MAX_WARN_DAYS, MIN_TIMEOUT
+from bolaudit.cli_check import check
+from bolaudit.cli_common import Seconds, emit, load, require_paths
 
 if TYPE_CHECKING:
     from bolaudit.commands.token import Environment, KeySource, TokenSource
-
-CHECK_FORMATS = ("text", "json", "sarif", "github")
-
-
-class _Seconds(click.FloatRange):
-    """A number of seconds in a range; unlike ``FloatRange``, "nan" (which compares false with
-    both bounds) is refused."""
-
-    name = "seconds"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        seconds = super().convert(value, param, ctx)
-        if seconds != seconds:  # nan
-            self.fail(f"{value!r} is not a number of seconds", param, ctx)
-        return seconds
-
-
-def _split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
-    out: list[str] = []
-    for v in values:
-        out.extend(c.strip().upper() for c in v.split(",") if c.strip())
-    return tuple(out)
-
-
-def _config(paths: tuple[Path, ...], config_file: Path | None, overrides: dict[str, Any]) -> Any:
-    from bolaudit.config import ConfigError, load_config
-
-    _require_cwd()
-    try:
-        config = load_config(list(paths) or [Path(".")], overrides, config_file=config_file)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
-    for notice in config.notices:
-        click.echo(f"bolaudit: {notice}", err=True)
-    return config
-
-
-def _require_cwd() -> None:
-    """Reports show paths relative to the current folder; one that was deleted (a shell left in
-    a removed build folder) is a usage error, not a traceback from the first ``Path.cwd()``."""
-    try:
-        os.getcwd()
-    except OSError as exc:
-        reason = "it was deleted" if isinstance(exc, FileNotFoundError) else (exc.strerror or str(exc)).lower()
-        raise click.UsageError(f"the current folder cannot be used ({reason}); cd into an existing folder") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,83 +30,7 @@ def main() -> None:
     """Audit code that integrates with the bol.com Retailer API."""
 
 
-@main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True)
-@click.option("--select", multiple=True, help="Only these rule codes or prefixes (BOL1, BOL301).")
-@click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes.")
-@click.option("--exclude", multiple=True, help="Gitignore-style pattern of paths to skip.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--jobs", "-j", type=click.IntRange(0, MAX_JOBS), help="Worker processes (0: one per CPU; never more than the CPUs available).")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write .bolaudit_cache.")
-@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Hide findings accepted in this baseline.")
-@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Accept the current findings into this baseline.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--statistics", is_flag=True, help="Count findings per rule.")
-@click.option("--fix", is_flag=True, help="Apply the safe fixes (e.g. a missing Accept header) to the files.")
-@click.option("--diff", "show_diff", is_flag=True, help="Show the safe fixes as a unified diff; change nothing.")
-@click.option("--verify-credentials", is_flag=True, help="Ask bol's token service whether each leaked id/secret pair is live (one token request per pair, at most 10).")
-@click.option("--token-url", metavar="URL", help="Token service for --verify-credentials (https; http only to loopback).")
-@click.option("--timeout", type=_Seconds(MIN_TIMEOUT, MAX_TIMEOUT), help="Seconds each --verify-credentials request may take in all (default 10).")
-def check(
-    paths: tuple[Path, ...],
-    fmt: str,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    exclude: tuple[str, ...],
-    config_file: Path | None,
-    jobs: int | None,
-    no_cache: bool,
-    cache_dir: Path | None,
-    baseline: Path | None,
-    write_baseline: Path | None,
-    exit_zero: bool,
-    statistics: bool,
-    fix: bool,
-    show_diff: bool,
-    verify_credentials: bool,
-    token_url: str | None,
-    timeout: float | None,
-) -> None:
-    """Run the rules on PATHS (files or folders; default: the current folder)."""
-    from bolaudit.commands import check as run_check
-
-    for name, given in (("--token-url", token_url), ("--timeout", timeout)):
-        if given is not None and not verify_credentials:
-            raise click.UsageError(f"{name} is only used with --verify-credentials")
-    overrides: dict[str, Any] = {"token_url": token_url}
-    if select:
-        overrides["select"] = list(_split_codes(select))
-    if ignore:
-        overrides["ignore"] = list(_split_codes(ignore))
-    if exclude:
-        overrides["exclude"] = list(exclude)
-    if jobs is not None:
-        overrides["jobs"] = jobs
-    if no_cache:
-        overrides["use_cache"] = False
-    if cache_dir is not None:
-        overrides["cache_dir"] = str(cache_dir)
-    config = _config(paths, config_file, overrides)
-    outcome = run_check.run(
-        list(paths) or [Path(".")],
-        config,
-        fmt=fmt,
-        baseline=baseline,
-        write_baseline=write_baseline,
-        statistics=statistics,
-        color=_color(),
-        fix=fix,
-        diff=show_diff,
-        verify_credentials=verify_credentials,
-        timeout=timeout,
-    )
-    _emit(outcome.stdout, outcome.stderr)
-    code = outcome.exit_code
-    if exit_zero and code == 1:
-        code = 0
-    sys.exit(code)
+main.add_command(check)
 
 
 @main.command()
@@ -159,7 +40,18 @@ def rules(code: str | None) -> None:
     from bolaudit.commands import rules as rules_cmd
 
     text, status = rules_cmd.render(code.upper() if code else None)
-    _emit(text, "")
+    emit(text, "")
+    sys.exit(status)
+
+
+@main.command()
+@click.argument("code")
+def rule(code: str) -> None:
+    """Explain one rule (ruff's spelling of ``bolaudit rules CODE``)."""
+    from bolaudit.commands import rules as rules_cmd
+
+    text, status = rules_cmd.render(code.upper())
+    emit(text, "")
     sys.exit(status)
 
 
@@ -179,7 +71,7 @@ def _token_options(command: Any) -> Any:
         click.option("--jwks-url", metavar="URL", help="Verify the RS256 signature with this JWKS."),
         click.option("--public-key", type=click.Path(path_type=Path, dir_okay=False), help="Verify the RS256 signature with this PEM public key."),
         click.option("--warn-days", type=click.IntRange(0, MAX_WARN_DAYS), help="BOL404 when the authorisation ends within this many days (default: warn-days in the config, else 60)."),
-        click.option("--timeout", type=_Seconds(MIN_TIMEOUT, MAX_TIMEOUT), default=10.0, show_default=True, help="Seconds a request to the token service (or the JWKS) may take in all."),
+        click.option("--timeout", type=Seconds(MIN_TIMEOUT, MAX_TIMEOUT), default=10.0, show_default=True, help="Seconds a request to the token service (or the JWKS) may take in all."),
         click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False)),
     ]
     for option in reversed(options):
@@ -205,7 +97,7 @@ def _token_inputs(token_file: str | None, token_env: str | None, live: bool,
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(SCOPES_FORMATS), default="text", show_default=True)
 @_token_options
-@click.option("--exclude", multiple=True, help="Gitignore-style pattern of paths to skip.")
+@click.option("--exclude", multiple=True, metavar="PATTERN", help="Skip paths matching this gitignore-style pattern (relative to the repository's top), on top of each config's exclude.")
 @click.option("--jobs", "-j", type=click.IntRange(0, MAX_JOBS), help="Worker processes (0: one per CPU; never more than the CPUs available).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .bolaudit_cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
@@ -237,14 +129,15 @@ def scopes(
 
     live_options = {"token_url": token_url, "client_id_env": client_id_env,
                     "client_secret_env": client_secret_env}
+    require_paths(paths)
     source, key, env = _token_inputs(token_file, token_env, live, live_options, jwks_url, public_key, timeout)
     overrides: dict[str, Any] = {"exclude": list(exclude), "jobs": jobs, "cache_dir": cache_dir,
                                  "warn_days": warn_days, **live_options}
     if no_cache:
         overrides["use_cache"] = False
-    config = _config(paths, config_file, {k: (str(v) if isinstance(v, Path) else v) for k, v in overrides.items()})
+    config = load(paths, config_file, {k: (str(v) if isinstance(v, Path) else v) for k, v in overrides.items()})
     outcome = scopes_cmd.run(list(paths) or [Path(".")], config, source=source, key=key, env=env, fmt=fmt)
-    _emit(outcome.stdout, outcome.stderr)
+    emit(outcome.stdout, outcome.stderr)
     sys.exit(outcome.exit_code)
 
 
@@ -277,39 +170,10 @@ def token(
     source, key, env = _token_inputs(token_file, token_env, live, live_options, jwks_url, public_key, timeout)
     if not source.given and sys.stdin.isatty():
         raise click.UsageError("give the token on standard input, or with --token-file, --token-env or --live")
-    config = _config((), config_file, {"warn_days": warn_days, **live_options})
+    config = load((), config_file, {"warn_days": warn_days, **live_options})
     outcome = token_cmd.run(source, key, config, env, fmt=fmt)
-    _emit(outcome.stdout, outcome.stderr)
+    emit(outcome.stdout, outcome.stderr)
     sys.exit(outcome.exit_code)
-
-
-def _color() -> bool:
-    from bolaudit.report import color_wanted
-
-    return color_wanted(sys.stdout.isatty(), os.environ)
-
-
-def _emit(stdout: str, stderr: str) -> None:
-    if stdout:
-        _echo(stdout, err=False)
-    if stderr:
-        _echo(stderr, err=True)
-
-
-def _echo(text: str, err: bool) -> None:
-    """Print ``text`` (with a final newline). A file name that is not UTF-8 (kept in lone
-    surrogates) or a character the stream's encoding lacks must not turn a finished report into
-    a traceback: such text is written as bytes, names as they are on disk, the rest escaped."""
-    text = text if text.endswith("\n") else text + "\n"
-    try:
-        click.echo(text, err=err, nl=False)
-    except UnicodeEncodeError:
-        encoding = getattr(sys.stderr if err else sys.stdout, "encoding", None) or "utf-8"
-        try:
-            data = text.encode(encoding, "surrogateescape")
-        except UnicodeEncodeError:
-            data = text.encode(encoding, "backslashreplace")
-        click.echo(data, err=err, nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -63,7 +63,7 @@ def token_case(tree: Path, code: str, claims: Mapping[str, object]) -> tuple[lis
     given = {k: stamp + v if k in ("iat", "exp") and isinstance(v, int) else v for k, v in claims.items()}
     decoded = decode(mint(given), now=now)
     config = Config(root=tree, jobs=1, use_cache=False)
-    result = analyse([tree], config, Obtained(decoded, "a test token"), now=now, cwd=tree)
+    result = analyse([tree], config, Obtained(decoded, "a test token"), now=now)
     return [f for f in result.report.findings if f.code == code], list(result.problems)
 
 
