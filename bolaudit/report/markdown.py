@@ -46,7 +46,7 @@ def render(report: Report) -> str:
         lines += ["", "<details>", f"<summary>{_plural(len(report.problems), 'problem')}: files not "
                   "(fully) audited</summary>", ""]
         lines += [f"- {_code(report.display_path(p.path)) if p.path else 'bolaudit'}: "
-                  f"{_text(p.kind.value + ': ' + p.message)}" for p in report.problems[:50]]
+                  f"{_text(p.message)}" for p in report.problems[:50]]
         if len(report.problems) > 50:
             lines.append(f"- and {len(report.problems) - 50} more")
         lines += ["", "</details>"]
