@@ -17,6 +17,23 @@ from bolaudit.pipeline.engine import RunResult, run
 # A bolaudit bug must fail the test that meets it, not hide as a "problem".
 os.environ.setdefault("BOLAUDIT_DEBUG", "1")
 
+# The project folder beside the checkout: bol's OpenAPI documents and the SARIF schema that some
+# tests compare bolaudit's data with. A fresh clone has no such folder, so those tests skip; CI
+# has it and sets REQUIRE_SHARED (.ci/run), and there a missing file fails the test instead.
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REQUIRE_SHARED = "BOLAUDIT_REQUIRE_SHARED"
+
+
+def shared(*parts: str) -> Path:
+    """A path in ../shared; skips the test without it, or fails it when REQUIRE_SHARED is set."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        reason = f"needs {path} (../shared beside the checkout; see the README's Tests section)"
+        if os.environ.get(REQUIRE_SHARED):
+            pytest.fail(f"{reason}: {REQUIRE_SHARED} is set, so it must be there", pytrace=False)
+        pytest.skip(reason)
+    return path
+
 
 def write_tree(root: Path, files: Mapping[str, str | bytes]) -> None:
     for rel, content in files.items():

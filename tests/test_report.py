@@ -24,10 +24,10 @@ from bolaudit.report import FORMATS, Report, color_wanted, printable, render
 from bolaudit.report.github import escape_data, escape_property
 from bolaudit.report.text import render_problems
 from bolaudit.pipeline.suppress import Suppressed, SuppressionKind, UnusedSuppression
+from conftest import shared
 
 DATA = Path(__file__).parent / "data"
 SCHEMA = DATA / "sarif-schema-2.1.0.json"
-SHARED_SCHEMA = Path(__file__).parents[2] / "shared" / "sarif" / "sarif-schema-2.1.0.json"
 ROOT = Path("/project")
 
 SECRET = "d3u2Kx9QmW7pLr4TzB8vN1cY6hJ5gF0sAeNgw"
@@ -343,9 +343,7 @@ def test_schema_validation_rejects_a_broken_log(
 
 
 def test_schema_copy_is_the_shared_one() -> None:
-    if not SHARED_SCHEMA.exists():
-        pytest.skip(f"no shared schema at {SHARED_SCHEMA} to compare with")
-    assert SCHEMA.read_bytes() == SHARED_SCHEMA.read_bytes()
+    assert SCHEMA.read_bytes() == shared("sarif", "sarif-schema-2.1.0.json").read_bytes()
 
 
 ODD = finding(
