@@ -202,3 +202,28 @@ def test_check_help_lists_the_exit_codes_and_what_extends_the_config() -> None:
     assert "Exit codes: 0 no findings" in text and "1 findings" in text and "2 a usage or configuration error" in text
     assert "on top of each config's ignore" in text and "on top of each config's exclude" in text
     assert "--extend-select" in text and "--force-exclude" in text and "--show-files" in text
+
+
+def test_diff_quotes_file_names_as_git_does_and_applies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from conftest import git
+
+    root = tmp_path / "shop"
+    write_tree(root, {"shop/my client.py": CLIENT, "shop/café.py": CLIENT, "shop/plain.py": CLIENT})
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "init")
+    monkeypatch.chdir(root)
+    code, out, _ = check("--diff")
+    assert code == 1
+    headers = [line for line in out.splitlines() if line.startswith(("--- ", "+++ "))]
+    assert headers == [
+        '--- "a/shop/caf\\303\\251.py"', '+++ "b/shop/caf\\303\\251.py"',
+        '--- "a/shop/my client.py"', '+++ "b/shop/my client.py"',
+        "--- a/shop/plain.py", "+++ b/shop/plain.py",
+    ]
+    (root / "fix.patch").write_text(out, encoding="utf-8")
+    subprocess.run(["git", "apply", "fix.patch"], cwd=root, check=True, capture_output=True)
+    assert "application/vnd.retailer.v10+json" in (root / "shop" / "my client.py").read_text(encoding="utf-8")
+    assert check("--select", "BOL301", "shop")[0] == 0
