@@ -43,6 +43,13 @@ class AuthorizationExpiring(TokenRule):
     ## Use instead
     Ask the seller to renew the authorisation now, and grant exactly what `bolaudit scopes`
     lists.
+
+    ## Fix
+    No automatic fix: the seller renews the authorisation (Code Flow) before it ends.
+
+    ## References
+    - Code Flow authorisation: <https://login.bol.com/authorize>
+    - Fine-grained access: <https://api.bol.com/retailer/public/Retailer-API/fine-grained-access.html>
     """
 
     code = "BOL404"

@@ -160,6 +160,14 @@ class CredentialsSharedAcrossApps(ProjectRule):
         environment:
           BOL_CLIENT_SECRET: ${BOL_STOCK_CLIENT_SECRET}
     ```
+
+    ## Fix
+    No automatic fix: create separate credentials per app in the seller dashboard and give each
+    app its own.
+
+    ## References
+    - Fine-grained access: the resources and rights one set of credentials gets: <https://api.bol.com/retailer/public/Retailer-API/fine-grained-access.html>
+    - bol's token service: <https://login.bol.com/token>
     """
 
     code = "BOL103"

@@ -61,6 +61,13 @@ class GrantInsufficient(TokenRule):
     ## Use instead
     Ask the seller to grant Manage on the resource (here Assortment Management > Offers:
     Manage), or leave the change to another tool.
+
+    ## Fix
+    No automatic fix: the seller grants Manage on bol's authorisation screen; `bolaudit scopes`
+    prints the checklist.
+
+    ## References
+    - Fine-grained access: resources and their Read/Manage rights: <https://api.bol.com/retailer/public/Retailer-API/fine-grained-access.html>
     """
 
     code = "BOL402"

@@ -64,6 +64,13 @@ class GrantMissing(TokenRule):
     ## Use instead
     Ask the seller to grant exactly what `bolaudit scopes` lists (here Logistics > Orders: Read)
     when authorising or renewing, or stop calling the resource.
+
+    ## Fix
+    No automatic fix: the seller grants the right on bol's authorisation screen; `bolaudit
+    scopes` prints the checklist.
+
+    ## References
+    - Fine-grained access: resources and their Read/Manage rights: <https://api.bol.com/retailer/public/Retailer-API/fine-grained-access.html>
     """
 
     code = "BOL401"

@@ -43,6 +43,13 @@ class GrantUnused(TokenRule):
     ## Use instead
     At the next renewal grant exactly the checklist `bolaudit scopes` prints (here Logistics >
     Orders: Read) and nothing else.
+
+    ## Fix
+    No automatic fix: leave the right off at the next authorisation; `bolaudit scopes` prints
+    the checklist.
+
+    ## References
+    - Fine-grained access: resources and their Read/Manage rights: <https://api.bol.com/retailer/public/Retailer-API/fine-grained-access.html>
     """
 
     code = "BOL403"

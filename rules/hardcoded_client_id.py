@@ -63,6 +63,13 @@ class HardcodedClientId(ProjectRule):
     requests.post(TOKEN_URL, auth=(os.environ["BOL_CLIENT_ID"], os.environ["BOL_CLIENT_SECRET"]))
     ```
     Keep both halves in the environment or a secret store, and show `<BOL_CLIENT_ID>` in docs.
+
+    ## Fix
+    No automatic fix: load the client id from the same place as the secret.
+
+    ## References
+    - bol's token service, which takes the client id and secret: <https://login.bol.com/token>
+    - Retailer API v10 (OpenAPI): <https://api.bol.com/retailer/public/apispec/Retailer%20API%20-%20v10>
     """
 
     code = "BOL102"

@@ -95,6 +95,15 @@ class HardcodedClientSecret(ProjectRule):
     Commit a `.env.example` with placeholders, keep `.env` in `.gitignore`, write
     `${BOL_CLIENT_SECRET}` in compose files, and show `<BOL_CLIENT_SECRET>` in documentation.
     If a secret was ever pushed, rotate it in the seller dashboard.
+
+    ## Fix
+    No automatic fix: where the secret should come from (the environment, a secret store) is the
+    project's choice, and a secret that was committed must be rotated in the seller dashboard
+    whatever the code does next.
+
+    ## References
+    - bol's token service, which takes the client id and secret: <https://login.bol.com/token>
+    - Retailer API v10 (OpenAPI): <https://api.bol.com/retailer/public/apispec/Retailer%20API%20-%20v10>
     """
 
     code = "BOL101"

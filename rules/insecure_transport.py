@@ -47,6 +47,13 @@ class InsecureTransport(ProjectRule):
     ```
     If a corporate proxy re-signs TLS, point `verify=` (or `REQUESTS_CA_BUNDLE`) at its CA bundle
     instead of turning verification off.
+
+    ## Fix
+    No automatic fix: use the `https://` URL and leave TLS verification on.
+
+    ## References
+    - Retailer API v10 (OpenAPI): its https server: <https://api.bol.com/retailer/public/apispec/Retailer%20API%20-%20v10>
+    - bol's token service: <https://login.bol.com/token>
     """
 
     code = "BOL304"

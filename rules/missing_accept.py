@@ -50,9 +50,16 @@ class MissingAccept(ProjectRule):
     session.headers.update({"Authorization": f"Bearer {token}",
                             "Accept": "application/vnd.retailer.v10+json"})
     ```
-    `bolaudit check --fix` adds the Accept the operation answers to a literal `headers={...}`
-    dict, or `headers={...}` to a call that passes none, when every request the call sends
-    lacks it and wants the same media type.
+
+    ## Fix
+    Fix available: `bolaudit check --fix` adds the Accept header to a literal `headers={...}`,
+    or `headers={...}` to a call that passes none, when every request through the call lacks it
+    and takes the same media type (`--diff` shows the change first).
+
+    ## References
+    - Retailer API v10 (OpenAPI): each operation's media types: <https://api.bol.com/retailer/public/apispec/Retailer%20API%20-%20v10>
+    - Offers API v11 (OpenAPI): <https://api.bol.com/registry/api-definitions/offers/offers-v11.yaml>
+    - Shared API v10: process status (OpenAPI): <https://api.bol.com/retailer/public/apispec/Shared%20API%20-%20v10>
     """
 
     code = "BOL301"

@@ -46,8 +46,15 @@ class MissingContentType(ProjectRule):
                 headers={"Accept": "application/vnd.retailer.v10+json",
                          "Content-Type": "application/vnd.retailer.v10+json"})
     ```
-    `bolaudit check --fix` adds it to a literal `headers={...}` dict, or `headers={...}` to a
-    call that passes none, when every request the call sends lacks it and takes the same type.
+
+    ## Fix
+    Fix available: `bolaudit check --fix` adds the Content-Type header to a literal
+    `headers={...}`, or `headers={...}` to a call that passes none, when every request through
+    the call lacks it and takes the same media type (`--diff` shows the change first).
+
+    ## References
+    - Retailer API v10 (OpenAPI): each operation's request media types: <https://api.bol.com/retailer/public/apispec/Retailer%20API%20-%20v10>
+    - Offers API v11 (OpenAPI): <https://api.bol.com/registry/api-definitions/offers/offers-v11.yaml>
     """
 
     code = "BOL302"

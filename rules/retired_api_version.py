@@ -56,6 +56,15 @@ class RetiredApiVersion(ProjectRule):
     HEADERS = {"Accept": "application/vnd.retailer.v10+json"}
     ```
     and move offer calls to offers v11 (`application/vnd.retailer.v11+json`).
+
+    ## Fix
+    No automatic fix: moving to a newer version changes the request and answer shapes, which
+    only the code's author can adapt.
+
+    ## References
+    - Retailer API v10 (OpenAPI): <https://api.bol.com/retailer/public/apispec/Retailer%20API%20-%20v10>
+    - Offers API v11 (OpenAPI), which replaces the v10 offers endpoints: <https://api.bol.com/registry/api-definitions/offers/offers-v11.yaml>
+    - Retailers API v11 (OpenAPI): <https://api.bol.com/registry/api-definitions/retailers/retailers-v11.yaml>
     """
 
     code = "BOL303"

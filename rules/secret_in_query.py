@@ -59,6 +59,13 @@ class SecretInQuery(ProjectRule):
                   headers={"Accept": "application/json"})
     ```
     and send an access token as `Authorization: Bearer <token>`.
+
+    ## Fix
+    No automatic fix: move the value into a header (`Authorization`) or the form body.
+
+    ## References
+    - bol's token service: credentials in the Basic header, never the URL: <https://login.bol.com/token>
+    - Code Flow authorisation, which rejects secrets and tokens in query parameters: <https://login.bol.com/authorize>
     """
 
     code = "BOL305"

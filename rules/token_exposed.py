@@ -56,6 +56,14 @@ class TokenExposed(ProjectRule):
     logger.debug("bol token refreshed, expires in %s s", resp.json()["expires_in"])
     logger.debug("bol token %s…", token[:4])  # a masked prefix at most
     ```
+
+    ## Fix
+    No automatic fix: what to log instead (nothing, or a masked form) is for the code's author
+    to decide.
+
+    ## References
+    - bol's token service, whose tokens and secrets these are: <https://login.bol.com/token>
+    - Retailer API v10 (OpenAPI): <https://api.bol.com/retailer/public/apispec/Retailer%20API%20-%20v10>
     """
 
     code = "BOL204"

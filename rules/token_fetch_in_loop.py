@@ -131,6 +131,13 @@ class TokenFetchInLoop(ProjectRule):
     ```
     Or fetch one token before the loop, or use `requests_oauthlib.OAuth2Session` /
     `authlib`'s `OAuth2Session`, which keep the token and refresh it when it expires.
+
+    ## Fix
+    No automatic fix: caching a token is a design change (a cache with its expiry, or an OAuth2
+    session).
+
+    ## References
+    - bol's token service (client credentials: Basic auth, `grant_type=client_credentials`): <https://login.bol.com/token>
     """
 
     code = "BOL201"

@@ -91,6 +91,13 @@ class TokenNotReused(ProjectRule):
     ```
     Keep the margin small (seconds, not minutes), or let `requests_oauthlib.OAuth2Session` /
     `authlib` keep and refresh the token.
+
+    ## Fix
+    No automatic fix: caching a token is a design change (a cache with its expiry, or an OAuth2
+    session).
+
+    ## References
+    - bol's token service (client credentials: Basic auth, `grant_type=client_credentials`): <https://login.bol.com/token>
     """
 
     code = "BOL202"

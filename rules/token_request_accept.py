@@ -39,6 +39,12 @@ class TokenRequestAccept(ProjectRule):
     session.post("https://login.bol.com/token", data={"grant_type": "client_credentials"},
                  auth=(client_id, client_secret), headers={"Accept": "application/json"})
     ```
+
+    ## Fix
+    No automatic fix: set `Accept: application/json` (or leave Accept out) on the token request.
+
+    ## References
+    - bol's token service, which answers application/json only: <https://login.bol.com/token>
     """
 
     code = "BOL203"

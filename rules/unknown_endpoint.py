@@ -45,6 +45,18 @@ class UnknownEndpoint(ProjectRule):
     ```python
     session.put(f"{BASE}/offers/{offer_id}/stock", json={"amount": 3})
     ```
+
+    ## Fix
+    No automatic fix: the path bol documents closest to the one called is in the message; which
+    one was meant is for the code's author to say.
+
+    ## References
+    - Retailer API v10 (OpenAPI): <https://api.bol.com/retailer/public/apispec/Retailer%20API%20-%20v10>
+    - Offers API v11 (OpenAPI): <https://api.bol.com/registry/api-definitions/offers/offers-v11.yaml>
+    - Economic Operators API v1 (OpenAPI): <https://api.bol.com/registry/api-definitions/economic-operators/economic-operators-v1.yaml>
+    - Retailers API v11 (OpenAPI): <https://api.bol.com/registry/api-definitions/retailers/retailers-v11.yaml>
+    - Delivery Promise API v1 (OpenAPI): <https://api.bol.com/registry/api-definitions/delivery-promise/delivery-promise-v1.yaml>
+    - Shared API v10 (OpenAPI): <https://api.bol.com/retailer/public/apispec/Shared%20API%20-%20v10>
     """
 
     code = "BOL306"

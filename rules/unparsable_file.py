@@ -32,6 +32,13 @@ class UnparsableFile(ProjectRule):
     Fix the syntax error, or declare the file's encoding on its first line
     (`# -*- coding: latin-1 -*-`). Exclude generated or vendored files in `[tool.bolaudit]`
     `exclude` if they are not yours to fix.
+
+    ## Fix
+    No automatic fix: save the file as UTF-8 (or declare its encoding, PEP 263) or correct its
+    syntax; `bolaudit check` audits it on the next run.
+
+    ## References
+    - Python's source encoding declarations (PEP 263): <https://peps.python.org/pep-0263/>
     """
 
     code = "BOL000"

@@ -37,6 +37,12 @@ class WrongTokenEndpoint(ProjectRule):
     requests.post("https://login.bol.com/token", data={"grant_type": "client_credentials"},
                   auth=(client_id, client_secret), headers={"Accept": "application/json"})
     ```
+
+    ## Fix
+    No automatic fix: point the token request at bol's token service.
+
+    ## References
+    - bol's token service: <https://login.bol.com/token>
     """
 
     code = "BOL205"

@@ -7,6 +7,7 @@ import subprocess
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,23 @@ from bolaudit.pipeline.engine import RunResult, run
 
 # A bolaudit bug must fail the test that meets it, not hide as a "problem".
 os.environ.setdefault("BOLAUDIT_DEBUG", "1")
+
+# The project folder beside the checkout: bol's OpenAPI documents and the SARIF schema that some
+# tests compare bolaudit's data with. A fresh clone has no such folder, so those tests skip; CI
+# has it and sets REQUIRE_SHARED (.ci/run), and there a missing file fails the test instead.
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REQUIRE_SHARED = "BOLAUDIT_REQUIRE_SHARED"
+
+
+def shared(*parts: str) -> Path:
+    """A path in ../shared; skips the test without it, or fails it when REQUIRE_SHARED is set."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        reason = f"needs {path} (../shared beside the checkout; see the README's Tests section)"
+        if os.environ.get(REQUIRE_SHARED):
+            pytest.fail(f"{reason}: {REQUIRE_SHARED} is set, so it must be there", pytrace=False)
+        pytest.skip(reason)
+    return path
 
 
 def write_tree(root: Path, files: Mapping[str, str | bytes]) -> None:
@@ -46,6 +64,23 @@ def age(root: Path) -> None:
         for name in files + dirs:
             os.utime(os.path.join(folder, name), (past, past), follow_symlinks=False)
     os.utime(root, (past, past))
+
+
+@pytest.fixture(scope="session")
+def sarif_validator() -> Any:
+    """A validator for SARIF 2.1.0 logs (the schema copy in tests/data)."""
+    import json
+
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(schema)
+    if "properties" not in schema:
+        # This copy of the schema keeps the log's own schema under definitions/Root and has no
+        # top-level constraints: validating against the top level would accept anything.
+        schema = {**schema, "$ref": "#/definitions/Root"}
+    checker = jsonschema.Draft7Validator.FORMAT_CHECKER
+    return jsonschema.Draft7Validator(schema, format_checker=checker)
 
 
 @pytest.fixture

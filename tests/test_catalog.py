@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from bolaudit.catalog import knowledge
+from conftest import SHARED, shared
 from bolaudit.catalog import (
     ALL_RESOURCES,
     Catalog,
@@ -27,11 +28,17 @@ from bolaudit.catalog import (
 )
 
 REPO = Path(__file__).parents[1]
-BOL_API = Path(__file__).parents[1].parent / "shared" / "bol-api"
+BOL_API = SHARED / "bol-api"
 SPEC_FILES = knowledge.spec_files()  # the documents the catalog says it was generated from
-needs_documents = pytest.mark.skipif(
-    not BOL_API.is_dir(), reason=f"bol's OpenAPI documents are not at {BOL_API} (../shared/bol-api)"
-)
+needs_documents = pytest.mark.usefixtures("bol_api")
+
+
+@pytest.fixture
+def bol_api() -> Path:
+    """bol's OpenAPI documents (../shared/bol-api): skipped without them, failed in CI."""
+    return shared("bol-api")
+
+
 V10 = "application/vnd.retailer.v10+json"
 V11 = "application/vnd.retailer.v11+json"
 
@@ -125,8 +132,7 @@ def test_resources_and_rights_agree_with_endpoints_tsv(catalog: Catalog) -> None
 
 
 def test_generated_file_is_up_to_date() -> None:
-    if not BOL_API.is_dir():
-        pytest.skip(f"bol's OpenAPI documents are not at {BOL_API} (../shared/bol-api)")
+    shared("bol-api")
     result = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "gen_catalog.py"), str(BOL_API), "--check"],
         capture_output=True, text=True, check=False,

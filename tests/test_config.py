@@ -39,7 +39,7 @@ def error_of(folder: Path, **overrides: object) -> str:
 
 def test_without_config_the_root_is_the_current_folder(tmp_path: Path) -> None:
     config = load_config([tmp_path / "src"])
-    assert config == Config(root=tmp_path.resolve())
+    assert config == Config(root=tmp_path.resolve(), nested=True)
     assert config.config_file is None
 
 
@@ -76,9 +76,11 @@ def test_bolaudit_toml_wins_over_pyproject_in_the_same_folder(tmp_path: Path) ->
 
 def test_the_nearest_folder_wins(tmp_path: Path) -> None:
     write(tmp_path / ".bolaudit.toml", "jobs = 1\n")
-    found = pyproject(tmp_path / "inner", "jobs = 2")
+    found = pyproject(tmp_path / "inner", 'jobs = 2\nselect = ["BOL1"]')
     config = load_config([tmp_path / "inner" / "x.py"])
-    assert (config.config_file, config.root, config.jobs) == (found, found.parent, 2)
+    assert (config.config_file, config.root, config.jobs) == (found, tmp_path.resolve(), 2)
+    assert config.layer_for("inner/x.py").select == ("BOL1",)
+    assert config.select == ()  # the root's settings are the defaults: the config is below it
 
 
 def test_the_search_stops_at_the_top_of_a_work_tree(tmp_path: Path) -> None:
@@ -90,9 +92,10 @@ def test_the_search_stops_at_the_top_of_a_work_tree(tmp_path: Path) -> None:
 
 def test_config_file_option_skips_the_search(tmp_path: Path) -> None:
     pyproject(tmp_path, "jobs = 1")
-    chosen = write(tmp_path / "elsewhere" / "audit.toml", "jobs = 4\n")
+    chosen = write(tmp_path / "elsewhere" / "audit.toml", 'jobs = 4\nexclude = ["tests/"]\n')
     config = load_config([tmp_path], config_file=chosen)
-    assert (config.config_file, config.root, config.jobs) == (chosen, chosen.parent, 4)
+    assert (config.config_file, config.root, config.jobs) == (chosen, tmp_path.resolve(), 4)
+    assert not config.nested and config.is_excluded("tests/x.py")  # relative to the root
 
 
 def test_config_file_option_reads_the_table_of_a_pyproject(tmp_path: Path) -> None:
@@ -378,11 +381,15 @@ def test_bad_user_config_values_name_the_file_and_the_key(tmp_path: Path, body: 
         ("jobs = 2", {"jobs": 5}, "jobs", 5),
         ("jobs = 2", {}, "jobs", 2),
         ("", {}, "jobs", 0),
-        ('select = ["BOL1"]', {"select": ("BOL2", "BOL3")}, "select", ("BOL2", "BOL3")),
-        ('select = ["BOL1"]', {"select": "BOL2, BOL3"}, "select", ("BOL2", "BOL3")),
-        ('select = ["BOL1"]', {"select": ()}, "select", ("BOL1",)),  # click's absent option
-        ('select = ["BOL1"]', {"select": None}, "select", ("BOL1",)),
-        ('exclude = ["a/"]', {"exclude": ["b/"]}, "exclude", ("b/",)),
+        ('select = ["BOL1"]', {"select": ("BOL2", "BOL3")}, "select", ("BOL1",)),
+        ('select = ["BOL1"]', {"select": ("BOL2", "BOL3")}, "command_line.select", ("BOL2", "BOL3")),
+        ('select = ["BOL1"]', {"select": "BOL2, BOL3"}, "command_line.select", ("BOL2", "BOL3")),
+        ('select = ["BOL1"]', {"select": ()}, "command_line.select", None),  # click's absent option
+        ('select = ["BOL1"]', {"select": None}, "command_line.select", None),
+        ('exclude = ["a/"]', {"exclude": ["b/"]}, "exclude", ("a/",)),
+        ('exclude = ["a/"]', {"exclude": ["b/"]}, "command_line.exclude", ("b/",)),
+        ("", {"extend_select": "BOL1"}, "command_line.extend_select", ("BOL1",)),
+        ("", {"force_exclude": True}, "command_line.force_exclude", True),
         ("max-file-size = 10", {"max-file-size": "2KiB"}, "max_file_size", 2048),
         ("", {}, "max_file_size", DEFAULT_MAX_FILE_SIZE),
         ("warn-days = 3", {"warn_days": 0}, "warn_days", 0),
@@ -394,7 +401,10 @@ def test_precedence(
     tmp_path: Path, body: str, overrides: dict[str, object], field: str, expected: object
 ) -> None:
     pyproject(tmp_path, body)
-    assert getattr(load_config([tmp_path], overrides), field) == expected
+    value: object = load_config([tmp_path], overrides)
+    for name in field.split("."):
+        value = getattr(value, name)
+    assert value == expected
 
 
 @pytest.mark.parametrize(

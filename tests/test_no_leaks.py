@@ -46,15 +46,20 @@ def _run(project: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     )
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
-def test_no_format_prints_a_secret(project: Path, fmt: str) -> None:
-    proc = _run(project, "check", "--format", fmt, "--statistics")
+@pytest.mark.parametrize(
+    "args",
+    [["--format", fmt] for fmt in ("text", "json", "sarif", "github", "gitlab", "markdown")]
+    + [["--format", fmt, "--statistics"] for fmt in ("text", "json")],
+    ids=lambda args: " ".join(args[1:]),
+)
+def test_no_format_prints_a_secret(project: Path, args: list[str]) -> None:
+    proc = _run(project, "check", *args)
     assert proc.returncode == 1, proc.stderr.decode()
     out = proc.stdout + proc.stderr
     assert b"BOL101" in out
     for secret in SECRETS:
         for form in _forms(secret):
-            assert form.encode() not in out, f"{fmt} output holds a secret in full"
+            assert form.encode() not in out, f"{args} output holds a secret in full"
 
 
 def _age(root: Path) -> None:
@@ -240,8 +245,9 @@ def test_no_output_and_no_written_file_holds_a_piece_of_a_planted_secret(tmp_pat
     run("check text again", "check", "--statistics")  # keeps a whole-run record
     shown = run("check json", "check", "--format", "json")
     run("check json reused", "check", "--format", "json")
-    for fmt in ("sarif", "github"):
-        run(f"check {fmt}", "check", "--format", fmt, "--statistics")
+    for fmt in ("sarif", "github", "gitlab", "markdown"):
+        run(f"check {fmt}", "check", "--format", fmt)
+    run("check json statistics", "check", "--format", "json", "--statistics")
     run("check no cache", "check", "--no-cache", "--format", "json", "--select", "BOL1,BOL3")
     run("check diff", "check", "--diff")
     run("write baseline", "check", "--write-baseline", "baseline.json")

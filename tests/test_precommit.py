@@ -86,3 +86,22 @@ def test_hook_passes_a_clean_repository(tmp_path: Path, precommit_home: Path) ->
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Passed" in proc.stdout
+
+
+def test_hook_keeps_what_the_config_excludes_excluded(tmp_path: Path, precommit_home: Path) -> None:
+    """pre-commit names every file, and a named file is audited unless --force-exclude: the hook
+    passes it, so the project's excluded fixtures stay excluded, as in CI."""
+    work = tmp_path / "fixtures-repo"
+    work.mkdir()
+    (work / "pyproject.toml").write_text('[project]\nname = "shop"\n\n[tool.bolaudit]\nexclude = ["tests/fixtures/"]\n')
+    (work / "tests" / "fixtures").mkdir(parents=True)
+    (work / "tests" / "fixtures" / "leak.env").write_text(f"BOL_CLIENT_SECRET={SECRET}\n")
+    (work / "sync.py").write_text("import os\n\nBOL_CLIENT_SECRET = os.environ['BOL_CLIENT_SECRET']\n")
+    _git(work, "init", "-q")
+    _git(work, "add", ".")
+    _git(work, "commit", "-qm", "init")
+
+    proc = _try_repo(work, precommit_home)
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Passed" in proc.stdout and "BOL101" not in proc.stdout

@@ -24,10 +24,10 @@ from bolaudit.report import FORMATS, Report, color_wanted, printable, render
 from bolaudit.report.github import escape_data, escape_property
 from bolaudit.report.text import render_problems
 from bolaudit.pipeline.suppress import Suppressed, SuppressionKind, UnusedSuppression
+from conftest import shared
 
 DATA = Path(__file__).parent / "data"
 SCHEMA = DATA / "sarif-schema-2.1.0.json"
-SHARED_SCHEMA = Path(__file__).parents[2] / "shared" / "sarif" / "sarif-schema-2.1.0.json"
 ROOT = Path("/project")
 
 SECRET = "d3u2Kx9QmW7pLr4TzB8vN1cY6hJ5gF0sAeNgw"
@@ -78,7 +78,6 @@ def report(**changes: Any) -> Report:
     fields: dict[str, Any] = {
         "findings": (SECRET_FINDING, ACCEPT_FINDING),
         "root": ROOT,
-        "cwd": ROOT,
         "rules": RULES,
     }
     fields.update(changes)
@@ -109,8 +108,9 @@ def test_text_lines_are_sorted_and_clickable() -> None:
     out = render(report(findings=(SECRET_FINDING, ACCEPT_FINDING)), "text", color=False)
     assert out.splitlines() == [
         "app/client.py:10:5: BOL301 GET /retailer/orders has no Accept header",
-        f"app/settings.py:3:14: BOL101 client secret {MASKED} in source",
+        f"app/settings.py:3:14: BOL101 [*] client secret {MASKED} in source",
         "Found 2 findings (1 BOL101, 1 BOL301) in 2 files.",
+        "[*] 1 fixable with `bolaudit check --fix`.",
     ]
 
 
@@ -132,10 +132,15 @@ def test_text_sorts_by_line_then_column_then_code() -> None:
     ("rep", "summary"),
     [
         (report(findings=()), "No findings."),
-        (report(findings=(SECRET_FINDING,)), "Found 1 finding (1 BOL101) in 1 file."),
+        (report(findings=(ACCEPT_FINDING,)), "Found 1 finding (1 BOL301) in 1 file."),
         (
-            report(findings=(SECRET_FINDING, SECRET_FINDING, ACCEPT_FINDING)),
-            "Found 3 findings (2 BOL101, 1 BOL301) in 2 files.",
+            report(findings=(ACCEPT_FINDING, ACCEPT_FINDING, ACCEPT_FINDING), files_audited=12, files_parsed=4),
+            "Found 3 findings (3 BOL301) in 1 file; 12 files audited, 4 parsed.",
+        ),
+        (report(findings=(), files_audited=1, files_parsed=0), "No findings; 1 file audited, 0 parsed."),
+        (
+            report(findings=(), files_audited=0, files_parsed=0),
+            "No findings; no file audited (nothing there, or every file excluded).",
         ),
         (
             FULL,
@@ -150,7 +155,22 @@ def test_text_sorts_by_line_then_column_then_code() -> None:
     ],
 )
 def test_text_summary_line(rep: Report, summary: str) -> None:
-    assert render(rep, "text").splitlines()[-1] == summary
+    lines = render(rep, "text").splitlines()
+    assert lines[-1] == summary or (lines[-2] == summary and lines[-1].startswith("[*] "))
+
+
+def test_fixable_findings_are_marked_and_counted() -> None:
+    withheld = finding("BOL301", "app/b.py", fix=Fix("Add Accept", Span(1, 1, 1, 1), "", withheld="a secret"))
+    lines = render(report(findings=(SECRET_FINDING, ACCEPT_FINDING, withheld)), "text").splitlines()
+    assert [line.split(" ")[2] for line in lines[:3]] == ["[*]", "GET", "[*]"]  # b.py, client.py, settings.py
+    assert lines[-1] == "[*] 2 fixable with `bolaudit check --fix`."
+    assert "[*]" not in render(report(findings=(ACCEPT_FINDING,)), "text")
+
+
+def test_quiet_text_is_the_findings_only() -> None:
+    lines = render(report(quiet=True, files_audited=3), "text").splitlines()
+    assert len(lines) == 2 and all(line.startswith("app/") for line in lines)
+    assert render(report(findings=(), quiet=True), "text") == ""
 
 
 def test_text_lists_unused_suppressions_where_they_are() -> None:
@@ -160,13 +180,19 @@ def test_text_lists_unused_suppressions_where_they_are() -> None:
     assert f"app/x.py:2: {unused_all}" in lines
 
 
-def test_text_paths_are_relative_to_the_current_directory() -> None:
-    out = render(report(cwd=ROOT / "app"), "text")
-    assert out.splitlines()[:2] == [
-        "client.py:10:5: BOL301 GET /retailer/orders has no Accept header",
-        f"settings.py:3:14: BOL101 client secret {MASKED} in source",
-    ]
-    assert render(report(cwd=ROOT / "docs"), "text").startswith("../app/client.py:10:5:")
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_paths_are_relative_to_the_top_from_any_folder(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every format shows a path as the finding holds it (relative to the repository's top),
+    whatever the current folder: never ``../``, the same from a subfolder or from outside."""
+    (tmp_path / "app").mkdir()
+    outputs = set()
+    for where in (tmp_path, tmp_path / "app", Path("/")):
+        monkeypatch.chdir(where)
+        outputs.add(render(report(root=tmp_path), fmt))
+    (out,) = outputs
+    assert "app/client.py" in out and "../" not in out
 
 
 def test_colour_only_when_asked() -> None:
@@ -206,15 +232,22 @@ def test_text_escapes_control_characters_from_paths_and_messages() -> None:
     )
 
 
-def test_statistics_table() -> None:
+def test_statistics_table_and_json() -> None:
+    from bolaudit.report import statistics
+
     many = report(findings=(SECRET_FINDING,) * 12 + (ACCEPT_FINDING,), statistics=True)
-    lines = render(many, "text").splitlines()
-    assert lines[-3:] == [
-        "12  BOL101  hardcoded-client-secret",
+    assert statistics.render(many, "text").splitlines() == [
+        "12  BOL101  [*] hardcoded-client-secret",
         " 1  BOL301  missing-accept",
-        "Found 13 findings (12 BOL101, 1 BOL301) in 2 files.",
     ]
-    assert "BOL101  hardcoded" not in render(report(statistics=False), "text")
+    assert json.loads(statistics.render(many, "json")) == [
+        {"code": "BOL101", "name": "hardcoded-client-secret", "count": 12, "fixable": 12},
+        {"code": "BOL301", "name": "missing-accept", "count": 1, "fixable": 0},
+    ]
+    assert statistics.render(report(findings=()), "text") == ""
+    assert json.loads(statistics.render(report(findings=()), "json")) == []
+    with pytest.raises(ValueError, match="no statistics in the sarif format"):
+        statistics.render(many, "sarif")
 
 
 def test_problems_for_stderr() -> None:
@@ -277,11 +310,11 @@ def test_json_shape_is_exact() -> None:
     ]
 
 
-def test_json_is_indented_stable_and_relative_to_cwd() -> None:
-    out = render(report(cwd=ROOT / "app"), "json")
-    assert out == render(report(cwd=ROOT / "app"), "json")
+def test_json_is_indented_stable_and_relative_to_the_top() -> None:
+    out = render(report(), "json")
+    assert out == render(report(), "json")
     assert out.startswith('{\n  "version": ')
-    assert [f["path"] for f in json.loads(out)["findings"]] == ["client.py", "settings.py"]
+    assert [f["path"] for f in json.loads(out)["findings"]] == ["app/client.py", "app/settings.py"]
 
 
 def test_json_empty_run() -> None:
@@ -297,18 +330,6 @@ def test_json_empty_run() -> None:
 # SARIF
 
 
-@pytest.fixture(scope="module")
-def sarif_validator() -> jsonschema.Draft7Validator:
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.Draft7Validator.check_schema(schema)
-    if "properties" not in schema:
-        # This copy of the schema keeps the log's own schema under definitions/Root and has no
-        # top-level constraints: validating against the top level would accept anything.
-        schema = {**schema, "$ref": "#/definitions/Root"}
-    checker = jsonschema.Draft7Validator.FORMAT_CHECKER
-    return jsonschema.Draft7Validator(schema, format_checker=checker)
-
-
 def test_schema_validation_rejects_a_broken_log(
     sarif_validator: jsonschema.Draft7Validator,
 ) -> None:
@@ -322,9 +343,7 @@ def test_schema_validation_rejects_a_broken_log(
 
 
 def test_schema_copy_is_the_shared_one() -> None:
-    if not SHARED_SCHEMA.exists():
-        pytest.skip(f"no shared schema at {SHARED_SCHEMA} to compare with")
-    assert SCHEMA.read_bytes() == SHARED_SCHEMA.read_bytes()
+    assert SCHEMA.read_bytes() == shared("sarif", "sarif-schema-2.1.0.json").read_bytes()
 
 
 ODD = finding(
@@ -340,9 +359,9 @@ ODD = finding(
         FULL,
         report(findings=()),
         report(findings=(ODD, ACCEPT_FINDING), rules={}),
-        report(cwd=ROOT / "x"),
+        report(root=Path("/elsewhere/checkout")),
     ],
-    ids=["full", "empty", "odd-and-unknown-rules", "outside-cwd"],
+    ids=["full", "empty", "odd-and-unknown-rules", "other-root"],
 )
 def test_sarif_validates_against_the_schema(
     rep: Report, sarif_validator: jsonschema.Draft7Validator
@@ -541,7 +560,6 @@ def test_no_format_shows_more_than_the_masked_secret(tmp_path: Path) -> None:
     rep = Report(
         findings=(masked,),
         root=tmp_path,
-        cwd=tmp_path,
         rules=RULES,
         suppressed=(Suppressed(masked, SuppressionKind.IN_SOURCE, "reviewed"),),
         statistics=True,

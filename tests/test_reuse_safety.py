@@ -66,7 +66,7 @@ def operations_cli(root: Path, *args: str) -> list[str]:
 def operations(root: Path, config: Config) -> list[str]:
     from bolaudit.report import scopes_json
 
-    done = scopes.analyse([root], config, None, now=datetime.now(timezone.utc), cwd=root)
+    done = scopes.analyse([root], config, None, now=datetime.now(timezone.utc))
     return sorted(o["operation_id"] for o in scopes_json.document(done.report)["operations"])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import urllib.parse
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,7 +12,7 @@ import pytest
 
 from bolaudit.findings import Finding, Problem
 from bolaudit.rulebase import DOC_SECTIONS, Invalid, RuleBase, Valid, all_rules, case_files
-from conftest import audit, write_tree
+from conftest import audit, shared, write_tree
 
 RULES = all_rules()
 CASES = [
@@ -63,7 +65,7 @@ def token_case(tree: Path, code: str, claims: Mapping[str, object]) -> tuple[lis
     given = {k: stamp + v if k in ("iat", "exp") and isinstance(v, int) else v for k, v in claims.items()}
     decoded = decode(mint(given), now=now)
     config = Config(root=tree, jobs=1, use_cache=False)
-    result = analyse([tree], config, Obtained(decoded, "a test token"), now=now, cwd=tree)
+    result = analyse([tree], config, Obtained(decoded, "a test token"), now=now)
     return [f for f in result.report.findings if f.code == code], list(result.problems)
 
 
@@ -101,6 +103,46 @@ def test_rule_documents_itself(rule: type[RuleBase]) -> None:
     assert rule.summary(), f"{rule.code} has no one-line summary"
     assert len(rule.VALID) >= 2 and len(rule.INVALID) >= 2, f"{rule.code} needs 2+ cases of each kind"
     assert rule.code.startswith("BOL") and rule.name == rule.name.lower()
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_rule_docs_say_whether_fix_can_fix_it_and_cite_references(rule: type[RuleBase]) -> None:
+    docs = rule.docs()
+    fix = docs.split("## Fix\n", 1)[1].split("\n## ", 1)[0]
+    fixable = any(case.fixed is not None for case in rule.INVALID)
+    assert fix.startswith("Fix available: `bolaudit check --fix`") is fixable, fix
+    assert fixable or fix.startswith("No automatic fix: "), fix
+    references = docs.split("## References\n", 1)[1]
+    assert re.fullmatch(r"(- [^\n]+: <https://[^>\s]+>\n?)+", references), references
+    assert "bol.com" in references or rule.code == "BOL000"
+
+
+def test_rule_references_are_pages_bol_documents() -> None:
+    """Every bol URL a rule cites is one the project's sources name (../shared/bol-api)."""
+    known = shared("bol-api", "FACTS.md").read_text(encoding="utf-8")
+    known += shared("bol-api", "SOURCES.md").read_text(encoding="utf-8")
+    cited = {url for rule in RULES for url in re.findall(r"<(https://[^>]+)>", rule.docs())}
+    bol = {url for url in cited if urllib.parse.urlsplit(url).hostname.endswith("bol.com")}  # type: ignore[union-attr]
+    assert len(bol) >= 8 and not [url for url in bol if url not in known]
+
+
+def test_sarif_links_every_rule_to_its_readme_row() -> None:
+    from bolaudit.report.sarif import help_uri
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    for rule in RULES:
+        anchor = help_uri(rule.code).rsplit("#", 1)[1]
+        assert f'<a id="{anchor}"></a>{rule.code} | {rule.name} |' in readme, rule.code
+
+
+def test_the_rule_codes_check_runs_are_the_rule_pack() -> None:
+    """``config.rulesets`` lists the codes as data (checking a selector must not import the
+    rule pack): it must list exactly the rules there are."""
+    from bolaudit.config.rulesets import CHECK_CODES, TOKEN_CODES
+    from bolaudit.rules_api import TokenRule
+
+    assert set(TOKEN_CODES) == {r.code for r in RULES if issubclass(r, TokenRule)}
+    assert set(CHECK_CODES) == {r.code for r in RULES if not issubclass(r, TokenRule)}
 
 
 def test_codes_are_designs() -> None:

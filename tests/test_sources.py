@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bolaudit.config import Config
+from bolaudit.config import CommandLine, Config
 from bolaudit.extract.decoding import Decoded, DecodeFailure
 from bolaudit.findings import Problem, ProblemKind
 from bolaudit.pipeline.sources import (
@@ -244,12 +244,30 @@ def test_explicit_files_are_taken_even_if_gitignored(tmp_path: Path) -> None:
     assert rels([env], Config(root=root)) == ["prod.env"]
 
 
-def test_explicit_files_are_dropped_by_the_config_exclude(tmp_path: Path) -> None:
+def test_explicit_files_are_audited_though_excluded_unless_forced(tmp_path: Path) -> None:
+    """As ruff: a path named on the command line is audited even when the config excludes it;
+    ``--force-exclude`` (what the pre-commit hook passes) excludes it too."""
     root = tmp_path / "proj"
     leak = write(root / "tests" / "fixtures" / "leak.py")
     app = write(root / "app.py")
     config = Config(root=root, exclude=("tests/fixtures/**",))
-    assert rels([leak, app], config) == ["app.py"]
+    assert rels([leak, app], config) == ["app.py", "tests/fixtures/leak.py"]
+    assert rels([root], config) == ["app.py"]
+    forced = Config(root=root, exclude=("tests/fixtures/**",), command_line=CommandLine(force_exclude=True))
+    assert rels([leak, app], forced) == ["app.py"]
+    assert rels([root / "tests"], forced) == []
+
+
+def test_a_named_folder_sets_aside_only_the_patterns_that_match_it(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    for rel in ("examples/shop/sync.py", "examples/shop/gen/api.py", "examples/shop/notes.md", "src/app.py"):
+        write(root / rel)
+    config = Config(root=root, exclude=("examples/", "gen/", "*.md"))
+    assert rels([root], config) == ["src/app.py"]
+    assert rels([root / "examples"], config) == ["examples/shop/sync.py"]
+    assert rels([root / "examples" / "shop"], config) == ["examples/shop/sync.py"]
+    cli = Config(root=root, command_line=CommandLine(exclude=("examples/", "gen/")))
+    assert rels([root / "examples"], cli) == ["examples/shop/notes.md", "examples/shop/sync.py"]
 
 
 def test_duplicates_are_listed_once_and_sorted(tmp_path: Path) -> None:

@@ -15,9 +15,12 @@ if TYPE_CHECKING:
     from bolaudit.project import Project
     from bolaudit.report import CredentialRecord
     from bolaudit.credentials.verify import Verification
+    from bolaudit.pipeline.engine import Progress
 
 # Problems that mean the audit itself failed (exit 2), not just that a file was skipped.
 FATAL = (ProblemKind.CONFIG, ProblemKind.INTERNAL)
+# Formats that show or mark what ``--fix`` can fix (so the fixes are built for them).
+MARKS_FIXES = ("text", "json", "sarif", "markdown")
 
 
 @dataclass(frozen=True)
@@ -41,22 +44,29 @@ def run(
     verify_credentials: bool = False,
     verified: Mapping[str, Verification] | None = None,
     timeout: float | None = None,
+    quiet: bool = False,
+    stdin: tuple[Path, bytes] | None = None,
+    progress: Progress | None = None,
 ) -> Outcome:
     """``fix``: apply the findings' safe fixes to the files, then report what is left (audited
     again). ``diff``: show those fixes as a unified diff instead of the report, changing
     nothing; exit 1 when there is something to fix. ``verified``: credential verifications
     made before ``--fix`` rewrote the files, by finding fingerprint (no request is made again).
-    ``timeout``: seconds each verification request may take in all (default ``verify``'s)."""
+    ``timeout``: seconds each verification request may take in all (default ``verify``'s).
+    ``statistics``: the counts per rule instead of the findings (a table, or JSON).
+    ``quiet``: the findings and problems only (no summary, no notes). ``stdin``: a file's name
+    and content from standard input, audited as that file."""
     from bolaudit.pipeline import engine
     from bolaudit.report import Report, render
     from bolaudit.report.text import render_problems
     from bolaudit.pipeline.suppress import Suppressed, SuppressionKind
 
-    # Fixes cost a LibCST pass over each file they touch: built only where they are shown or used.
-    config = dataclasses.replace(config, fixes=fix or diff or fmt in ("json", "sarif"))
+    # Fixes cost a LibCST pass over each file they touch: built where they are shown, marked or used.
+    config = dataclasses.replace(config, fixes=fix or diff or fmt in MARKS_FIXES or statistics)
     # What is written back (--fix, --write-baseline) must come from the files' content, not from a
     # whole-run record trusted by sizes and mtimes (an edit may keep both).
-    result = engine.run(paths, config, trust_stat=not fix and write_baseline is None)
+    result = engine.run(paths, config, trust_stat=not fix and write_baseline is None, stdin=stdin,
+                        progress=progress)
     findings = list(result.findings)
     suppressed = list(result.suppressed)
     notes: list[str] = []
@@ -100,7 +110,8 @@ def run(
             return Outcome(fixed.diff, fixed.summary(wrote=False), code)
         notes.append(fixed.summary(wrote=True))
         if fixed.files:
-            return _after_fix(paths, config, notes, fmt, baseline, write_baseline, statistics, color, verified)
+            return _after_fix(paths, config, notes, fmt, baseline, write_baseline, statistics, color,
+                              verified, quiet)
     if write_baseline is not None:
         from bolaudit.pipeline.baseline import BaselineError
         from bolaudit.pipeline.baseline import write_baseline as write
@@ -111,27 +122,36 @@ def run(
             return Outcome("", f"bolaudit: cannot write the baseline {write_baseline}: {exc}\n", 2)
         notes.append(f"bolaudit: wrote {len(findings)} finding(s) to the baseline {write_baseline}\n")
         findings = []
-    # Only SARIF describes the rules (all of them, found or not); the other formats take a
-    # finding's name from the finding, so the rule modules need not be imported for them.
+    # Only SARIF describes the rules (every rule check runs that the command line leaves on: a
+    # config anywhere may enable it); the other formats take a finding's name from the finding,
+    # so the rule modules need not be imported for them.
     infos: Mapping[str, RuleInfo] = {}
     if fmt == "sarif":
+        from bolaudit.config.rulesets import CHECK_CODES
         from bolaudit.rulebase import rule_infos
 
-        infos = rule_infos()
+        infos = {c: i for c, i in rule_infos().items() if c in CHECK_CODES and config.enabled_by_command_line(c)}
     report = Report(
         findings=tuple(findings),
         root=config.root,
-        cwd=Path.cwd(),
-        rules={c: i for c, i in infos.items() if config.rule_enabled(c)},
+        rules=infos,
         problems=tuple(result.problems),
         suppressed=tuple(suppressed),
         unused_suppressions=tuple(result.unused_suppressions),
         baseline_unmatched=unmatched,
         statistics=statistics,
-        credentials=_credentials(result.project, result.texts) if fmt == "json" else None,
+        quiet=quiet,
+        files_audited=result.files_seen,
+        files_parsed=result.files_analysed,
+        credentials=_credentials(result.project, result.texts) if fmt == "json" and not statistics else None,
     )
-    stdout = render(report, fmt, color=color)
-    stderr = render_problems(report, color=color) + "".join(notes)
+    if statistics:
+        from bolaudit.report.statistics import render as render_statistics
+
+        stdout = render_statistics(report, fmt)
+    else:
+        stdout = render(report, fmt, color=color)
+    stderr = render_problems(report, color=color) + ("" if quiet else "".join(notes))
     if any(p.kind in FATAL for p in result.problems):
         code = 2
     else:
@@ -149,11 +169,12 @@ def _after_fix(
     statistics: bool,
     color: bool,
     verified: Mapping[str, Verification] | None,
+    quiet: bool,
 ) -> Outcome:
     """The report on the files as ``--fix`` left them (positions have moved)."""
     after = run(paths, config, fmt=fmt, baseline=baseline, write_baseline=write_baseline,
-                statistics=statistics, color=color, verified=verified)
-    return Outcome(after.stdout, "".join(notes) + after.stderr, after.exit_code)
+                statistics=statistics, color=color, verified=verified, quiet=quiet)
+    return Outcome(after.stdout, ("" if quiet else "".join(notes)) + after.stderr, after.exit_code)
 
 
 def _credential_spans(project: Project | None) -> dict[str, list[Span]]:

@@ -141,6 +141,27 @@ def _lines(spans: Iterable[Span]) -> set[int]:
 
 
 _HUNK = re.compile(r"@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
+_C_ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"}
+
+
+def quoted(name: str) -> str:
+    """A diff header's file name as git writes it: in double quotes with C escapes (bytes that
+    are not printable ASCII as octal) when it holds a space, a quote, a backslash, a control
+    character or anything but ASCII; as it is otherwise. ``git apply`` and GNU patch read both."""
+    from bolaudit.findings import name_bytes
+
+    raw = name_bytes(name)
+    if all(33 <= b < 127 and b not in b'"\\' for b in raw):
+        return name
+    out = []
+    for b in raw:
+        if b in _C_ESCAPES:
+            out.append(_C_ESCAPES[b])
+        elif 32 <= b < 127:
+            out.append(chr(b))
+        else:
+            out.append(f"\\{b:03o}")
+    return '"' + "".join(out) + '"'
 
 
 def _diff(rel: str, old: str, new: str, hidden: set[int]) -> tuple[str, list[int]]:
@@ -151,7 +172,7 @@ def _diff(rel: str, old: str, new: str, hidden: set[int]) -> tuple[str, list[int
     from bolaudit.extract.exprtools import redact
 
     lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{rel}", f"b/{rel}"
+        old.splitlines(keepends=True), new.splitlines(keepends=True), quoted(f"a/{rel}"), quoted(f"b/{rel}")
     )
     text = [line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines]
     if not text:

@@ -6,7 +6,8 @@ requests -> catalog operations -> resources and rights (``bolaudit.tokens.grants
 before the analysis, so a bad token or key fails fast and costs nothing else.
 
 ``select``/``ignore`` in the configuration are ``check``'s: BOL401-BOL404 always run here, since
-comparing is what this command is for. Exit codes: 0 the token covers the code (or no token was
+comparing is what this command is for. An expired token is compared all the same (its grants
+have not changed), with a warning. Exit codes: 0 the token covers the code (or no token was
 given), 1 a grant is missing or insufficient, 2 an error.
 """
 
@@ -53,7 +54,7 @@ def token_rules() -> list[TokenRule]:
 
 
 def analyse(paths: Sequence[Path], config: Config, obtained: Obtained | None, *,
-            now: datetime, warn_days: int | None = None, cwd: Path | None = None) -> ScopesResult:
+            now: datetime, warn_days: int | None = None) -> ScopesResult:
     """Run the pipeline on ``paths`` and compare what the code needs with ``obtained``'s grants.
 
     Raises ``CatalogError`` for a bad ``[tool.bolaudit.scopes]`` mapping (``run`` checks it
@@ -78,7 +79,7 @@ def analyse(paths: Sequence[Path], config: Config, obtained: Obtained | None, *,
     audit = GrantAudit(need, comparison, warnings)
     findings = tuple(f for rule in token_rules() for f in rule.check_grants(audit))
     report = ScopesReport(
-        audit=audit, catalog=catalog, root=config.root, cwd=cwd or Path.cwd(), version=__version__,
+        audit=audit, catalog=catalog, root=config.root, version=__version__,
         token=None if obtained is None else summary(obtained, now), findings=findings, now=now,
     )
     return ScopesResult(report, tuple(result.problems))
@@ -95,7 +96,8 @@ def summary(obtained: Obtained, now: datetime) -> TokenSummary:
         scopes=decoded.scopes, expires_at=decoded.expires_at,
         signature_verified=decoded.signature is SignatureStatus.VERIFIED,
         signature_detail=decoded.signature_detail, masked=decoded.masked, source=obtained.source,
-        warnings=tuple(w.message for w in claim_warnings(decoded, now)),
+        warnings=tuple(w.message for w in claim_warnings(decoded, now)) + tuple(
+            note for note in obtained.notes if note.startswith("the token expired")),
     )
 
 
@@ -134,12 +136,12 @@ def run(paths: Sequence[Path], config: Config, *, source: TokenSource, key: KeyS
         from bolaudit.commands.token import error_outcome, obtain
         from bolaudit.tokens.jwt import TokenError
 
-        try:
-            obtained = obtain(source, key, config, env, moment)
+        try:  # an expired token still says what was granted: compared, with a warning
+            obtained = obtain(source, key, config, env, moment, allow_expired=True)
         except TokenError as error:
             return error_outcome(error, moment, catalog)
     result = analyse(paths, config, obtained, now=moment, warn_days=warn_days)
-    problems = Report(findings=(), root=config.root, cwd=Path.cwd(), problems=result.problems)
+    problems = Report(findings=(), root=config.root, problems=result.problems)
     notes = "".join(f"bolaudit: {note}\n" for note in (obtained.notes if obtained else ()))
     return Outcome(render(result.report, fmt), notes + render_problems(problems, color=False),
                    result.exit_code)

@@ -89,10 +89,12 @@ def check_sources(source: TokenSource, key: KeySource, *,
 
 
 def obtain(source: TokenSource, key: KeySource, config: Config, env: Environment,
-           now: datetime) -> Obtained:
+           now: datetime, *, allow_expired: bool = False) -> Obtained:
     """Read or fetch the token and decode it (verifying it when a key is given).
 
     The key is loaded first, so a bad key never costs the one token request of the run.
+    ``allow_expired``: an expired token (whose signature, when a key is given, holds) is returned
+    with a note saying so, instead of raising: its grants can still be compared (``scopes``).
     """
     from bolaudit.tokens.jwt import TokenError, decode, read_token_text
 
@@ -110,9 +112,13 @@ def obtain(source: TokenSource, key: KeySource, config: Config, env: Environment
     try:
         decoded = _scrubbed(decode(access, public_key_pem=pem, jwks=jwks, now=now), sent)
     except TokenError as error:
-        if sent and error.decoded is not None:
+        if allow_expired and error.kind == "expired" and error.decoded is not None:
+            decoded = _scrubbed(error.decoded, sent)
+            notes = (*notes, expired_note(decoded, now))
+        elif sent and error.decoded is not None:
             raise TokenError(str(error), kind=error.kind, decoded=_scrubbed(error.decoded, sent)) from None
-        raise
+        else:
+            raise
     refresh_decoded: DecodedToken | None = None
     refresh_masked: str | None = None
     if refresh is not None:
@@ -126,6 +132,16 @@ def obtain(source: TokenSource, key: KeySource, config: Config, env: Environment
                 raise TokenError(f"refresh token: {error}", kind="claims") from None
             refresh_decoded = error.decoded if error.kind == "expired" else None
     return Obtained(decoded, where, refresh_decoded, refresh_masked, notes)
+
+
+def expired_note(decoded: DecodedToken, now: datetime) -> str:
+    """The warning an expired token's comparison carries."""
+    from bolaudit.tokens.view import relative
+
+    assert decoded.expires_at is not None
+    return (f"the token expired {relative(decoded.expires_at, now)} "
+            f"({decoded.expires_at.isoformat()}); its grants are compared all the same, but it no "
+            "longer works: check a fresh one before relying on the result")
 
 
 def _load_key(key: KeySource, timeout: float) -> tuple[bytes | None, dict[str, Any] | None]:

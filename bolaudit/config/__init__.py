@@ -1,17 +1,23 @@
 """Configuration: ``[tool.bolaudit]`` in pyproject.toml or ``.bolaudit.toml``, then the command line.
 
 Resolved once into a frozen ``Config``; nothing else in bolaudit reads configuration files or
-global settings. Precedence: command line > config file > default. Unknown keys and bad values are
-a ``ConfigError`` naming the file and the key (exit 2). The checks of each key's value live in
-``config_values``; this module finds the file, applies precedence and answers path questions.
-Where credentials go (``token-url``, ``client-id-env``, ``client-secret-env``) is the exception:
-command line > the user's config (``config_user``) > default; a project file's value is ignored
-and ``Config.notices`` says so.
+global settings. Two kinds of settings:
+
+* per file (``select``, ``ignore``, ``exclude``, ``per-file-ignores``): each file is judged by the
+  nearest config above it (``tree``), found while the files are listed; ``Config.layers`` holds
+  them, and the command line adjusts every one (``CommandLine``, ``rulesets``);
+* the run's own (``cache-dir``, ``jobs``, ``max-file-size``, ``warn-days``, ``scopes``, ``apps``):
+  from the config nearest the folder holding every path given, or ``--config``.
+
+``--config FILE`` judges every file by that file alone, its patterns relative to the top of the
+run. Precedence: command line > config file > default. Unknown keys and bad values are a
+``ConfigError`` naming the file and the key (exit 2); the checks live in ``keys``. Where
+credentials go (``token-url``, ``client-id-env``, ``client-secret-env``) is the exception: command
+line > the user's config (``user``) > default; a project file's value is ignored with a notice.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,46 +26,62 @@ from typing import Any
 
 from bolaudit.config.keys import (
     CLI_ONLY_KEYS,
-    CREDENTIAL_KEYS,
     FILE_KEYS,
-    BadValue,
     ConfigError,
     DEFAULT_MAX_FILE_SIZE,
     DEFAULT_TOKEN_URL,
     Where,
-    convert,
-    load_toml,
 )
+from bolaudit.config.tree import Layer
 
 __all__ = [
     "DEFAULT_MAX_FILE_SIZE",
     "DEFAULT_TOKEN_URL",
+    "CommandLine",
     "Config",
     "ConfigError",
+    "Layer",
     "load_config",
 ]
 
-CONFIG_NAME = ".bolaudit.toml"
-PYPROJECT = "pyproject.toml"
 DEFAULT_CACHE_NAME = ".bolaudit_cache"
-MAX_CONFIG_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    """What the command line says about every file, whatever its config: ``select`` (given:
+    replaces the config's ``select`` and ``ignore``), ``extend_select`` and ``ignore`` (adjust
+    them), ``exclude`` (patterns relative to the root, added to the config's), and
+    ``force_exclude`` (paths named on the command line are excluded too)."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
 
 
 @dataclass(frozen=True)
 class Config:
-    # Where the configuration was found (its directory is the project root), or None.
+    # The file the run's own settings came from (``--config``, or the nearest config), or None.
     config_file: Path | None = None
-    # Paths in excludes, per-file-ignores and reports are relative to this folder.
+    # The top of the run: reports, excludes and per-file-ignores of this config, and the cache
+    # speak of paths relative to it (``tree.run_top``: the repository's top).
     root: Path = field(default_factory=Path.cwd)
+    # The settings for files no config judges (or every file, with ``--config``); root-relative.
     select: tuple[str, ...] = ()  # codes or prefixes ("BOL1"); empty = all
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()  # gitignore-style patterns
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Look for the nearest config above each file (``load_config`` without ``--config``).
+    nested: bool = False
+    # The configs found for the files (set while the files are listed), nearest last.
+    layers: tuple[Layer, ...] = ()
+    command_line: CommandLine = CommandLine()
     jobs: int = 0  # 0 = CPU count
     cache_dir: Path | None = None  # None = <root>/.bolaudit_cache
     use_cache: bool = True
-    # Build the safe fixes of project rules (JSON, SARIF, --fix and --diff show them; text and
-    # github reports do not, and skip the LibCST work).
+    # Build the safe fixes of project rules (reports mark or show them; --fix applies them).
     fixes: bool = True
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     token_url: str = DEFAULT_TOKEN_URL
@@ -73,10 +95,39 @@ class Config:
     # One line each for the user (printed on stderr): settings that were found but not used.
     notices: tuple[str, ...] = field(default=(), compare=False)
 
-    def rule_enabled(self, code: str) -> bool:
-        if self.select and not any(code.startswith(s) for s in self.select):
-            return False
-        return not any(code.startswith(i) for i in self.ignore)
+    @property
+    def base(self) -> Layer:
+        """The settings of files no config judges, as a layer at the root."""
+        return Layer(self.config_file, "", "", self.select, self.ignore, self.exclude, self.per_file_ignores)
+
+    def layer_for(self, rel_path: str) -> Layer:
+        """The layer judging a root-relative path: its nearest config, else ``base``."""
+        found = self.base
+        for layer in self.layers:  # nearest last
+            if layer.contains(rel_path):
+                found = layer
+        return found
+
+    def rule_enabled(self, code: str, rel_path: str | None = None) -> bool:
+        """Whether ``code`` runs on ``rel_path``; without a path, whether it runs on any file."""
+        from bolaudit.config.rulesets import enabled
+
+        if rel_path is not None:
+            return enabled(code, self._stages(self.layer_for(rel_path)))
+        return any(enabled(code, self._stages(layer)) for layer in (self.base, *self.layers))
+
+    def enabled_by_command_line(self, code: str) -> bool:
+        """Whether the command line leaves ``code`` on (configs aside)."""
+        from bolaudit.config.rulesets import enabled
+
+        cli = self.command_line
+        return enabled(code, [(cli.select or ("BOL",), cli.ignore)])
+
+    def _stages(self, layer: Layer) -> list[tuple[Sequence[str], Sequence[str]]]:
+        from bolaudit.config.rulesets import stages
+
+        cli = self.command_line
+        return stages(layer.select, layer.ignore, cli.select, cli.extend_select, cli.ignore)
 
     def cache_key(self) -> str:
         """What in the config can change per-file results (part of the cache key)."""
@@ -88,24 +139,25 @@ class Config:
         return self.cache_dir if self.cache_dir is not None else self.root / DEFAULT_CACHE_NAME
 
     def is_excluded(self, rel_path: str) -> bool:
-        """Whether ``exclude`` matches a root-relative posix path (a trailing "/" marks a folder).
-
-        Paths outside the root (``../x``, absolute) are never excluded: the patterns are
-        relative to the root and cannot speak about them.
-        """
-        if not self.exclude or _outside_root(rel_path):
+        """Whether the root's ``exclude`` or ``--exclude`` matches a root-relative posix path (a
+        trailing "/" marks a folder). Paths outside the root (``../x``, absolute) are never
+        excluded: the patterns are relative to the root and cannot speak about them. Files under
+        another config are ``pipeline.exclusion``'s business."""
+        patterns = self.exclude + self.command_line.exclude
+        if not patterns or _outside_root(rel_path):
             return False
         from bolaudit.config.patterns import pattern_set
 
-        return pattern_set(self.exclude).match(rel_path)
+        return pattern_set(patterns).match(rel_path)
 
     def ignored_codes_for(self, rel_path: str) -> frozenset[str]:
-        """Codes and prefixes that ``per-file-ignores`` switches off for this path."""
-        if not self.per_file_ignores or _outside_root(rel_path):
+        """Codes and prefixes that ``per-file-ignores`` of the path's config switches off."""
+        layer = self.layer_for(rel_path)
+        if not layer.per_file_ignores or _outside_root(rel_path):
             return frozenset()
         from bolaudit.config.patterns import ignore_table
 
-        return ignore_table(self.per_file_ignores).codes_for(rel_path)
+        return ignore_table(layer.per_file_ignores).codes_for(layer.local(rel_path))
 
     def is_code_ignored(self, code: str, rel_path: str) -> bool:
         """``per-file-ignores`` for one finding: prefixes ("BOL1") cover the codes under them."""
@@ -114,6 +166,11 @@ class Config:
 
 def _outside_root(rel_path: str) -> bool:
     return rel_path.startswith(("/", "../")) or rel_path == ".."
+
+
+# Command-line keys that speak about files (``CommandLine``), and their field names.
+_COMMAND_LINE = {"select": "select", "extend-select": "extend_select", "ignore": "ignore",
+                 "exclude": "exclude", "force-exclude": "force_exclude"}
 
 
 def load_config(
@@ -125,142 +182,74 @@ def load_config(
 ) -> Config:
     """Find, read and check the configuration for ``paths``, then apply the command line.
 
-    ``config_file`` (``--config``) skips the upward search; it is a project file all the same.
+    ``config_file`` (``--config``) skips the search; it is a project file all the same.
     ``overrides`` use the config's key names (snake or kebab case); a value of ``None`` or an
     empty list means "not given", since that is what click passes for an absent option.
-    ``environ`` (default ``os.environ``) locates the user's config.
+    ``environ`` (default ``os.environ``) locates the user's config and the home folder.
     """
-    from bolaudit.config.user import user_values
+    from bolaudit.config.files import file_values, read_table, shown
+    from bolaudit.config.tree import ConfigTree, common_folder, home_folder, per_file, run_top
+    from bolaudit.config.user import ignored_notice, user_values
 
     environ = os.environ if environ is None else environ
-    start = _start_folder(paths)
-    git_top: Path | None = None
-    if config_file is not None:
-        found: Path | None = config_file.absolute()
-        table = _read_table(config_file.absolute())
-    else:
-        found, table, git_top = _search(start)
+    cwd = Path.cwd().resolve()
+    root = run_top(paths, cwd)
     values: dict[str, Any] = {}
     notices: list[str] = []
-    if found is not None:
-        root = found.parent.resolve()
-        values.update(_file_values(found, table, root, notices, environ))
+    found: Path | None = None
+    layers: tuple[Layer, ...] = ()
+    if config_file is not None:
+        found = config_file.absolute()  # every relative path in it is relative to the root
+        values, ignored = file_values(found, read_table(found), root)
     else:
-        root = git_top if git_top is not None else Path.cwd().resolve()
-    values.update(user_values(environ))
-    values.update(_override_values(overrides or {}))
-    return Config(config_file=found, root=root, notices=tuple(notices), **values)
-
-
-def _start_folder(paths: Sequence[Path]) -> Path:
-    if not paths:
-        return Path.cwd().resolve()
-    first = paths[0].resolve()
-    return first if os.path.isdir(first) else first.parent
-
-
-def _search(start: Path) -> tuple[Path | None, Mapping[str, object], Path | None]:
-    """Walk up from ``start``: (config file, its table, git top-level when no file was found).
-
-    In each folder ``.bolaudit.toml`` wins over ``pyproject.toml``; a pyproject without a
-    ``[tool.bolaudit]`` table does not stop the search. The search ends at the top of the git
-    work tree (a folder holding ``.git``), so a repository is never configured from outside it.
-    """
-    for folder in (start, *start.parents):
-        candidate = folder / CONFIG_NAME
-        if os.path.isfile(candidate):  # os.path: an unreadable folder is "no", not an error
-            return candidate, _read_table(candidate), None
-        candidate = folder / PYPROJECT
-        if os.path.isfile(candidate):
-            table = _pyproject_table(candidate)
-            if table is not None:
-                return candidate, table, None
-        if os.path.exists(folder / ".git"):
-            return None, {}, folder
-    return None, {}, None
-
-
-def _read_table(path: Path) -> Mapping[str, object]:
-    if path.name == PYPROJECT:
-        return _pyproject_table(path) or {}
-    return load_toml(_shown(path), _read_bytes(path))
-
-
-def _pyproject_table(path: Path) -> Mapping[str, object] | None:
-    """``[tool.bolaudit]`` of a pyproject.toml, or None when it has none."""
-    data = _read_bytes(path)
-    if b"bolaudit" not in data:
-        return None  # cheap, and a broken pyproject that is not about us is none of our business
-    tool = load_toml(_shown(path), data).get("tool")
-    if not isinstance(tool, dict) or "bolaudit" not in tool:
-        return None
-    table = tool["bolaudit"]
-    if not isinstance(table, dict):
-        raise ConfigError(f"{_shown(path)}: [tool.bolaudit] must be a table")
-    return table
-
-
-def _read_bytes(path: Path) -> bytes:
-    from bolaudit.bounded.files import read_regular
-
-    try:  # a symlink to /dev/zero, a FIFO or a huge file: an error, not a hang
-        return read_regular(path, MAX_CONFIG_BYTES)
-    except OSError as error:
-        raise ConfigError(f"{_shown(path)}: cannot read: {error.strerror or error}") from None
-
-
-def _file_values(path: Path, table: Mapping[str, object], root: Path, notices: list[str],
-                 environ: Mapping[str, str]) -> dict[str, Any]:
-    """The project file's settings; its credential settings are left unread (a notice says so)."""
-    from bolaudit.config.user import ignored_notice
-
-    section = "[tool.bolaudit] " if path.name == PYPROJECT else ""
-    values: dict[str, Any] = {}
-    ignored: list[str] = []
-    for key, value in table.items():
-        where = Where(f"{_shown(path)}: {section}", key)
-        if key in CREDENTIAL_KEYS:
-            ignored.append(key)
-            continue
-        if key not in FILE_KEYS:
-            raise ConfigError(where.message(_unknown_key(key, FILE_KEYS, section == "")))
-        values.update(_converted(key, value, where, root))
+        tree = ConfigTree(root, home_folder(environ))
+        layer = tree.governing(common_folder(paths, cwd))
+        if layer is not None and layer.error:
+            raise ConfigError(layer.error)
+        ignored = []
+        if layer is not None and layer.config_file is not None:
+            found = layer.config_file
+            values, ignored = file_values(found, read_table(found), found.parent)
+            if found.parent.resolve() != root:  # else they also judge files no config judges
+                values = {key: value for key, value in values.items() if key not in per_file(values)}
+            if "apps" in values:
+                values["apps"] = _apps_from_root(values["apps"], found.parent.resolve(), root)
+            layers = (layer,)
     if ignored:
-        notices.append(ignored_notice(_shown(path), section, ignored, environ))
-    return values
+        section = "[tool.bolaudit] " if found is not None and found.name == "pyproject.toml" else ""
+        notices.append(ignored_notice(shown(found or Path()), section, ignored, environ))
+    values.update(user_values(environ))
+    command_line, rest = _override_values(overrides or {})
+    values.update(rest)
+    return Config(config_file=found, root=root, nested=config_file is None, layers=layers,
+                  command_line=command_line, notices=tuple(notices), **values)
 
 
-def _override_values(overrides: Mapping[str, object]) -> dict[str, Any]:
+def _apps_from_root(apps: tuple[tuple[str, tuple[str, ...]], ...], folder: Path,
+                    root: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``[tool.bolaudit.apps]`` folders are relative to the config's folder; the apps module
+    reads them relative to the root."""
+    if folder == root or not folder.is_relative_to(root):
+        return apps
+    prefix = folder.relative_to(root).as_posix() + "/"
+    return tuple((app, tuple(prefix + entry for entry in entries)) for app, entries in apps)
+
+
+def _override_values(overrides: Mapping[str, object]) -> tuple[CommandLine, dict[str, Any]]:
+    from bolaudit.config.files import converted, unknown_key
+
     values: dict[str, Any] = {}
+    command_line: dict[str, Any] = {}
     for raw_key, value in overrides.items():
         key = raw_key.replace("_", "-")
         where = Where("command line: ", f"--{key}", command_line=True)
         if key not in FILE_KEYS and key not in CLI_ONLY_KEYS:
-            raise ConfigError(where.message(_unknown_key(key, FILE_KEYS | CLI_ONLY_KEYS, False)))
+            raise ConfigError(where.message(unknown_key(key, FILE_KEYS | CLI_ONLY_KEYS, False)))
         if value is None or (isinstance(value, (list, tuple)) and not value):
             continue
-        values.update(_converted(key, value, where, Path.cwd()))
-    return values
-
-
-def _converted(key: str, value: object, where: Where, base: Path) -> dict[str, Any]:
-    try:
-        return {key.replace("-", "_"): convert(key, value, where, base)}
-    except BadValue as error:
-        raise ConfigError(error.where.message(str(error))) from None
-
-
-def _unknown_key(key: str, known: frozenset[str], top_level_file: bool) -> str:
-    if top_level_file and key == "tool":
-        return f"unknown key; in {CONFIG_NAME} the keys are top-level, without [tool.bolaudit]"
-    close = difflib.get_close_matches(key.replace("_", "-"), sorted(known), n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown key{hint}; known keys: {', '.join(sorted(known))}"
-
-
-def _shown(path: Path) -> str:
-    """A config file's name as the user knows it: relative to the current folder when inside it."""
-    for folder in (Path.cwd(), Path.cwd().resolve()):
-        if path.absolute().is_relative_to(folder):
-            return path.absolute().relative_to(folder).as_posix()
-    return str(path)
+        ((name, checked),) = converted(key, value, where, Path.cwd()).items()
+        if key in _COMMAND_LINE:
+            command_line[_COMMAND_LINE[key]] = checked
+        else:
+            values[name] = checked
+    return CommandLine(**command_line), values

@@ -113,10 +113,16 @@ def _str_list(value: object, where: Where, what: str) -> tuple[str, ...]:
 
 
 def _codes(value: object, where: Where) -> tuple[str, ...]:
+    """Codes or prefixes, each selecting at least one rule ``check`` runs (``rulesets``)."""
+    from bolaudit.config.rulesets import selector_problem
+
     codes = _str_list(value, where, "rule codes")
     for code in codes:
         if not _CODE.fullmatch(code):
             raise _fail(where, 'rule codes or prefixes like "BOL101" or "BOL1"', code)
+        problem = selector_problem(code)
+        if problem is not None:
+            raise BadValue(where, problem)
     return codes
 
 
@@ -265,13 +271,15 @@ _CONVERTERS: dict[str, _Converter] = {
 }
 # What a project file may set; the credential keys come from the command line or the user config.
 FILE_KEYS = frozenset({*_CONVERTERS, "cache-dir"}) - CREDENTIAL_KEYS
-CLI_ONLY_KEYS = frozenset({"use-cache", *CREDENTIAL_KEYS})
+CLI_ONLY_KEYS = frozenset({"use-cache", "extend-select", "force-exclude", *CREDENTIAL_KEYS})
 
 
 def convert(key: str, value: object, where: Where, base: Path) -> object:
     """The ``Config`` value for ``key``; ``base`` is the folder relative paths start from."""
     if key == "cache-dir":
         return _path(value, where, base)
-    if key == "use-cache":
+    if key in ("use-cache", "force-exclude"):
         return _flag(value, where)
+    if key == "extend-select":
+        return _codes(value, where)
     return _CONVERTERS[key](value, where)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bolaudit.config import Config
+from bolaudit.config import Config, Layer
 from bolaudit.findings import Finding, Problem, ProblemKind
 from bolaudit.pipeline.suppress import Suppressed, Suppression, UnusedSuppression
 
@@ -72,15 +72,20 @@ class _DiskTexts(Mapping[str, bytes]):
         return len(self.rels)
 
 
+Progress = Callable[[str, int, int], None]  # (stage, done, total): "parsing" files, "checking"
+
+
 def run(
     paths: Sequence[Path], config: Config, *, debug: bool = False, trust_stat: bool = True,
-    rules: bool = True,
+    rules: bool = True, stdin: tuple[Path, bytes] | None = None, progress: Progress | None = None,
 ) -> RunResult:
     """``trust_stat``: a whole-run record may be reused when the sizes and mtimes it recorded
     still match. False when the result will be written back into files (``--fix``,
     ``--write-baseline``): there the files' content decides (the per-file entries are keyed by it).
     ``rules``: False for ``bolaudit scopes``, which needs the project stage's requests and none of
-    ``check``'s findings; such a run keeps no whole-run record (it has no findings to reuse)."""
+    ``check``'s findings; such a run keeps no whole-run record (it has no findings to reuse).
+    ``stdin``: a file's name and content read from standard input, audited as that file.
+    ``progress`` is told how the per-file stage goes."""
     import os
     import time
 
@@ -93,7 +98,7 @@ def run(
     config, refused = with_cache_folder(config, paths)
     # Files named one by one (pre-commit) are read with the modules they import, found by name:
     # no listing to snapshot, so no whole-run reuse (each file's facts are still cached).
-    named = bool(paths) and all(p.is_file() for p in paths)
+    named = stdin is not None or (bool(paths) and all(p.is_file() for p in paths))
     key: str | None = None
     if config.use_cache and not named:
         from bolaudit.pipeline import lastrun
@@ -115,7 +120,7 @@ def run(
         from bolaudit.pipeline.freshness import Watch
 
         watch = Watch()
-    files, problems = sources.discover(paths, config, watch)
+    files, problems, config = sources.gather(paths, config, watch, stdin)  # with the configs found
     result = RunResult([], [*refused, *problems], files_seen=len(files))
     cache_ = Cache(config.cache_path if config.use_cache else None, config.root)
 
@@ -130,10 +135,12 @@ def run(
 
     modules, wanted = selection.select(datas, CANDIDATE_BYTES)
     keys: dict[str, str] = {}
-    results = _analysed(sorted(wanted), datas, modules, cache_, config, debug, result, keys) if wanted else {}
+    results = _analysed(sorted(wanted), datas, modules, cache_, config, debug, result, keys, progress) if wanted else {}
     result.files_analysed = len(results)
     result.texts = {rel: datas[rel][1] for rel in results}
     if results:
+        if progress is not None:
+            progress("checking", len(results), len(results))
         _project_stage(result, results, reported, config, debug, rules)
     else:  # nothing can matter: no project stage, no rule module imported
         result._project_factory = lambda: _project({}, config)
@@ -173,6 +180,7 @@ def _analysed(
     debug: bool,
     result: RunResult,
     keys: dict[str, str],
+    progress: Progress | None = None,
 ) -> dict[str, FileResult]:
     """The per-file stage's result for each wanted file: from the cache, else analysed.
     ``keys`` gets each file's content key."""
@@ -198,7 +206,8 @@ def _analysed(
             module, is_package = located[rel]
             kept, follow = seeds.get(rel, ((), ()))
             jobs.append((FileJob(str(f.path), rel, f.kind, module, is_package, data, kept, follow), keys[rel]))
-    for (job, file_key), res in zip(jobs, analyze_all([j for j, _ in jobs], config.jobs, debug)):
+    told = None if progress is None else (lambda done, total: progress("parsing", done, total))
+    for (job, file_key), res in zip(jobs, analyze_all([j for j, _ in jobs], config.jobs, debug, told)):
         results[job.rel] = res
         if not any(p.kind is ProblemKind.INTERNAL for p in res.problems):
             cache_.put(job.rel, file_key, res)
@@ -314,7 +323,7 @@ def _project_findings(
 
 
 def _enabled(f: Finding, config: Config) -> bool:
-    if not config.rule_enabled(f.code):
+    if not config.rule_enabled(f.code, f.path):  # by the config judging the file
         return False
     ignored = config.ignored_codes_for(f.path)
     return not any(f.code.startswith(code) for code in ignored)
@@ -331,9 +340,21 @@ def _apply_suppressions(
     from bolaudit.pipeline import suppress
     from bolaudit.rulebase import all_rules
 
-    enabled = frozenset(r.code for r in all_rules() if config.rule_enabled(r.code))
+    # Unused directives are told by the rules that run on their file: one pass per config.
     by_path = {rel: found for rel in result.texts if (found := suppressions[rel])}
-    applied = suppress.apply(findings, by_path, enabled)
-    result.findings = sorted(applied.kept, key=Finding.sort_key)
-    result.suppressed = list(applied.suppressed)
-    result.unused_suppressions = list(applied.unused)
+    groups: dict[Layer, tuple[set[str], list[Finding]]] = {}
+    for rel in {*by_path, *(f.path for f in findings)}:
+        groups.setdefault(config.layer_for(rel), (set(), []))[0].add(rel)
+    for f in findings:
+        groups[config.layer_for(f.path)][1].append(f)
+    codes = [r.code for r in all_rules()]
+    result.findings, result.suppressed, result.unused_suppressions = [], [], []
+    for rels, in_group in groups.values():
+        sample = next(iter(rels))
+        enabled = frozenset(code for code in codes if config.rule_enabled(code, sample))
+        applied = suppress.apply(in_group, {rel: by_path[rel] for rel in rels if rel in by_path}, enabled)
+        result.findings.extend(applied.kept)
+        result.suppressed.extend(applied.suppressed)
+        result.unused_suppressions.extend(applied.unused)
+    result.findings.sort(key=Finding.sort_key)
+    result.unused_suppressions.sort(key=lambda u: (u.path, u.line, u.codes))

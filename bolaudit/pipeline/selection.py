@@ -122,7 +122,8 @@ def read_all(
         try:
             # The size was checked when the file was listed; a file that became a FIFO or grew
             # since must neither block the run nor fill its memory.
-            datas[f.rel] = (f, read_regular(f.path, max(f.size, limit)))
+            data = f.data if f.data is not None else read_regular(f.path, max(f.size, limit))
+            datas[f.rel] = (f, data)
         except OSError as exc:
             problems.append(
                 Problem(ProblemKind.UNREADABLE, f.rel, f"cannot read: {exc.strerror or exc}")

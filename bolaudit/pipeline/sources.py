@@ -1,8 +1,8 @@
 """Which files an audit reads, and reading them: the only place bolaudit touches the tree.
 
 ``discover`` turns the command line's paths into ``SourceFile``s: explicit files are taken as
-given (pre-commit passes file names), folders are listed git-aware (``listing``), and the config's
-``exclude``, a binary-extension list and the size cap cut the list down. ``read_bytes`` reads a
+given (pre-commit passes file names), folders are listed git-aware (``listing``), and what the
+configs exclude (``exclusion``), a binary-extension list and the size cap cut the list down. ``read_bytes`` reads a
 file once; ``decode`` turns those bytes into text (``decoding``, ``notebooks``), so the engine can
 look at the bytes cheaply before deciding to decode. Nothing here raises because of what is on
 disk: broken symlinks, unreadable, vanished, binary and huge files become ``Problem``s, and
@@ -11,20 +11,22 @@ undecodable sources become ``DecodeFailure``s for BOL000.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from bolaudit.config import Config
+from bolaudit.config import Config, Layer
 from bolaudit.extract.decoding import Decoded, DecodeFailure, decode_python, decode_text
 from bolaudit.findings import Problem, ProblemKind
 from bolaudit.pipeline.listing import GitTimeout, ancestors_ignores, git_files, git_toplevel, walk
 from bolaudit.bounded.files import NotRegular, TooLarge, read_head, read_regular
 
 if TYPE_CHECKING:
+    from bolaudit.pipeline.exclusion import Exclusions, Scope
     from bolaudit.pipeline.freshness import Watch
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "decode",
     "decode_for",
     "discover",
+    "gather",
     "read_bytes",
     "read_source",
 ]
@@ -64,6 +67,8 @@ class SourceFile:
     rel: str
     kind: Kind
     size: int
+    # The content when it was not read from ``path`` (standard input, ``--stdin-filename``).
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class _Candidate:
     rel: str
     in_root: bool
     from_git: bool = False
+    excluded: bool = False
 
 
 def discover(
@@ -79,10 +85,31 @@ def discover(
 ) -> tuple[list[SourceFile], list[Problem]]:
     """The files to audit under ``paths`` (default: the current folder), sorted by ``rel``.
     ``watch`` gathers the paths the answer depends on (``freshness``)."""
+    files, problems, _ = gather(paths, config, watch)
+    return files, problems
+
+
+def gather(
+    paths: Sequence[Path], config: Config, watch: Watch | None = None,
+    stdin: tuple[Path, bytes] | None = None,
+) -> tuple[list[SourceFile], list[Problem], Config]:
+    """``discover``, and the config with the layers that judge the files found (the nearest
+    config above each, ``Config.nested``). ``stdin``: a file's name and content from standard
+    input, audited as that file (judged by its config; ``--force-exclude`` may leave it out)."""
+    from bolaudit.pipeline.exclusion import Exclusions
+
+    rules = Exclusions(config)
     problems: list[Problem] = []
     candidates: list[_Candidate] = []
     folders: list[Path] = []
-    for raw in paths or [Path(".")]:
+    given: list[SourceFile] = []
+    broken: set[Path] = set()
+    if stdin is not None:
+        path = _real_parent(Path(os.path.abspath(stdin[0])))
+        if not rules.named_excluded(path) and not _broken(rules.layer_of(path.parent), config, broken, problems):
+            kind = _kind_of(path.suffix.lower(), stdin[1][:128])
+            given.append(SourceFile(path, _relative(path, config.root)[0], kind, len(stdin[1]), stdin[1]))
+    for raw in paths or ([] if stdin is not None else [Path(".")]):
         path = _real_parent(Path(os.path.abspath(raw)))
         if watch is not None:
             watch.file(path)
@@ -91,14 +118,18 @@ def discover(
         except OSError as error:
             problems.append(_unreadable(path, config, error))
             continue
+        if rules.named_excluded(path):
+            continue
         if stat.S_ISDIR(mode):
             folders.append(path.resolve())
         else:
             candidates.append(_candidate(path, config))
-    candidates.extend(_listed(folders, config, problems, watch))
-    sources: dict[str, SourceFile] = {}
+    candidates.extend(_listed(folders, config, problems, watch, rules))
+    sources: dict[str, SourceFile] = {f.rel: f for f in given}
     for candidate in candidates:
-        if candidate.rel in sources or _dropped(candidate, config):
+        if candidate.rel in sources or candidate.excluded or _binary(candidate):
+            continue
+        if _broken(rules.layer_of(candidate.path.parent), config, broken, problems):
             continue
         if watch is not None:
             watch.file(candidate.path)
@@ -107,12 +138,27 @@ def discover(
             sources[found.rel] = found
         elif found is not None:
             problems.append(found)
+    if watch is not None:
+        watch.paths += rules.watched()
     problems.sort(key=lambda problem: problem.path)
-    return sorted(sources.values(), key=lambda source: source.rel), problems
+    if config.nested:
+        config = dataclasses.replace(config, layers=rules.layers())
+    return sorted(sources.values(), key=lambda source: source.rel), problems, config
+
+
+def _broken(layer: Layer, config: Config, seen: set[Path], problems: list[Problem]) -> bool:
+    """Whether the file's config cannot be read: its files are not audited (one problem each)."""
+    if not layer.error:
+        return False
+    if layer.config_file is not None and layer.config_file not in seen:
+        seen.add(layer.config_file)
+        problems.append(Problem(ProblemKind.CONFIG, _relative(layer.config_file, config.root)[0],
+                                f"{layer.error}; the files it configures were not audited"))
+    return True
 
 
 def _listed(
-    folders: list[Path], config: Config, problems: list[Problem], watch: Watch | None
+    folders: list[Path], config: Config, problems: list[Problem], watch: Watch | None, rules: Exclusions
 ) -> list[_Candidate]:
     """Files of the folders: one ``git ls-files`` per repository, a walk elsewhere."""
     by_top: dict[Path | None, list[Path]] = {}
@@ -126,7 +172,10 @@ def _listed(
             listed = None
             problems.append(Problem(ProblemKind.UNREADABLE, _relative(top or group[0], config.root)[0], str(slow)))
         if listed is not None:
-            found.extend(_candidate(path, config, from_git=True) for path in listed)
+            named = sorted(group, key=lambda folder: len(folder.parts), reverse=True)
+            for path in listed:  # judged under the nearest folder named that holds it
+                scope = rules.scope(next((f for f in named if path.is_relative_to(f)), group[0]))
+                found.append(_candidate(path, config, from_git=True, excluded=scope.excluded(path, False)))
             if watch is not None and top is not None:
                 for folder in group:
                     watch.listed_folder(folder, top, config.cache_path, git=True)
@@ -134,7 +183,7 @@ def _listed(
         for folder in group:
             if watch is not None:
                 watch.listed_folder(folder, config.root, config.cache_path, git=False)
-            walked = walk(folder, ancestors_ignores(config.root, folder), _pruner(config))
+            walked = walk(folder, ancestors_ignores(config.root, folder), _pruner(config, rules.scope(folder)))
             found.extend(_candidate(path, config) for path in walked.files)
             for path, message in walked.errors:
                 rel, _ = _relative(path, config.root)
@@ -143,23 +192,20 @@ def _listed(
     return found
 
 
-def _pruner(config: Config) -> Callable[[Path, bool], bool]:
-    """What the walk leaves out: the cache folder and the config's ``exclude``."""
+def _pruner(config: Config, scope: Scope) -> Callable[[Path, bool], bool]:
+    """What the walk leaves out: the cache folder and what the configs exclude."""
     cache = config.cache_path
 
     def prune(path: Path, is_dir: bool) -> bool:
         if is_dir and path == cache:
             return True
-        rel, in_root = _relative(path, config.root)
-        return in_root and config.is_excluded(rel + "/" if is_dir else rel)
+        return scope.excluded(path, is_dir)
 
     return prune
 
 
-def _dropped(candidate: _Candidate, config: Config) -> bool:
-    """Skipped silently: excluded by the config, or binary by name."""
-    if candidate.in_root and config.is_excluded(candidate.rel):
-        return True
+def _binary(candidate: _Candidate) -> bool:
+    """Skipped silently: binary by name."""
     return candidate.path.suffix.lower() in BINARY_SUFFIXES
 
 
@@ -192,18 +238,21 @@ def _source(candidate: _Candidate, config: Config) -> SourceFile | Problem | Non
 def _kind(path: Path) -> Kind | OSError:
     """By suffix; an extensionless file (a script, ``.env``) is Python if its shebang says so."""
     suffix = path.suffix.lower()
+    if suffix in PYTHON_SUFFIXES or suffix == ".ipynb" or suffix:
+        return _kind_of(suffix, b"")
+    try:
+        return _kind_of(suffix, read_head(path, 128))
+    except OSError as error:
+        return error
+
+
+def _kind_of(suffix: str, head: bytes) -> Kind:
     if suffix in PYTHON_SUFFIXES:
         return "python"
     if suffix == ".ipynb":
         return "notebook"
-    if suffix:
-        return "text"
-    try:
-        head = read_head(path, 128)
-    except OSError as error:
-        return error
     first_line = head.split(b"\n", 1)[0]
-    return "python" if head.startswith(b"#!") and b"python" in first_line else "text"
+    return "python" if not suffix and head.startswith(b"#!") and b"python" in first_line else "text"
 
 
 def read_bytes(file: SourceFile, limit: int | None = None) -> bytes | Problem:
@@ -257,9 +306,9 @@ def read_source(file: SourceFile, limit: int | None = None) -> Decoded | DecodeF
     return data if isinstance(data, Problem) else decode(file, data)
 
 
-def _candidate(path: Path, config: Config, from_git: bool = False) -> _Candidate:
+def _candidate(path: Path, config: Config, from_git: bool = False, excluded: bool = False) -> _Candidate:
     rel, in_root = _relative(path, config.root)
-    return _Candidate(path, rel, in_root, from_git)
+    return _Candidate(path, rel, in_root, from_git, excluded)
 
 
 def _relative(path: Path, root: Path) -> tuple[str, bool]:

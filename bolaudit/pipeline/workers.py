@@ -8,6 +8,7 @@ and every other file is still audited.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from bolaudit.pipeline.filestage import FileJob, FileResult, analyze, internal_problem
 
@@ -32,11 +33,18 @@ def worker_count(processes: int, files: int) -> int:
     return max(1, min(processes or cpus, cpus, files))
 
 
-def analyze_all(jobs: list[FileJob], processes: int, debug: bool) -> list[FileResult]:
-    """Every job's result, in order: in this process for a few files, else in a process pool."""
+def analyze_all(jobs: list[FileJob], processes: int, debug: bool,
+                progress: Callable[[int, int], None] | None = None) -> list[FileResult]:
+    """Every job's result, in order: in this process for a few files, else in a process pool.
+    ``progress`` is told (done, total) as results come in."""
     workers = worker_count(processes, len(jobs))
+    told = progress or (lambda done, total: None)
     if len(jobs) < POOL_THRESHOLD or workers <= 1:
-        return [_safe_analyze(j, debug) for j in jobs]
+        done: list[FileResult] = []
+        for job in jobs:
+            done.append(_safe_analyze(job, debug))
+            told(len(done), len(jobs))
+        return done
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -46,6 +54,7 @@ def analyze_all(jobs: list[FileJob], processes: int, debug: bool) -> list[FileRe
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for i, res in enumerate(pool.map(_safe_analyze, jobs, [debug] * len(jobs), chunksize=chunk)):
                 results[i] = res
+                told(i + 1, len(jobs))
     except BrokenProcessPool:
         # A worker died (a native crash in a parser, the OOM killer): the pool is gone and the
         # culprit unknown. Finish one file at a time in a fresh worker, so the file that kills it

@@ -1,10 +1,10 @@
 """Reports: one frozen ``Report`` in, one string out, per format.
 
 Every format is a pure function in a sibling module (``text``, ``json_format``, ``sarif``,
-``github``): it reads the report (``report.model``) and returns text. Printing, choosing colour and
-exit codes are the CLI's job. Reporters never read the audited files: all they show comes from the
-findings, whose messages hold masked values only, so no format can leak a secret by quoting
-source.
+``github``, ``gitlab``, ``markdown``): it reads the report (``report.model``) and returns text.
+Printing, choosing colour and exit codes are the CLI's job. Reporters never read the audited
+files: all they show comes from the findings, whose messages hold masked values only, so no
+format can leak a secret by quoting source.
 """
 
 from __future__ import annotations
@@ -34,4 +34,12 @@ def render(report: Report, fmt: str, *, color: bool = False) -> str:
         from bolaudit.report import github
 
         return github.render(report)
+    if fmt == "gitlab":
+        from bolaudit.report import gitlab
+
+        return gitlab.render(report)
+    if fmt == "markdown":
+        from bolaudit.report import markdown
+
+        return markdown.render(report)
     raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")

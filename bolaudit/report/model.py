@@ -1,29 +1,27 @@
 """What every report format renders: one frozen ``Report`` (and the helpers every format shares).
 
 Every format is a pure function in a sibling module (``text``, ``json_format``, ``sarif``,
-``github``): it reads the report and returns text. Printing, choosing colour and exit codes are
+``github``, ``gitlab``, ``markdown``): it reads the report and returns text. Printing, choosing colour and exit codes are
 the CLI's job. Reporters never read the audited files: all they show comes from the findings, whose
 messages hold masked values only, so no format can leak a secret by quoting source.
 
-Paths: ``Finding.path`` is relative to the project root (stable, part of the fingerprint); every
-format shows it relative to the current directory, as the user typed paths and as editors and CI
-annotations resolve them.
+Paths: ``Finding.path`` is relative to the top of the run, the repository's top (stable, part of
+the fingerprint), and every format shows it so: the same from any folder the command runs in, and
+what code scanning, GitLab and annotations resolve against the checkout. Never ``../``.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from bolaudit import __version__
 from bolaudit.bounded.printable import printable as printable  # re-exported: every format uses it
 from bolaudit.findings import Finding, Problem, RuleInfo
 from bolaudit.pipeline.suppress import Suppressed, SuppressionKind, UnusedSuppression
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
 
 # Control characters (and bidi overrides) in a file name or message could move the cursor, recolour
 # or reorder a terminal line; shown escaped instead. So are lone surrogates: the bytes of a file name
@@ -47,32 +45,33 @@ class Report:
     ``rules`` holds the infos of the rules that ran (SARIF lists them all, found or not);
     ``suppressed`` the findings hidden inline or by the baseline, with why; ``unused_suppressions``
     inline directives that matched nothing; ``baseline_unmatched`` how many baseline entries
-    matched nothing (stale entries to clean up).
+    matched nothing (stale entries to clean up); ``files_audited`` and ``files_parsed`` how many
+    files the run listed and how many it read in depth (None: not told).
     """
 
     findings: tuple[Finding, ...]
     root: Path
-    cwd: Path
     rules: Mapping[str, RuleInfo] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
     suppressed: tuple[Suppressed, ...] = ()
     unused_suppressions: tuple[UnusedSuppression, ...] = ()
     baseline_unmatched: int = 0
     statistics: bool = False
+    quiet: bool = False  # text: the findings only, no summary
+    files_audited: int | None = None
+    files_parsed: int | None = None
     version: str = __version__
     # Credential sightings (``check --format json``); None: not collected, no key in the JSON.
     credentials: tuple[CredentialRecord, ...] | None = None
 
     def display_path(self, path: str) -> str:
-        """A project-relative path as shown: relative to the current directory, posix."""
-        if not path:
-            return path
-        full = self.root / PurePath(path)
-        try:
-            shown = os.path.relpath(full, self.cwd)
-        except ValueError:  # another drive (Windows): relative is impossible
-            return full.as_posix()
-        return PurePath(shown).as_posix()
+        """A path as every format shows it: relative to the top of the run, posix (as found)."""
+        return path
+
+    @property
+    def fixable(self) -> int:
+        """Findings ``--fix`` can fix (a withheld fix too: only its text is not shown)."""
+        return sum(1 for f in self.findings if f.fix is not None)
 
     def sorted_findings(self) -> list[Finding]:
         """Findings in the order every format shows them: shown path, line, column, code."""

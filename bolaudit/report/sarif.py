@@ -9,8 +9,9 @@ and ``security-severity`` for security rules), and per result ``ruleId``/``ruleI
 (inline: ``inSource`` with the reason; baseline: ``external``), and problems as
 ``invocations[0].toolExecutionNotifications``.
 
-URIs are relative to the current directory (``uriBaseId`` ``%SRCROOT%``), which in CI is the
-repository root GitHub resolves them against. Columns count Unicode code points, as LibCST and
+URIs are relative to the repository's top (``uriBaseId`` ``%SRCROOT%``, which
+``originalUriBaseIds`` gives as an absolute ``file:`` URI), whatever folder the run started in: what
+GitHub resolves them against. Each rule's ``helpUri`` is its anchor in the README. Columns count Unicode code points, as LibCST and
 Python strings do (``columnKind``); SARIF's default would be UTF-16 units. No source text is ever
 copied in (no ``snippet``): the flagged text may be a secret.
 """
@@ -21,12 +22,13 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from bolaudit import REPOSITORY_URL
 from bolaudit.findings import Finding, Problem, ProblemKind, RuleInfo, Severity, Span, name_bytes
 from bolaudit.report.model import Report
 from bolaudit.pipeline.suppress import Suppressed
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/bolaudit/"
+INFORMATION_URI = REPOSITORY_URL
 FINGERPRINT_KEY = "bolauditFingerprint/v1"
 SRCROOT = "%SRCROOT%"
 _MAX_DESCRIPTION = 1000  # GitHub truncates longer descriptions
@@ -52,7 +54,7 @@ _PROBLEM_LEVEL = {
     ProblemKind.CACHE: "note",
     ProblemKind.INTERNAL: "error",
 }
-_SECTIONS = ("what it does", "why is this bad", "example", "use instead")
+_SECTIONS = ("what it does", "why is this bad", "example", "use instead", "fix", "references")
 
 
 def render(report: Report) -> str:
@@ -83,6 +85,7 @@ def document(report: Report) -> dict[str, Any]:
                 "toolExecutionNotifications": _notifications(report),
             }
         ],
+        "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(report)}},
         "columnKind": "unicodeCodePoints",
         "results": [_result(report, f, s, index[f.code]) for f, s in entries],
     }
@@ -109,10 +112,22 @@ def _rule(info: RuleInfo) -> dict[str, Any]:
         "name": info.name,
         "shortDescription": {"text": _clip(info.summary or info.name)},
         "fullDescription": {"text": _clip(_section(docs, "what it does") or info.summary)},
+        "helpUri": help_uri(info.code),
         "help": {"text": docs, "markdown": docs},
         "defaultConfiguration": {"level": info.severity.value},
         "properties": properties,
     }
+
+
+def help_uri(code: str) -> str:
+    """The rule's anchor in the README (the Rules table names each code with ``id``)."""
+    return f"{REPOSITORY_URL}#{code.lower()}"
+
+
+def _root_uri(report: Report) -> str:
+    """The top of the run as an absolute ``file:`` URI ending in ``/`` (SARIF 3.14.14)."""
+    uri = report.root.absolute().as_uri()
+    return uri if uri.endswith("/") else uri + "/"
 
 
 def _section(docs: str, name: str) -> str:

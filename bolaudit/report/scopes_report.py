@@ -7,10 +7,9 @@ are shown from.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from bolaudit.catalog import Catalog
 from bolaudit.findings import Finding
@@ -41,21 +40,14 @@ class ScopesReport:
     audit: GrantAudit
     catalog: Catalog
     root: Path
-    cwd: Path
     version: str
     token: TokenSummary | None = None
     findings: tuple[Finding, ...] = ()
     now: datetime | None = None  # the run's clock, for "expires in 4 min"
 
     def display_path(self, path: str) -> str:
-        """A project-relative path as the user sees it: relative to the current folder, posix."""
-        if not path:
-            return path
-        try:
-            shown = os.path.relpath(self.root / PurePath(path), self.cwd)
-        except ValueError:  # another drive (Windows)
-            return (self.root / PurePath(path)).as_posix()
-        return PurePath(shown).as_posix()
+        """A path as shown: relative to the top of the run (the repository's), as ``check``."""
+        return path
 
     def where(self, location: Location) -> str:
         return f"{self.display_path(location.path)}:{location.line}"

@@ -1,8 +1,9 @@
 """The text format: ``path:line:col: CODE message``, one finding a line, then a summary.
 
-That shape is what editors, terminals and ``grep`` understand, so every line is clickable. Colour
-is ANSI and only when asked (the CLI asks on a TTY without ``NO_COLOR``); file names and messages
-are escaped so they cannot carry terminal control sequences.
+That shape is what editors, terminals and ``grep`` understand, so every line is clickable. A
+finding ``--fix`` can fix shows ``[*]`` after its code, as ruff's do, and the summary counts them.
+Colour is ANSI and only when asked (the CLI asks on a TTY without ``NO_COLOR``); file names and
+messages are escaped so they cannot carry terminal control sequences.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ _SEVERITY_COLOUR = {
 }
 
 
+FIXABLE_MARK = "[*]"
+
+
 def render(report: Report, *, color: bool) -> str:
-    """Findings, unused suppressions, the statistics table if asked, and the summary line."""
+    """Findings, unused suppressions, and (unless ``quiet``) the summary."""
 
     def paint(style: str, text: str) -> str:
         return f"{style}{text}{_RESET}" if color else text
@@ -34,14 +38,20 @@ def render(report: Report, *, color: bool) -> str:
     for f in report.sorted_findings():
         where = f"{printable(report.display_path(f.path))}:{f.span.line}:{f.span.column}:"
         code = paint(_SEVERITY_COLOUR[f.severity], f.code)
-        lines.append(f"{paint(_BOLD, where)} {code} {printable(f.message)}")
+        mark = f" {FIXABLE_MARK}" if f.fix is not None else ""
+        lines.append(f"{paint(_BOLD, where)} {code}{mark} {printable(f.message)}")
     for unused in report.unused_suppressions:
         where = f"{printable(report.display_path(unused.path))}:{unused.line}:"
         lines.append(f"{paint(_BOLD, where)} {paint(_DIM, _unused_text(unused))}")
-    if report.statistics and report.findings:
-        lines.extend(statistics_table(report))
-    lines.append(paint(_GREEN if not report.findings else _BOLD, summary(report)))
-    return "\n".join(lines) + "\n"
+    if not report.quiet:
+        lines.append(paint(_GREEN if not report.findings else _BOLD, summary(report)))
+        if report.fixable:
+            lines.append(fixable_line(report.fixable))
+    return "".join(line + "\n" for line in lines)
+
+
+def fixable_line(count: int) -> str:
+    return f"{FIXABLE_MARK} {count} fixable with `bolaudit check --fix`."
 
 
 def _unused_text(unused: UnusedSuppression) -> str:
@@ -66,6 +76,8 @@ def summary(report: Report) -> str:
     else:
         head = "No findings"
     notes: list[str] = []
+    if report.files_audited is not None:
+        notes.append(files_note(report.files_audited, report.files_parsed))
     inline = report.count_suppressed(SuppressionKind.IN_SOURCE)
     external = report.count_suppressed(SuppressionKind.EXTERNAL)
     if inline:
@@ -86,13 +98,12 @@ def summary(report: Report) -> str:
     return f"{head}; {', '.join(notes)}." if notes else f"{head}."
 
 
-def statistics_table(report: Report) -> list[str]:
-    """Counts per code with the rule's name, most frequent first."""
-    by_code = Counter(f.code for f in report.findings)
-    names = {f.code: report.rule_info(f).name for f in report.findings}
-    rows = sorted(by_code.items(), key=lambda item: (-item[1], item[0]))
-    width = len(str(rows[0][1])) if rows else 1
-    return [f"{n:>{width}}  {code}  {names[code]}" for code, n in rows]
+def files_note(audited: int, parsed: int | None) -> str:
+    """``12 files audited, 4 parsed``; ``no file audited`` says that everything was left out."""
+    if audited == 0:
+        return "no file audited (nothing there, or every file excluded)"
+    parsed_part = f", {parsed} parsed" if parsed is not None else ""
+    return f"{_plural(audited, 'file')} audited{parsed_part}"
 
 
 def render_problems(report: Report, *, color: bool) -> str:
