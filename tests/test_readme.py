@@ -149,6 +149,11 @@ def existing_rev(rev: str) -> None:
     """``rev`` names a tag or a commit of this repository."""
     if not (REPO / ".git").exists():
         pytest.skip("not a git checkout: the tags are not here to check")
+    shallow = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--is-shallow-repository"],
+                             capture_output=True, text=True).stdout.strip() == "true"
+    tags = subprocess.run(["git", "-C", str(REPO), "tag", "--list"], capture_output=True, text=True).stdout.split()
+    if rev.startswith("v") and (shallow or not tags):
+        pytest.skip("a shallow or tagless clone (as some CI checkouts are): the tag cannot be looked up here")
     found = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
                            capture_output=True, text=True)
     assert found.returncode == 0, f"the README's rev {rev} is neither a tag nor a commit of this repository"
