@@ -17,7 +17,7 @@ from __future__ import annotations
 from bolaudit.catalog import Catalog, Operation
 from bolaudit.catalog.credentials import CLIENT_ID, CLIENT_SECRET, advice
 from bolaudit.credentials.apps import App
-from bolaudit.credentials.sharing import Shared, members, shared
+from bolaudit.credentials.sharing import Shared, members, shared, shared_by_programs
 from bolaudit.extract.exprtools import REDACTED
 from bolaudit.findings import Finding, Severity, Span
 from bolaudit.fixes.headers import accept_json_fix, header_findings
@@ -38,5 +38,5 @@ __all__ = [
     "ResolvedRequest", "Severity", "Shared", "Span", "TOKEN_URL", "TokenRule", "Valid",
     "accept_json_fix", "accept_sent", "accept_verdict", "advice", "all_literals", "by_call",
     "callee_text", "chain_text", "content_type_verdict", "header_findings", "literals_in",
-    "literals_of", "members", "shared", "within",
+    "literals_of", "members", "shared", "shared_by_programs", "within",
 ]
