@@ -603,12 +603,15 @@ class TokenExposed(ProjectRule):
                         client_secret = Column(String(128))
                 """,
                 "api/routes.py": """
+                    from datetime import datetime
+
                     from fastapi import APIRouter, Depends
                     from pydantic import BaseModel, ConfigDict
                     from sqlalchemy.orm import Session
 
                     from api.db import get_db
                     from api.models import BolAccount
+                    from api.tokens import TokenStore, get_store
 
                     router = APIRouter()
 
@@ -624,12 +627,23 @@ class TokenExposed(ProjectRule):
                     @router.get("/bol-accounts/{account_id}", response_model=BolAccountOut)
                     def get_account(account_id: int, db: Session = Depends(get_db)):
                         return db.get(BolAccount, account_id)
+
+
+                    class BolTokenOut(BaseModel):
+                        access_token: str
+                        expires_at: datetime
+
+
+                    @router.get("/internal/bol-token")
+                    async def current_token(store: TokenStore = Depends(get_store)) -> BolTokenOut:
+                        return await store.current()
                 """,
             },
             path="api/routes.py",
-            line=16,
-            count=1,
+            line=19,
+            count=2,
             message="the response model `BolAccountOut` of `get_account` returns to API clients the client secret",
+            note="a response model's client_secret, and the access_token of a bol token model a route returns",
         ),
         Invalid(
             {

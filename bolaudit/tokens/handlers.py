@@ -68,7 +68,9 @@ def _returns_response(index: FactIndex, path: str, fn: FunctionFact) -> bool:
 
 
 def _web_class(index: FactIndex, path: str, cls: str) -> bool:
-    return any(b.startswith(("django.", "rest_framework.")) for b in index.external_bases((path, cls)))
+    """A Django class-based view or a DRF view or viewset (``View``, ``APIView``, ``ModelViewSet``)."""
+    return any(b.startswith(("django.", "rest_framework.")) and "View" in b.rsplit(".", 1)[-1]
+               for b in index.external_bases((path, cls)))
 
 
 def _is_mcp_server(index: FactIndex, path: str, expr: Expr) -> bool:
