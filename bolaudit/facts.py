@@ -87,6 +87,8 @@ class FunctionFact:
     writes: tuple[str, ...] = ()
     # Names declared ``global`` in the function.
     globals: tuple[str, ...] = ()
+    # The return annotation (``-> TokenOut``), if any.
+    return_annotation: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,9 @@ class ClassFact:
     # ``self.x = ...`` in any method: (attr, value, method qualname). Several entries per attr possible.
     instance_attrs: tuple[tuple[str, Expr, str], ...]
     span: Span
+    # ``x: Ann`` or ``x: Ann = ...`` in the class body: (name, annotation, the statement's span);
+    # the fields of a dataclass or a pydantic model. A value, if any, is in ``class_attrs`` too.
+    annotated: tuple[tuple[str, Expr, Span], ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,6 +126,9 @@ class Guard:
     reads: tuple[str, ...] = ()
     margin: float | None = None
     status: int | None = None
+    # ``except`` only: the exception types the handler catches, as written (``KeyError``,
+    # ``requests.HTTPError``); empty for a bare ``except:``.
+    catches: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

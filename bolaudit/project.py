@@ -12,6 +12,7 @@ in its property, and none of them builds another:
     tokenflow                     token requests, sources, BOL201/202     tokens.flow
     exposures                     tokens and secrets handed out (BOL204)  tokens.exposure
     apps                          the deployable units (BOL103)           credentials.apps
+    programs                      entry scripts, servers, workers (BOL103) credentials.programs
 
 Rules receive a ``Project`` (``bolaudit.rules_api``); the pipeline builds it
 (``pipeline.engine``). May import: resolve, tokens, credentials, catalog, config, the leaf types.
@@ -25,6 +26,7 @@ from functools import cached_property
 from bolaudit.catalog import Catalog, load_catalog
 from bolaudit.config import Config
 from bolaudit.credentials.apps import AppMap, project_apps
+from bolaudit.credentials.programs import ProgramMap, find_programs
 from bolaudit.facts import ModuleFacts
 from bolaudit.resolve.callers import fill_callers
 from bolaudit.resolve.contexts import Callers
@@ -82,3 +84,7 @@ class Project:
     @cached_property
     def apps(self) -> AppMap:
         return project_apps(self.index.modules, self.config)
+
+    @cached_property
+    def programs(self) -> ProgramMap:
+        return find_programs(self.index)

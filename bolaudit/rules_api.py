@@ -17,24 +17,26 @@ from __future__ import annotations
 from bolaudit.catalog import Catalog, Operation
 from bolaudit.catalog.credentials import CLIENT_ID, CLIENT_SECRET, advice
 from bolaudit.credentials.apps import App
-from bolaudit.credentials.sharing import Shared, members, shared
+from bolaudit.credentials.sharing import Shared, members, shared, shared_by_programs
 from bolaudit.extract.exprtools import REDACTED
 from bolaudit.findings import Finding, Severity, Span
-from bolaudit.fixes.headers import header_findings
+from bolaudit.fixes.headers import accept_json_fix, header_findings
 from bolaudit.project import Project
 from bolaudit.resolve.literals import Literal, all_literals, literals_in, literals_of, within
 from bolaudit.resolve.media import accept_verdict, content_type_verdict
-from bolaudit.resolve.requests import ResolvedRequest
+from bolaudit.resolve.requests import ResolvedRequest, by_call
 from bolaudit.rulebase import Invalid, ProjectRule, TokenRule, Valid
 from bolaudit.tokens.callgraph import callee_text
 from bolaudit.tokens.flow import PerCallFetch, chain_text
 from bolaudit.tokens.grants import GrantAudit
-from bolaudit.tokens.requests import TOKEN_URL, accept_sent
+from bolaudit.tokens.accept import AcceptSent, accept_sent
+from bolaudit.tokens.requests import TOKEN_URL
 
 __all__ = [
-    "App", "CLIENT_ID", "CLIENT_SECRET", "Catalog", "Finding", "GrantAudit", "Invalid", "Literal",
-    "Operation", "PerCallFetch", "Project", "ProjectRule", "REDACTED", "ResolvedRequest", "Severity",
-    "Shared", "Span", "TOKEN_URL", "TokenRule", "Valid", "accept_sent", "accept_verdict", "advice",
-    "all_literals", "callee_text", "chain_text", "content_type_verdict", "header_findings",
-    "literals_in", "literals_of", "members", "shared", "within",
+    "AcceptSent", "App", "CLIENT_ID", "CLIENT_SECRET", "Catalog", "Finding", "GrantAudit",
+    "Invalid", "Literal", "Operation", "PerCallFetch", "Project", "ProjectRule", "REDACTED",
+    "ResolvedRequest", "Severity", "Shared", "Span", "TOKEN_URL", "TokenRule", "Valid",
+    "accept_json_fix", "accept_sent", "accept_verdict", "advice", "all_literals", "by_call",
+    "callee_text", "chain_text", "content_type_verdict", "header_findings", "literals_in",
+    "literals_of", "members", "shared", "shared_by_programs", "within",
 ]

@@ -16,6 +16,7 @@ from bolaudit.rules_api import (
     Severity,
     Shared,
     shared,
+    shared_by_programs,
     Valid,
 )
 
@@ -109,6 +110,31 @@ def _workflow(orders_secret: str, stock_secret: str) -> str:
         """
 
 
+_PIPELINE = """
+    import json
+    from pathlib import Path
+
+    import requests
+
+    CONFIG = json.loads((Path(__file__).parent / "config.json").read_text())
+
+
+    def token() -> str:
+        resp = requests.post("https://login.bol.com/token", data={"grant_type": "client_credentials"},
+                             auth=(CONFIG["client_id"], CONFIG["client_secret"]),
+                             headers={"Accept": "application/json"}, timeout=10)
+        resp.raise_for_status()
+        return resp.json()["access_token"]
+
+
+    if __name__ == "__main__":
+        print(len(requests.get("https://api.bol.com/retailer/orders", timeout=10,
+                               headers={"Authorization": f"Bearer {token()}",
+                                        "Accept": "application/vnd.retailer.v10+json"}).json()["orders"]))
+    """
+_CONFIG_JSON = '{\n  "client_id": "@ID@",\n  "client_secret": "@SECRET@",\n  "poll_minutes": 15\n}\n'
+
+
 class CredentialsSharedAcrossApps(ProjectRule):
     """One bol client id or secret is wired into two or more apps.
 
@@ -128,6 +154,14 @@ class CredentialsSharedAcrossApps(ProjectRule):
     that lies in another app. Literal values also keep their BOL101/BOL102. Separate variables
     per app (`BOL_ORDERS_CLIENT_ID`, `BOL_STOCK_CLIENT_ID`) are fine, and so is one app reading
     its credential in several modules.
+
+    Inside one app it also compares the separate programs of the repository: an entry module
+    (a script with `if __name__ == "__main__":`, a module that makes an MCP server, a FastAPI,
+    Flask or Starlette app, or a Celery worker) with the modules it imports and the config files
+    they name (`open("config.json")`). A place that another program, and none of the earlier
+    place's, reads is reported, naming both programs. A library module that two scripts import
+    is shared code, not a copy; tests, examples and docs are no programs; places no program reads
+    take no part; `[tool.bolaudit.apps]` turns this off (the apps are then what it names).
 
     ## Why is this bad
     bol asks for separate client credentials per app and per third party, so that one set can
@@ -238,6 +272,65 @@ class CredentialsSharedAcrossApps(ProjectRule):
             },
             note="two services built from one app's folder are that one app",
         ),
+        Valid(
+            {
+                ".env": "BOL_CLIENT_ID=${VAULT_BOL_CLIENT_ID}\nBOL_CLIENT_SECRET=${VAULT_BOL_CLIENT_SECRET}\n",
+                "shop_sync/__init__.py": "",
+                "shop_sync/bol.py": _SYNC,
+                "bin/sync_orders.py": """
+                    from shop_sync.bol import token
+
+                    if __name__ == "__main__":
+                        token()
+                    """,
+                "bin/sync_stock.py": """
+                    from shop_sync.bol import token
+
+                    if __name__ == "__main__":
+                        token()
+                    """,
+            },
+            note="one library module, imported by two scripts, reads the credentials: one place",
+        ),
+        Valid(
+            _fill({
+                "pipeline.py": _PIPELINE,
+                "config.json": _CONFIG_JSON,
+                "tests/test_pipeline.py": """
+                    import pipeline
+
+                    def test_token(requests_mock):
+                        requests_mock.post("https://login.bol.com/token", json={"access_token": "t"})
+                        pipeline.CONFIG.update(client_id="@ID@", client_secret="@SECRET@")
+                        assert pipeline.token() == "t"
+                    """,
+                "examples/quickstart.py": """
+                    import requests
+
+                    if __name__ == "__main__":
+                        requests.post("https://login.bol.com/token", auth=("@ID@", "@SECRET@"),
+                                      data={"grant_type": "client_credentials"})
+                    """,
+            }),
+            note="tests and examples hold copies, they are no programs (BOL101 still reports the literals)",
+        ),
+        Valid(
+            _fill({
+                "pipeline.py": _PIPELINE.replace('CONFIG["client_id"]', 'CONFIG.get("client_id", "@ID@")'),
+                "config.json": _CONFIG_JSON,
+                "mcp_server.py": """
+                    import json
+                    from pathlib import Path
+
+                    from mcp.server.fastmcp import FastMCP
+
+                    mcp = FastMCP("bol-orders")
+                    CONFIG = json.loads((Path(__file__).parent / "mcp_config.json").read_text())
+                    """,
+                "mcp_config.json": '{"client_id": "@ID2@", "client_secret": "@SECRET2@"}\\n',
+            }),
+            note="one program's config read by its own script only; the MCP server has its own credentials",
+        ),
     ]
     INVALID = [
         Invalid(
@@ -328,15 +421,88 @@ class CredentialsSharedAcrossApps(ProjectRule):
             message="the same bol client id and secret are used by apps `orders-sync` and `stock-sync`",
             note="one YAML anchor merged into two services",
         ),
+        Invalid(
+            _fill({
+                "pipeline.py": _PIPELINE,
+                "config.json": _CONFIG_JSON,
+                "mcp_server.py": """
+                    import requests
+                    from mcp.server.fastmcp import FastMCP
+
+                    mcp = FastMCP("bol-orders")
+                    CLIENT_ID = "@ID@"
+                    CLIENT_SECRET = "@SECRET@"
+
+
+                    @mcp.tool()
+                    def open_orders() -> list[dict]:
+                        token = requests.post("https://login.bol.com/token", auth=(CLIENT_ID, CLIENT_SECRET),
+                                              data={"grant_type": "client_credentials"},
+                                              headers={"Accept": "application/json"}).json()["access_token"]
+                        return requests.get("https://api.bol.com/retailer/orders",
+                                            headers={"Authorization": f"Bearer {token}",
+                                                     "Accept": "application/vnd.retailer.v10+json"}).json()["orders"]
+                    """,
+            }),
+            path="mcp_server.py",
+            line=5,
+            count=2,
+            message="is used by programs `pipeline.py` and `mcp_server.py` of one repository",
+            note="a pipeline script with its config JSON, and an MCP server beside it, on one id/secret pair",
+        ),
+        Invalid(
+            {
+                "pyproject.toml": "[project]\nname = 'shop-bol'\n",
+                ".env": "BOL_CLIENT_ID=${VAULT_BOL_CLIENT_ID}\nBOL_CLIENT_SECRET=${VAULT_BOL_CLIENT_SECRET}\n",
+                "api/__init__.py": "",
+                "api/main.py": """
+                    import os
+
+                    from fastapi import FastAPI
+
+                    app = FastAPI()
+                    BOL_AUTH = (os.environ["BOL_CLIENT_ID"], os.environ["BOL_CLIENT_SECRET"])
+                    """,
+                "jobs/__init__.py": "",
+                "jobs/stock_job.py": """
+                    import os
+
+                    from apscheduler.schedulers.blocking import BlockingScheduler
+
+                    from jobs.stock import push_stock
+
+                    scheduler = BlockingScheduler()
+
+
+                    @scheduler.scheduled_job("interval", minutes=10)
+                    def run():
+                        push_stock(os.environ["BOL_CLIENT_ID"], os.environ["BOL_CLIENT_SECRET"])
+
+
+                    if __name__ == "__main__":
+                        scheduler.start()
+                    """,
+            },
+            path="jobs/stock_job.py",
+            line=12,
+            count=2,
+            message="(`BOL_CLIENT_SECRET` from .env) is used by programs `api/main.py` and `jobs/stock_job.py`",
+            note="a web app and a scheduler job of one project, both fed by the one .env",
+        ),
     ]
 
     def check(self, project: Project) -> Iterator[Finding]:
         apps = project.apps
+        found = members(project.modules, apps)
         places: dict[tuple[str, object], list[Shared]] = {}
-        for s in shared(members(project.modules, apps)):
+        for s in shared(found):
             places.setdefault((s.member.path, s.member.span), []).append(s)
-        for (path, _), found in sorted(places.items(), key=lambda item: (item[0][0], item[1][0].member.span)):
-            yield self._finding(path, found)
+        if not apps.configured:  # named apps are what the user says they are
+            reported = {(s.member.path, s.member.span) for group in places.values() for s in group}
+            for s in shared_by_programs(found, project.programs, reported):
+                places.setdefault((s.member.path, s.member.span), []).append(s)
+        for (path, _), shares in sorted(places.items(), key=lambda item: (item[0][0], item[1][0].member.span)):
+            yield self._finding(path, shares)
 
     def _finding(self, path: str, found: list[Shared]) -> Finding:
         roles = {s.member.role for s in found}
@@ -346,9 +512,12 @@ class CredentialsSharedAcrossApps(ProjectRule):
         via = main.member.via
         apps = _names(main.apps)
         verb = "are" if " and " in what else "is"
-        message = (f"the same bol {what}{f' ({via})' if via else ''} {verb} used by apps {apps}; "
-                   "create separate credentials per app")
-        properties = [("apps", ", ".join(a.name for a in main.apps))]
+        if main.apps[0].kind == "program":
+            users, advice = f"programs {apps} of one repository", "create separate credentials for each program"
+        else:
+            users, advice = f"apps {apps}", "create separate credentials per app"
+        message = f"the same bol {what}{f' ({via})' if via else ''} {verb} used by {users}; {advice}"
+        properties = [("programs" if main.apps[0].kind == "program" else "apps", ", ".join(a.name for a in main.apps))]
         if main.member.fingerprint:
             properties.append(("fingerprint", main.member.fingerprint))
         if via:

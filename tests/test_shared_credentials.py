@@ -246,3 +246,43 @@ def test_json_lists_every_credential_with_fingerprint_and_app(tree: Path) -> Non
     assert [f["properties"] for f in bol103] == [{"apps": "orders-sync, stock-sync", "fingerprint": digest}]
     text = check.run([tree], Config(root=tree, jobs=1, use_cache=False), fmt="text")
     assert '"credentials"' not in text.stdout and digest not in text.stdout
+
+
+PROGRAMS = {
+    "sync.py": f"""
+        import requests
+
+        AUTH = ("{ID}", "{SECRET}")
+
+        if __name__ == "__main__":
+            requests.post("https://login.bol.com/token", auth=AUTH, data={{"grant_type": "client_credentials"}})
+        """,
+    "server.py": f"""
+        from mcp.server.fastmcp import FastMCP
+
+        mcp = FastMCP("bol")
+        BOL_CLIENT_SECRET = "{SECRET}"
+        """,
+    "lib/bol.py": f'BOL_CLIENT_SECRET = "{SECRET}"\n',
+}
+
+
+def test_programs_sharing_a_secret_and_what_takes_no_part(tree: Path) -> None:
+    found = shared(tree, PROGRAMS)
+    assert where(found) == [("sync.py", 3)]  # server.py comes first in path order
+    assert "used by programs `server.py` and `sync.py` of one repository" in found[0].message
+    assert dict(found[0].properties)["programs"] == "server.py, sync.py"
+    # lib/bol.py is reached by no program: it takes no part. Imported by both programs, it is
+    # code they share (as two scripts of one program share a library), which says nothing; the
+    # copies in server.py and sync.py still do.
+    programs = dedent(PROGRAMS)
+    both = {**programs, "sync.py": programs["sync.py"].replace("import requests", "import requests\nfrom lib import bol"),
+            "server.py": programs["server.py"].replace("mcp = ", "from lib import bol\nmcp = ")}
+    assert where(shared(tree, both)) == [("sync.py", 4)]  # its copy is not server.py's program's
+    only_lib = {**both, "sync.py": both["sync.py"].replace(f'"{SECRET}"', "BOL_SECRET"),
+                "server.py": both["server.py"].replace(f'"{SECRET}"', '""')}
+    assert shared(tree, only_lib) == []
+
+
+def test_configured_apps_leave_programs_alone(tree: Path) -> None:
+    assert shared(tree, PROGRAMS, apps=(("shop", (".",)),)) == []

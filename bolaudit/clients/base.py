@@ -70,6 +70,10 @@ class ClientLibrary:
     """How a client's ``base_url`` meets a request's path: httpx appends, aiohttp joins (RFC 3986)."""
     fetches_tokens: bool = False
     """Sessions that request and refresh OAuth2 tokens themselves (``fetch_token``)."""
+    default_accept: str | None = "*/*"
+    """The ``Accept`` the library sends when a request sets none; None: it sends no ``Accept``."""
+    token_fetch_accept: str | None = None
+    """The ``Accept`` a session's own token request (``fetch_token`` given no ``headers=``) sends."""
     signature: Callable[[str, bool], SendSignature] = _default_signature
     """Argument positions of a sender, by the sender's name and whether the verb is an argument."""
     tls_setting: Callable[[Mapping[str, Expr]], Expr | None] = _verify_keyword

@@ -20,6 +20,7 @@ def _signature(name: str, method_from_args: bool) -> SendSignature:
 
 URLLIB = ClientLibrary(
     name="urllib",
+    default_accept=None,  # urllib.request sends no Accept header at all
     module_senders={
         "urllib.request.urlopen": None,
         "urllib.request.Request": None,

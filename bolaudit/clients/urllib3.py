@@ -22,6 +22,7 @@ def _tls(kwargs: Mapping[str, Expr]) -> Expr | None:
 
 URLLIB3 = ClientLibrary(
     name="urllib3",
+    default_accept=None,  # nor does urllib3
     module_senders={"urllib3.request": None},
     session_constructors=(
         "urllib3.PoolManager",

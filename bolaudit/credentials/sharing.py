@@ -14,7 +14,9 @@ Every place that holds or receives a bol credential becomes a ``Member`` of a gr
   that defines it, and compose services whose ``env_file:`` is that file.
 
 Different variable names per app are different sources, so they are no group; one app reading its
-credential in several modules is one app. Documentation (Markdown, reST) holds copies of
+credential in several modules is one app. Inside one app, places of one group that separate
+programs read (``programs``: scripts, servers, workers with their modules and config files) are
+shared too (``shared_by_programs``). Documentation (Markdown, reST) holds copies of
 credentials, not users of them, and takes no part.
 """
 
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bolaudit.credentials.apps import App, AppMap, defines_of
+from bolaudit.credentials.programs import ProgramMap, excluded
 from bolaudit.facts import CredentialSighting, ModuleFacts
 from bolaudit.findings import Span
 
@@ -142,6 +145,31 @@ def shared(found: Sequence[Member]) -> Iterator[Shared]:
             if m.app.key != first.key:
                 rest = tuple(a for a in apps if a.key not in (first.key, m.app.key))
                 yield Shared(m, (first, m.app, *rest))
+
+
+def shared_by_programs(found: Sequence[Member], programs: ProgramMap,
+                       reported: Collection[tuple[str, Span]] = ()) -> Iterator[Shared]:
+    """Within one app: each member (after the first, in path order) read by none of the programs
+    (``programs``) that read an earlier member of its group. Members in places no program
+    reaches, in tests, examples or docs, and those in ``reported`` (found across apps already)
+    take no part; a place two programs reach (a library both import) is shared code, not a copy."""
+    groups: dict[Group, dict[tuple[str, int], Member]] = {}
+    for m in sorted(found, key=Member.order):
+        if programs.of(m.path) and not excluded(m.path):
+            groups.setdefault(m.group, {}).setdefault((m.path, m.span.line), m)
+    for group in sorted(groups):
+        ordered = [groups[group][k] for k in sorted(groups[group])]
+        for i, m in enumerate(ordered):
+            theirs = programs.of(m.path)
+            if (m.path, m.span) in reported:
+                continue
+            earlier = next((e for e in ordered[:i] if e.app.key == m.app.key
+                            and programs.of(e.path).isdisjoint(theirs)), None)
+            if earlier is None:
+                continue
+            names = [sorted(programs.of(earlier.path))[0], sorted(theirs)[0]]
+            names += sorted(p for o in ordered for p in programs.of(o.path))
+            yield Shared(m, tuple(App(f"program:{p}", p, "program") for p in dict.fromkeys(names)))
 
 
 def sightings_in_apps(

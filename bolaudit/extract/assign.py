@@ -53,6 +53,9 @@ class AssignmentsMixin(ExtractorBase):
     def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
         x = self
         x.statement = original_node
+        if x.kinds[-1] == "class" and isinstance(original_node.target, cst.Name):
+            annotation = x.expr(original_node.annotation.annotation)
+            x.classes[-1].annotated.append((original_node.target.value, annotation, x.span(original_node)))
         if original_node.value is not None:
             x._assign(original_node.target, x.expr(original_node.value), original_node.value)
 

@@ -129,7 +129,13 @@ class ControlFlowMixin(ExtractorBase):
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         status = flow.http_status(node.type) if node.type is not None else None
-        self.frame.guards.append(Guard("except", (), None, status))
+        types: list[cst.BaseExpression] = []
+        if isinstance(node.type, cst.Tuple):
+            types = [e.value for e in node.type.elements]
+        elif node.type is not None:
+            types = [node.type]
+        caught = tuple(flow.dotted_node(t) or "?" for t in types)
+        self.frame.guards.append(Guard("except", (), None, status, caught))
         self._enter_block()
 
     def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:

@@ -188,7 +188,7 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
         c = self.classes.pop()
         self.kinds.pop()
         self.class_facts.append(
-            ClassFact(c.qualname, c.bases, tuple(c.attrs.items()), tuple(c.instance_attrs), c.span)
+            ClassFact(c.qualname, c.bases, tuple(c.attrs.items()), tuple(c.instance_attrs), c.span, tuple(c.annotated))
         )
 
     def _qual_prefix(self) -> str:
@@ -219,6 +219,7 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
             decorators=decorators,
             is_async=node.asynchronous is not None,
             span=self.span(node),
+            return_annotation=self.expr(node.returns.annotation) if node.returns is not None else None,
         )
         self.frames.append(frame)
         self.kinds.append("function")
@@ -238,6 +239,7 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
                 tuple(f.returns),
                 tuple(f.writes),
                 tuple(sorted(f.globals)),
+                f.return_annotation,
             )
         )
 

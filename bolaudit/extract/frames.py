@@ -28,6 +28,7 @@ class Frame:
     decorators: tuple[Expr, ...] = ()
     is_async: bool = False
     span: Span | None = None
+    return_annotation: Expr | None = None
 
     def write(self, state: str) -> None:
         if state not in self.writes:
@@ -54,6 +55,7 @@ class ClassFrame:
     span: Span
     attrs: dict[str, Expr] = field(default_factory=dict)
     instance_attrs: list[tuple[str, Expr, str]] = field(default_factory=list)
+    annotated: list[tuple[str, Expr, Span]] = field(default_factory=list)
 
     def instance_value(self, attr: str) -> Expr | None:
         for name, value, _ in reversed(self.instance_attrs):

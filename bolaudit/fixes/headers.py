@@ -1,5 +1,6 @@
 """BOL301/BOL302's shared parts: one finding per HTTP call, and the safe fix that adds the
-missing Accept (and Content-Type) at that call.
+missing Accept (and Content-Type) at that call; and BOL203's fix, which adds
+``Accept: application/json`` to a token request that sets none.
 
 One fix per HTTP call, shared by both rules (so ``--fix`` applies it once): it adds a header only
 when every request the call sends lacks it and all of them want the same media type; a call that
@@ -89,6 +90,26 @@ def _build(project: Project, requests: Sequence[ResolvedRequest]) -> Fix | None:
 
     names = " and ".join(f"{name}: {value}" for name, value in add)
     fix = header_fix(text, first.http.span, add, f"add {names}", first.library)
+    if fix is None:
+        return None
+    facts = project.modules.get(first.path)
+    return guarded(fix, text, [s.span for s in facts.sightings] if facts is not None else [])
+
+
+def accept_json_fix(project: Project, requests: Sequence[ResolvedRequest]) -> Fix | None:
+    """The fix that adds ``Accept: application/json`` to the HTTP call that sends ``requests``,
+    token requests that all set no ``Accept`` (the caller checks): a literal headers dict gets
+    the entry, a call without headers gets ``headers={...}``; anything else is left alone."""
+    if not requests:
+        return None
+    first = requests[0]
+    text = source_text(project, first.path)
+    if text is None:
+        return None
+    from bolaudit.fixes.edits import guarded, header_fix
+
+    fix = header_fix(text, first.http.span, [("Accept", "application/json")], "add Accept: application/json",
+                     first.library)
     if fix is None:
         return None
     facts = project.modules.get(first.path)

@@ -1,17 +1,18 @@
 """Where an access token, a refresh token or a client secret is printed, logged or handed out (BOL204).
 
-A value is secret when the code names it so (``self._token``, ``CLIENT_SECRET``, a ``token``
-parameter, ``data["access_token"]``, ``os.environ["BOL_CLIENT_SECRET"]``), when it is the body of a
-token response (``r.json()``, ``r.text`` of a token request), or when it is returned by a project
-function that returns such a value (``get_token()``). Locals are already inlined by the extractor;
-strings built from a secret (f-strings, ``+``, ``%``, ``.format``, ``json.dumps``, a header dict)
-stay secret. Anything that transforms the value (``token[:8]``, ``mask(token)``, ``len(token)``)
-ends the track: that is how a value is shown safely.
+Which values carry one is ``secret_values``' business; this module finds where they go:
 
-Sinks: ``print``/``pprint``, ``click.echo``, ``sys.stdout.write``, logging calls (a ``logging``
-module function or a method of something named like a logger), ``warnings.warn``, exception
-constructors (their message ends up in tracebacks and error trackers), and what a web route
-(Flask, FastAPI, Django view) returns to its caller.
+* ``print``/``pprint``, ``click.echo``, ``sys.stdout.write``, logging calls (a ``logging`` module
+  function or a method of something named like a logger), ``warnings.warn``;
+* exception constructors: their message ends up in tracebacks and error trackers. The body of a
+  token response counts there only where the response is known to be a success (after its
+  ``raise_for_status()``) and the handler around the ``raise`` catches a parsing error
+  (``KeyError``, ``ValueError``...): the body then holds the token. An error body (a failed
+  request, an ``HTTPError`` handler) holds none;
+* what a client of the app gets (``handlers``): a response built from it (``JsonResponse``,
+  DRF's ``Response``, ``jsonify``), and what a route, a view or an MCP tool returns;
+* fields a DRF serializer, a Django model form or a route's pydantic response model hands out
+  (``exposed_fields``).
 """
 
 from __future__ import annotations
@@ -21,61 +22,41 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bolaudit.extract.exprtools import dotted
-from bolaudit.facts import (
-    Attr,
-    CallExpr,
-    CallFact,
-    Choice,
-    Concat,
-    Const,
-    DictExpr,
-    EnvVar,
-    Expr,
-    Format,
-    FunctionFact,
-    Join,
-    Name,
-    Param,
-    Seq,
-    Subscript,
-)
+from bolaudit.facts import Attr, CallExpr, CallFact, FunctionFact
 from bolaudit.findings import Span
+from bolaudit.tokens.exposed_fields import field_exposures
+from bolaudit.tokens.handlers import handler_kind, response_call
+from bolaudit.tokens.secret_values import ACCESS, REFRESH, RESPONSE, SECRET, Found, SecretValues
 
 if TYPE_CHECKING:
-    from bolaudit.resolve.index import FactIndex, FuncKey
+    from bolaudit.resolve.index import FactIndex
     from bolaudit.tokens.flow import TokenFlow
 
-ACCESS, REFRESH, SECRET = "access token", "refresh token", "client secret"
-RESPONSE = "token response, access token included"
-_TOKEN = re.compile(
-    r"^(?:bol_?)?(?:access_?|bearer_?|auth_?|oauth_?|api_?|cached_?|current_?)?tokens?$|^(?:bol_?)?(?:jwt|bearer)$"
-)
-_REFRESH = re.compile(r"^(?:bol_?)?refresh_?tokens?$")
-_SECRET = re.compile(r"^(?:bol_?)?(?:client_?)?secret$")
-_KEYS = {"access_token": ACCESS, "token": ACCESS, "id_token": ACCESS, "refresh_token": REFRESH,
-         "client_secret": SECRET}
+__all__ = ["ACCESS", "REFRESH", "RESPONSE", "SECRET", "Exposure", "find_exposures"]
+
 LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"}
 _LOGGER = re.compile(r"^_*(?:log|logger|logging|logs|_?log_?)$|logger$", re.IGNORECASE)
 PRINTERS = {"print", "pprint", "pprint.pprint", "click.echo", "click.secho", "typer.echo",
             "sys.stdout.write", "sys.stderr.write", "rich.print"}
-PASS_THROUGH = {"str", "repr", "bytes", "dict", "list", "tuple", "json.dumps", "format",
-                "base64.b64encode", "base64.urlsafe_b64encode", "jsonify", "flask.jsonify",
-                "JsonResponse", "JSONResponse", "HttpResponse", "Response", "make_response",
-                "PlainTextResponse", "ORJSONResponse", "UJSONResponse", "HTMLResponse"}
-PASS_METHODS = {"encode", "decode", "strip", "format", "dumps"}
-ROUTE_METHODS = {"route", "get", "post", "put", "patch", "delete", "api_route", "head", "options"}
-ROUTE_NAMES = {"api_view", "require_GET", "require_POST", "require_http_methods", "require_safe"}
-MAX_DEPTH = 12
+# Exceptions raised while reading a successful response's body, not about the HTTP exchange.
+PARSE_ERRORS = {"KeyError", "TypeError", "ValueError", "IndexError", "LookupError", "AttributeError",
+                "JSONDecodeError", "json.JSONDecodeError", "ValidationError", "pydantic.ValidationError"}
 
 
 @dataclass(frozen=True)
 class Exposure:
+    """``kind``: print, log, warning, exception, response (a response object built from it),
+    route (what a handler returns), serializer, model form, response model. ``sink`` says where,
+    for the message; ``what`` is ACCESS, REFRESH, SECRET or RESPONSE; ``shown`` how the value is
+    written (a name, never the value)."""
+
     path: str
     span: Span
     func: str | None
-    sink: str  # "print", "a log call", "warnings.warn", "an exception message", "the route's response"
-    what: str  # ACCESS, REFRESH, SECRET or RESPONSE
-    shown: str  # how the value is written, for the message (a name, never the value)
+    sink: str
+    what: str
+    shown: str
+    kind: str = ""
 
 
 def find_exposures(index: FactIndex, flow: TokenFlow) -> list[Exposure]:
@@ -85,42 +66,63 @@ def find_exposures(index: FactIndex, flow: TokenFlow) -> list[Exposure]:
 class _Finder:
     def __init__(self, index: FactIndex, flow: TokenFlow) -> None:
         self.p = index
-        self.flow = flow
-        self._returns: dict[FuncKey, tuple[str, str] | None | str] = {}
-        self._token_calls = {(r.site.path, r.call.id) for r in flow.requests if r.call is not None}
-        self._token_calls |= {(r.request.path, r.request.http.call) for r in flow.requests}
+        self.values = SecretValues(index, flow)
 
     def run(self) -> list[Exposure]:
+        handlers: list[tuple[str, FunctionFact, str]] = []
+        for path, facts in self.p.iter_modules():
+            for fn in facts.functions:
+                kind = handler_kind(self.p, path, fn)
+                if kind is not None:
+                    handlers.append((path, fn, kind))
+                    self.values.inputs.add((path, fn.qualname))
         out: list[Exposure] = []
         for path, facts in self.p.iter_modules():
             for call in facts.calls:
-                sink = self.sink(path, call)
-                if sink is None:
-                    continue
-                guarded = any(g.kind in ("if", "else", "except") for g in call.guards)
-                allow_response = sink != "an exception message" and not guarded
-                args = [*call.args, *(v for k, v in call.kwargs if k not in ("exc_info", "stack_info"))]
-                for arg in args:
-                    found = self.secret(arg, path, 0, allow_response)
-                    if found is not None:
-                        out.append(Exposure(path, call.span, call.func, sink, *found))
-                        break
-            for fn in facts.functions:
-                if self.is_route(path, fn):
-                    out.extend(self._route(path, fn, facts.calls))
+                found = self._at_call(path, call)
+                if found is not None:
+                    out.append(found)
+        at = {(e.path, e.span) for e in out}
+        for path, fn, kind in handlers:
+            out.extend(e for e in self._handler(path, fn, kind) if (e.path, e.span) not in at)
+        for fe in field_exposures(self.p, self.values):
+            names = ", ".join(f"`{n}`" for n in fe.fields)
+            shown = f"field{'s' if len(fe.fields) > 1 else ''} {names}"
+            where = f"the {fe.kind} `{fe.owner}`"
+            if fe.used_by:
+                where += " of " + ", ".join(f"`{r}`" for r in fe.used_by[:3])
+            out.append(Exposure(fe.path, fe.span, None, where, fe.what, shown, fe.kind))
         return out
 
-    # ------------------------------------------------------------------ sinks
+    # ------------------------------------------------------------------ calls
 
-    def sink(self, path: str, call: CallFact) -> str | None:
+    def _at_call(self, path: str, call: CallFact) -> Exposure | None:
+        sink = self.sink(path, call)
+        if sink is None:
+            return None
+        kind, text = sink
+        guarded = any(g.kind in ("if", "else", "except") for g in call.guards)
+        args = [*call.args, *(v for k, v in call.kwargs if k not in ("exc_info", "stack_info"))]
+        for arg in args:
+            found = self.values.secret(arg, path, 0, kind != "exception" and not guarded)
+            if found is None and kind == "exception" and self._success_body(path, call):
+                found = self.values.secret(arg, path, 0, True)
+            if found is not None:
+                return Exposure(path, call.span, call.func, text, *found, kind=kind)
+        return None
+
+    def sink(self, path: str, call: CallFact) -> tuple[str, str] | None:
+        """(kind, how the message names it) when ``call`` writes its arguments somewhere."""
         name = dotted(call.callee)
         qual = (self.p.qualified(path, name) or name) if name is not None else None
         if qual in PRINTERS or name in PRINTERS:
             if name is not None and self.p.symbol(path, name.split(".", 1)[0]).kind in ("function", "class"):
                 return None
-            return f"`{name}`"
+            return "print", f"`{name}`"
         if qual == "warnings.warn":
-            return "warnings.warn"
+            return "warning", "warnings.warn"
+        if response_call(self.p, path, call):
+            return "response", f"`{name}`"
         last = (name or "").rsplit(".", 1)[-1] if name else (
             call.callee.attr if isinstance(call.callee, Attr) else "")
         if isinstance(call.callee, Attr) and last in LOG_METHODS:
@@ -129,154 +131,39 @@ class _Finder:
             if base_name is not None:
                 base_qual = self.p.qualified(path, base_name) or ""
                 if base_qual.split(".", 1)[0] in ("logging", "structlog", "loguru"):
-                    return "a log call"
+                    return "log", "a log call"
                 if _LOGGER.search(base_name.rsplit(".", 1)[-1]):
-                    return "a log call"
+                    return "log", "a log call"
             if isinstance(base, CallExpr) and (dotted(base.func) or "").endswith(("getLogger", "get_logger")):
-                return "a log call"
+                return "log", "a log call"
             return None
         if last and re.search(r"(?:Error|Exception)$", last) and last[0].isupper():
-            return "an exception message"
+            return "exception", "an exception message"
         return None
 
-    def is_route(self, path: str, fn: FunctionFact) -> bool:
-        for deco in fn.decorators:
-            if isinstance(deco, CallExpr) and isinstance(deco.func, Attr) and deco.func.attr in ROUTE_METHODS:
-                first = deco.args[0] if deco.args else dict(deco.kwargs).get("path", dict(deco.kwargs).get("rule"))
-                if isinstance(first, Const) and isinstance(first.value, str) and first.value.startswith("/"):
-                    return True
-            name = dotted(deco.func if isinstance(deco, CallExpr) else deco) or ""
-            if name.rsplit(".", 1)[-1] in ROUTE_NAMES:
+    def _success_body(self, path: str, call: CallFact) -> bool:
+        """The exception is raised in a handler of parsing errors, after the token response's
+        ``raise_for_status()``: what the response says there is a success, token included."""
+        handlers = [g for g in call.guards if g.kind == "except"]
+        if not handlers or not handlers[-1].catches or not all(c in PARSE_ERRORS for c in handlers[-1].catches):
+            return False
+        for other in self.p.calls_in.get((path, call.func), []):
+            callee = other.callee
+            if (isinstance(callee, Attr) and callee.attr == "raise_for_status"
+                    and other.span.line < call.span.line and self.values.token_response(callee.base, path)):
                 return True
-        first_param = fn.params[0].name if fn.params else ""
-        in_views = re.search(r"(?:^|/)views(?:\.py$|/)", path) is not None
-        return in_views and fn.cls is None and first_param == "request"
+        return False
 
-    def _route(self, path: str, fn: FunctionFact, calls: tuple[CallFact, ...]) -> list[Exposure]:
+    # ------------------------------------------------------------------ handlers
+
+    def _handler(self, path: str, fn: FunctionFact, kind: str) -> list[Exposure]:
         for ret in fn.returns:
-            found = self.secret(ret, path, 0, True)
+            found: Found | None = self.values.secret(ret, path, 0, True)
             if found is None:
                 continue
             span = fn.span
             if isinstance(ret, CallExpr):
-                call = next((c for c in calls if c.id == ret.call), None)
+                call = self.p.calls.get((path, ret.call))
                 span = call.span if call is not None else span
-            return [Exposure(path, span, fn.qualname, f"the response of route `{fn.qualname}`", *found)]
+            return [Exposure(path, span, fn.qualname, f"the response of {kind} `{fn.qualname}`", *found, kind="route")]
         return []
-
-    # ------------------------------------------------------------------ values
-
-    def secret(self, expr: Expr, path: str, depth: int, allow_response: bool) -> tuple[str, str] | None:
-        """(what, how it is written) when ``expr`` carries a token or a secret, else None."""
-        if depth > MAX_DEPTH:
-            return None
-        d = depth + 1
-        if isinstance(expr, Name):
-            kind = _by_name(expr.id)
-            return (kind, f"`{expr.id}`") if kind else None
-        if isinstance(expr, Param):
-            kind = _by_name(expr.name)
-            return (kind, f"`{expr.name}`") if kind else None
-        if isinstance(expr, Attr):
-            kind = _by_name(expr.attr)
-            if kind is not None:
-                return kind, f"`{dotted(expr) or '….' + expr.attr}`"
-            if expr.attr in ("text", "content") and allow_response and self._token_response(expr.base, path):
-                return RESPONSE, f"`….{expr.attr}`"
-            return None
-        if isinstance(expr, Subscript):
-            key = expr.key.value if isinstance(expr.key, Const) else None
-            if isinstance(key, str):
-                kind = _KEYS.get(key)
-                return (kind, f'`…["{key}"]`') if kind else None
-            return self.secret(expr.base, path, d, allow_response) if not isinstance(expr.base, CallExpr) else None
-        if isinstance(expr, EnvVar):
-            var = expr.var.value if isinstance(expr.var, Const) else None
-            if isinstance(var, str):
-                kind = SECRET if "SECRET" in var.upper() else (
-                    REFRESH if "REFRESH" in var.upper() else ACCESS if "TOKEN" in var.upper() else None)
-                return (kind, f"environment variable {var}") if kind else None
-            return None
-        if isinstance(expr, CallExpr):
-            return self._call(expr, path, d, allow_response)
-        parts: tuple[Expr, ...] = ()
-        if isinstance(expr, Concat):
-            parts = expr.parts
-        elif isinstance(expr, Format):
-            parts = (expr.template, *expr.args, *(v for _, v in expr.kwargs))
-        elif isinstance(expr, Join):
-            parts = (expr.items,)
-        elif isinstance(expr, Seq):
-            parts = expr.items
-        elif isinstance(expr, Choice):
-            parts = expr.options
-        elif isinstance(expr, DictExpr):
-            for item_key, value in expr.items:
-                k = item_key.value if isinstance(item_key, Const) else None
-                if isinstance(k, str) and k in _KEYS and not isinstance(value, Const):
-                    found = self.secret(value, path, d, allow_response)
-                    return found or (_KEYS[k], f'`"{k}"`')
-            parts = tuple(v for _, v in expr.items)
-        for part in parts:
-            found = self.secret(part, path, d, allow_response)
-            if found is not None:
-                return found
-        return None
-
-    def _call(self, expr: CallExpr, path: str, d: int, allow_response: bool) -> tuple[str, str] | None:
-        func = expr.func
-        if isinstance(func, Attr) and func.attr == "get" and expr.args and isinstance(expr.args[0], Const):
-            key = expr.args[0].value
-            kind = _KEYS.get(key) if isinstance(key, str) else None
-            return (kind, f'`….get("{key}")`') if kind else None
-        if isinstance(func, Attr) and func.attr == "json" and allow_response and self._token_response(func.base, path):
-            return RESPONSE, "`….json()`"
-        name = dotted(func)
-        qual = (self.p.qualified(path, name) or name) if name is not None else None
-        if name in PASS_THROUGH or qual in PASS_THROUGH or (isinstance(func, Attr) and func.attr in PASS_METHODS):
-            subs = [*expr.args, *(v for _, v in expr.kwargs)]
-            if isinstance(func, Attr) and func.attr in PASS_METHODS:
-                subs.append(func.base)
-            for sub in subs:
-                found = self.secret(sub, path, d, allow_response)
-                if found is not None:
-                    return found
-            return None
-        call = self.p.calls.get((path, expr.call))
-        for callee in self.flow.graph.callees(path, call) if call is not None else ():
-            found = self.returns(callee.target)
-            if found is not None:
-                return found[0], f"the result of `{callee.target[1]}()`"
-        return None
-
-    def returns(self, key: FuncKey) -> tuple[str, str] | None:
-        """What secret a project function returns (memoised; recursion returns None)."""
-        hit = self._returns.get(key, "missing")
-        if hit == "in-progress":
-            return None
-        if hit != "missing":
-            return hit if isinstance(hit, tuple) else None
-        self._returns[key] = "in-progress"
-        fn = self.p.functions.get(key)
-        found: tuple[str, str] | None = None
-        for ret in fn.returns if fn is not None else ():
-            found = self.secret(ret, key[0], 0, True)
-            if found is not None:
-                break
-        self._returns[key] = found
-        return found
-
-    def _token_response(self, expr: Expr, path: str) -> bool:
-        return isinstance(expr, CallExpr) and (path, expr.call) in self._token_calls
-
-
-def _by_name(name: str) -> str | None:
-    low = name.lower().lstrip("_")
-    if _REFRESH.match(low):
-        return REFRESH
-    if _TOKEN.match(low):
-        return ACCESS
-    if _SECRET.match(low):
-        return SECRET
-    return None
-

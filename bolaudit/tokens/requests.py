@@ -230,42 +230,4 @@ class _Finder:
         return isinstance(value, (Name, Attr))
 
 
-def accept_sent(index: FactIndex, ev: Evaluator, req: ResolvedRequest) -> str | None:
-    """The ``Accept`` a token request sends, when it is known; None when absent or not known.
-
-    The resolved effective headers merge every update of a session, wherever it is made. For a
-    session's request with no headers of its own, order matters inside the function that sends
-    it: ``session.headers.update({"Accept": "application/json"})`` just before the token request
-    decides, whatever the same function sets after it (``_login`` that switches the session to
-    the Retailer media type once it has the token). When an update after the request is what the
-    merge reports, the value is not known for sure, and nothing is said.
-    """
-    h = req.http
-    effective = req.headers.get("accept")
-    value = effective.known if effective is not None else None
-    if h.receiver is None or h.headers is not None or h.kwargs_spread is not None:
-        return value
-    ctx = ev.ctx_for(req.path, h.func)
-    here = (h.span.line, h.span.column)
-    events: list[tuple[tuple[int, int], str | None, bool]] = []  # (where, accept, sets accept)
-    for hs in index.header_sets_in.get(req.path, []):
-        if hs.func != h.func or hs.target != h.receiver:
-            continue
-        alts = ev.dicts(hs.headers, ctx)
-        accept = alts[0].get("accept") if len(alts) == 1 else None
-        if accept is not None or hs.replace:
-            events.append(((hs.span.line, hs.span.column), accept.known if accept else None, accept is not None))
-    for call in index.calls_in.get((req.path, h.func), []):
-        callee = call.callee
-        if (isinstance(callee, Attr) and callee.attr == "clear" and isinstance(callee.base, Attr)
-                and callee.base.attr == "headers" and callee.base.base == h.receiver):
-            events.append(((call.span.line, call.span.column), None, False))
-    before = sorted(e for e in events if e[0] < here)
-    if before:
-        return before[-1][1]
-    if any(e[0] > here and e[2] and e[1] == value for e in events):
-        return None
-    return value
-
-
-__all__ = ["TokenRequest", "accept_sent", "find_token_requests", "bol_host", "TOKEN_URL"]
+__all__ = ["TokenRequest", "find_token_requests", "bol_host", "TOKEN_URL"]
