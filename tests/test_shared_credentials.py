@@ -286,3 +286,12 @@ def test_programs_sharing_a_secret_and_what_takes_no_part(tree: Path) -> None:
 
 def test_configured_apps_leave_programs_alone(tree: Path) -> None:
     assert shared(tree, PROGRAMS, apps=(("shop", (".",)),)) == []
+
+
+def test_dotenv_lookup_ends_at_the_root_of_an_absolute_path() -> None:
+    """A file named by absolute path (stdin, an outside argument) must not loop at "/" forever."""
+    from bolaudit.credentials.sharing import _dotenv
+
+    assert _dotenv("/abs/app/settings.py", "BOL_CLIENT_ID", {}) is None
+    assert _dotenv("/abs/app/settings.py", "X", {"/abs/.env": {"X": "1"}}) == "/abs/.env"
+    assert _dotenv("app/settings.py", "X", {".env": {"X": "1"}}) == ".env"

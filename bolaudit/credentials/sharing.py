@@ -125,9 +125,10 @@ def _dotenv(path: str, name: str, env_files: dict[str, dict[str, str]]) -> str |
         candidate = f"{folder}/.env" if folder else ".env"
         if candidate in env_files:
             return candidate if name in env_files[candidate] else None
-        if not folder:
+        parent = posixpath.dirname(folder)
+        if not folder or parent == folder:  # "" for a relative path, "/" for an absolute one
             return None
-        folder = posixpath.dirname(folder)
+        folder = parent
 
 
 def shared(found: Sequence[Member]) -> Iterator[Shared]:
