@@ -234,6 +234,25 @@ def test_symlinked_file_is_read_under_its_own_name(tmp_path: Path) -> None:
     assert read_bytes(files[0]) == b"y = 2\n"
 
 
+@pytest.mark.parametrize("in_git", [False, True])
+def test_a_listed_symlink_that_leads_outside_is_not_read(tmp_path: Path, in_git: bool) -> None:
+    """A committed link to the CI machine's own files is a problem, never content to scan; a file
+    named on the command line is the user's choice and is followed."""
+    outside = write(tmp_path / "home" / "creds.env", "BOL_CLIENT_SECRET=x\n")
+    root = make_repo(tmp_path / "proj") if in_git else tmp_path / "proj"
+    write(root / "real.py", "y = 2\n")
+    os.symlink(outside, root / "creds.env")
+    os.symlink("/proc/self/environ", root / "environ.txt")
+    os.symlink("real.py", root / "alias.py")  # stays inside: read
+    if in_git:
+        commit_all(root)
+    config = Config(root=root)
+    assert rels([root], config) == ["alias.py", "real.py"]
+    message = (ProblemKind.UNREADABLE, "skipped: a symlink that leads outside the audited folder")
+    assert problems_of([root], config) == {"creds.env": message, "environ.txt": message}
+    assert rels([root / "creds.env"], config) == ["creds.env"]
+
+
 # -- explicit files -------------------------------------------------------------------------------
 
 

@@ -78,6 +78,8 @@ class _Candidate:
     in_root: bool
     from_git: bool = False
     excluded: bool = False
+    # The real folder a listed file was found under; a symlink that leads out of it is not read.
+    top: Path | None = None
 
 
 def discover(
@@ -175,7 +177,7 @@ def _listed(
             named = sorted(group, key=lambda folder: len(folder.parts), reverse=True)
             for path in listed:  # judged under the nearest folder named that holds it
                 scope = rules.scope(next((f for f in named if path.is_relative_to(f)), group[0]))
-                found.append(_candidate(path, config, from_git=True, excluded=scope.excluded(path, False)))
+                found.append(_candidate(path, config, from_git=True, excluded=scope.excluded(path, False), top=top))
             if watch is not None and top is not None:
                 for folder in group:
                     watch.listed_folder(folder, top, config.cache_path, git=True)
@@ -184,7 +186,7 @@ def _listed(
             if watch is not None:
                 watch.listed_folder(folder, config.root, config.cache_path, git=False)
             walked = walk(folder, ancestors_ignores(config.root, folder), _pruner(config, rules.scope(folder)))
-            found.extend(_candidate(path, config) for path in walked.files)
+            found.extend(_candidate(path, config, top=folder) for path in walked.files)
             for path, message in walked.errors:
                 rel, _ = _relative(path, config.root)
                 message = f"unreadable: {message.lower()}"
@@ -211,6 +213,10 @@ def _binary(candidate: _Candidate) -> bool:
 
 def _source(candidate: _Candidate, config: Config) -> SourceFile | Problem | None:
     path, rel = candidate.path, candidate.rel
+    if candidate.top is not None and _leaves(path, candidate.top):
+        # A committed link to the CI machine's files (~/.config, /proc/self/environ): their content
+        # is not the repository's, and a report or code scanning upload must not carry it.
+        return Problem(ProblemKind.UNREADABLE, rel, "skipped: a symlink that leads outside the audited folder")
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -233,6 +239,17 @@ def _source(candidate: _Candidate, config: Config) -> SourceFile | Problem | Non
     if isinstance(kind, OSError):
         return Problem(ProblemKind.UNREADABLE, rel, f"unreadable: {_reason(kind)}")
     return SourceFile(path, rel, kind, info.st_size)
+
+
+def _leaves(path: Path, top: Path) -> bool:
+    """Whether ``path`` is a symlink whose target lies outside ``top`` (a real folder)."""
+    try:
+        if not stat.S_ISLNK(os.lstat(path).st_mode):
+            return False
+    except OSError:
+        return False  # vanished: the stat that follows says so
+    real, base = os.path.realpath(path), str(top)
+    return not (real == base or real.startswith(base.rstrip(os.sep) + os.sep))
 
 
 def _kind(path: Path) -> Kind | OSError:
@@ -306,9 +323,11 @@ def read_source(file: SourceFile, limit: int | None = None) -> Decoded | DecodeF
     return data if isinstance(data, Problem) else decode(file, data)
 
 
-def _candidate(path: Path, config: Config, from_git: bool = False, excluded: bool = False) -> _Candidate:
+def _candidate(
+    path: Path, config: Config, from_git: bool = False, excluded: bool = False, top: Path | None = None
+) -> _Candidate:
     rel, in_root = _relative(path, config.root)
-    return _Candidate(path, rel, in_root, from_git, excluded)
+    return _Candidate(path, rel, in_root, from_git, excluded, top)
 
 
 def _relative(path: Path, root: Path) -> tuple[str, bool]:
