@@ -352,6 +352,10 @@ class EnvDefine:
 # ``CallExpr(Name(OR_DEFAULT), (a, b))`` is ``a or b`` where it matters: a parameter's default
 # filled in by the function (not a Python name, so it cannot clash with one).
 OR_DEFAULT = "bolaudit:or"
+# ``CallExpr(Name(IF_ELSE), (test, body, orelse))`` is ``body if test else orelse`` for a test that
+# is a plain truth value (``"/{}".format(path) if path else ""``): evaluation picks the branch when
+# the test's value is certainly truthy or falsy, and keeps both otherwise.
+IF_ELSE = "bolaudit:if"
 
 
 # --------------------------------------------------------------------------------------------

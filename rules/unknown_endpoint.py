@@ -171,6 +171,23 @@ class UnknownEndpoint(ProjectRule):
             line=4,
             message="that path takes GET, POST",
         ),
+        Invalid(
+            """
+            # A v3-era client method group: the order item is shipped on its own path, which v10
+            # no longer has (shipments are created with POST /retailer/shipments).
+            import requests
+
+            class OrderMethods:
+                def __init__(self, session, base="https://api.bol.com/retailer"):
+                    self.session, self.base = session, base
+
+                def ship_order_item(self, order_item_id, transport):
+                    url = "{}/orders/{}/shipment".format(self.base, order_item_id)
+                    return self.session.put(url, json={"transport": transport})
+            """,
+            line=11,
+            message="was removed before v10 and fails now; v10 has POST /retailer/shipments",
+        ),
     ]
 
     def check(self, project: Project) -> Iterator[Finding]:
@@ -197,6 +214,11 @@ class UnknownEndpoint(ProjectRule):
 
 def _message(cat: Catalog, req: ResolvedRequest) -> str:
     assert req.url.segments is not None
+    via = f" (sent by {req.path}:{req.http.span.line})" if req.site != req.call_site else ""
+    gone = req.operation
+    if gone is not None and gone.removed:
+        return (f"{req.endpoint} is not a documented bol API operation: {gone.method} {gone.path} was "
+                f"removed before v10 and fails now; v10 has {gone.removed}{via}")
     segments = req.url.segments
     why = "no documented operation has this path"
     if cat.api_prefix(segments) == "unknown":
@@ -205,7 +227,7 @@ def _message(cat: Catalog, req: ResolvedRequest) -> str:
         segments = ("retailer", *segments)
     else:
         same_path = cat.match(None, segments)
-        takes = sorted({op.method for op in same_path.candidates})
+        takes = sorted({op.method for op in same_path.candidates if not op.removed})
         if takes and not any(_guess(op.path, segments) for op in same_path.candidates):
             why = f"that path takes {', '.join(takes)}"
     near = cat.nearest(req.method, segments)
@@ -216,7 +238,6 @@ def _message(cat: Catalog, req: ResolvedRequest) -> str:
     hint = ""
     if near is not None and (near.method == req.method or why.startswith("no") or why.startswith("the path")):
         hint = f"; did you mean {near.method} {near.path}?"
-    via = f" (sent by {req.path}:{req.http.span.line})" if req.site != req.call_site else ""
     return f"{req.endpoint} is not a documented bol API operation: {why}{hint}{via}"
 
 

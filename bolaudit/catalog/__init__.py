@@ -83,8 +83,10 @@ def load_catalog() -> Catalog:
     data = _load.read_packaged()
     resources = {r.id: r for r in map(_load.resource, data["resources"])}
     scopes = {s.scope: s for s in map(_load.scope_entry, data["scopes"])}
+    operations = tuple(map(_load.operation, data["operations"]))
     return Catalog(
-        operations=tuple(map(_load.operation, data["operations"])),
+        operations=operations,
+        removed=_load.removed_operations(_load.read_removed(), operations),
         resources=MappingProxyType(resources),
         scopes=MappingProxyType(scopes),
         hosts=tuple(map(_load.host, data["hosts"])),

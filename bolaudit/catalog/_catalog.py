@@ -43,6 +43,9 @@ class Catalog:
     hosts: tuple[Host, ...]
     prefixes: tuple[Prefix, ...]
     retired_versions: tuple[RetiredVersion, ...]
+    # Operations of older versions that v10 no longer has (``Operation.removed``): matched only
+    # when no current operation has the path, so a call to one is listed and still reported.
+    removed: tuple[Operation, ...] = ()
 
     def __repr__(self) -> str:
         return (f"Catalog({len(self.operations)} operations, {len(self.resources)} resources, "
@@ -102,7 +105,15 @@ class Catalog:
             return Match(None, (), f"{show(given)} does not start with a bol API prefix bolaudit "
                                    f"knows ({covered})")
         # Only a path with as many segments can match (the others cost a 99,000-call loop per run).
-        return match_operation(self._of_length.get(len(given), ()), method, given, media_types)
+        found = match_operation(self._of_length.get(len(given), ()), method, given, media_types)
+        if found.operation is None and not found.candidates and self.removed:
+            older = match_operation([op for op in self.removed if len(template_segments(op.path)) == len(given)],
+                                    method, given)
+            if older.operation is not None:
+                return Match(older.operation, (older.operation,),
+                             f"{older.operation.method} {older.operation.path} was removed before v10; "
+                             f"v10 has {older.operation.removed}")
+        return found
 
     @cached_property
     def _of_length(self) -> Mapping[int, tuple[Operation, ...]]:

@@ -31,6 +31,38 @@ def read_packaged() -> Mapping[str, Any]:
     return data
 
 
+def read_removed() -> Mapping[str, Any]:
+    """``data/removed_operations.json``: operations of older versions that v10 dropped."""
+    import json
+    from importlib import resources
+
+    text = resources.files("bolaudit.catalog").joinpath("data", "removed_operations.json").read_text("utf-8")
+    data = json.loads(text)
+    if not isinstance(data, dict) or not isinstance(data.get("operations"), list):
+        raise CatalogError("removed_operations.json: expected an object with a list of operations")
+    return data
+
+
+def removed_operations(raw: Mapping[str, Any], current: tuple[Operation, ...]) -> tuple[Operation, ...]:
+    """Each removed operation, with the resource and rights of the v10 operation that replaced it."""
+    import dataclasses
+
+    by_key = {(op.method, op.path): op for op in current}
+    out: list[Operation] = []
+    for entry in raw["operations"]:
+        method, path = str(entry["method"]), str(entry["path"])
+        new_method, new_path = (str(x) for x in entry["replaced_by"])
+        successor = by_key.get((new_method, new_path))
+        if successor is None:
+            raise CatalogError(f"removed_operations.json: {method} {path} is replaced by "
+                               f"{new_method} {new_path}, which the catalog does not have")
+        out.append(dataclasses.replace(
+            successor, method=method, path=path, operation_id=f"removed:{successor.operation_id}",
+            summary=f"removed before v10 (v10: {successor.summary})", version=0, deprecated=False,
+            end_date=None, removed=f"{new_method} {new_path}"))
+    return tuple(out)
+
+
 def _strs(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 

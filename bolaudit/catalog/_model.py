@@ -50,9 +50,14 @@ class Operation:
     end_date: str | None
     request_media_types: tuple[str, ...] = ()
     response_media_types: tuple[str, ...] = ()
+    # For an operation of an older version that v10 no longer has: what replaced it, as
+    # ``POST /retailer/shipments``. Its resource and rights are the replacement's.
+    removed: str = ""
 
     def label(self) -> str:
         """How a user reads it: ``GET /retailer/orders/{order-id} (get-order, retailer v10)``."""
+        if self.removed:
+            return f"{self.method} {self.path} (removed before v10; v10 has {self.removed})"
         return f"{self.method} {self.path} ({self.operation_id}, {self.api} v{self.version})"
 
 

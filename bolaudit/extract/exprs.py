@@ -21,6 +21,7 @@ from bolaudit.extract.exprtools import (
     redact,
 )
 from bolaudit.facts import (
+    IF_ELSE,
     Attr,
     CallExpr,
     Const,
@@ -167,6 +168,18 @@ class ExprBuilder:
             return DictExpr(tuple(items))
         return CallExpr(fexpr, args, kwargs, self.call_id(node))
 
+    def _if_exp(self, node: cst.IfExp, d: int) -> Expr:
+        body, orelse = self.of(node.body, d), self.of(node.orelse, d)
+        test: cst.BaseExpression = node.test
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, body, orelse = test.expression, orelse, body
+        if body == orelse or not isinstance(test, (cst.Name, cst.Attribute)):
+            return _flat_choice((body, orelse))
+        cond = self.of(test, d)
+        if isinstance(cond, Const):
+            return body if cond.value else orelse
+        return CallExpr(Name(IF_ELSE), (cond, body, orelse), ())
+
     def _subscript(self, node: cst.Subscript, d: int) -> Expr:
         base = self.of(node.value, d)
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
@@ -209,7 +222,7 @@ _CONVERTERS: dict[type, Callable[[ExprBuilder, Any, int], Expr]] = {
     cst.Tuple: ExprBuilder._sequence,
     cst.Set: ExprBuilder._sequence,
     cst.BooleanOperation: lambda b, n, d: _flat_choice((b.of(n.left, d), b.of(n.right, d))),
-    cst.IfExp: lambda b, n, d: _flat_choice((b.of(n.body, d), b.of(n.orelse, d))),
+    cst.IfExp: ExprBuilder._if_exp,
     cst.Await: lambda b, n, d: b.of(n.expression, d),
     cst.NamedExpr: lambda b, n, d: b.of(n.value, d),
 }

@@ -38,6 +38,7 @@ from bolaudit.facts import (
     ParamSpec,
     Seq,
     SessionFact,
+    Subscript,
     UrlJoin,
 )
 
@@ -119,14 +120,23 @@ class HttpFactsMixin(ExtractorBase):
         self._set_local_dict(target.value.value, lambda old: DictExpr(((None, old), (key, value))))
 
     def _local_update(self, node: cst.Call, fact: CallFact) -> None:
+        """``d.update(...)``, and ``d["headers"].update(...)`` on a dict kept under a constant key
+        of a local dict (request keyword arguments built up before ``session.request(**d)``)."""
         func = node.func
-        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
-            return
-        if func.attr.value != "update" or len(fact.args) > 1:
+        if not isinstance(func, cst.Attribute) or func.attr.value != "update" or len(fact.args) > 1:
             return
         items: list[tuple[Expr | None, Expr]] = [(None, a) for a in fact.args]
         items += [(None, v) if k == "**" else (Const(k), v) for k, v in fact.kwargs]
-        self._set_local_dict(func.value.value, lambda old: DictExpr(((None, old), *items)))
+        target = func.value
+        if isinstance(target, cst.Name):
+            self._set_local_dict(target.value, lambda old: DictExpr(((None, old), *items)))
+            return
+        sl = target.slice[0].slice if isinstance(target, cst.Subscript) and len(target.slice) == 1 else None
+        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and isinstance(sl, cst.Index):
+            key = self.expr(sl.value)
+            if isinstance(key, Const) and isinstance(key.value, str):
+                self._set_local_dict(target.value.value, lambda old: DictExpr(
+                    ((None, old), (key, DictExpr(((None, Subscript(old, key)), *items))))))
 
     # ------------------------------------------------------------------ calls
 
@@ -244,6 +254,8 @@ class HttpFactsMixin(ExtractorBase):
             method_expr = Const(method)
         elif sig.method_pos is not None and sig.method_pos < len(args):
             method_expr = args[sig.method_pos]
+        elif "method" not in kw and "**" in kw and sig.method_pos is not None:
+            method_expr = Subscript(kw["**"], Const("method"))  # ``session.request(**request_kwargs)``
         else:
             method_expr = kw.get("method", Const("POST" if (lib.post_if_data and _has_data(fact, sig)) else "GET"))
         if isinstance(method_expr, Const) and isinstance(method_expr.value, str):
@@ -252,6 +264,8 @@ class HttpFactsMixin(ExtractorBase):
             url = kw.get("token_url", kw.get("url", args[0] if args else Const(None)))
         else:
             url = args[sig.url_pos] if sig.url_pos < len(args) else kw.get(sig.url_keyword, Const(None))
+            if url == Const(None) and "**" in kw:
+                url = Subscript(kw["**"], Const(sig.url_keyword))
         headers = kw.get("headers")
         if headers is None and sig.headers_pos is not None and sig.headers_pos < len(args):
             headers = args[sig.headers_pos]

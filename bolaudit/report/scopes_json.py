@@ -53,6 +53,8 @@ def document(report: ScopesReport) -> dict[str, Any]:
                 "group": used.operation.group,
                 "right": used.operation.right,
                 "deprecated": used.operation.deprecated,
+                # Removed before v10 (the call fails): what v10 has instead, else null.
+                "replaced_by": used.operation.removed or None,
                 "locations": [{"path": report.display_path(loc.path), "line": loc.line}
                               for loc in used.locations],
             }

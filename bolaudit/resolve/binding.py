@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from bolaudit.resolve.contexts import EvaluatorParts, MAX_ALTERNATIVES, MAX_DEPTH, Callee, Ctx, dedupe
 from bolaudit.extract.exprtools import dotted
-from bolaudit.facts import OR_DEFAULT
+from bolaudit.facts import IF_ELSE, OR_DEFAULT
 from bolaudit.facts import (
     Attr,
     CallExpr,
+    Concat,
     Const,
     DictExpr,
     Expr,
+    Format,
     LoopFact,
     LoopVar,
     Name,
@@ -61,6 +63,8 @@ class Binding:
         if isinstance(expr, CallExpr):
             if expr.func == Name(OR_DEFAULT) and len(expr.args) == 2:
                 return self._or_default(expr.args[0], expr.args[1], c)
+            if expr.func == Name(IF_ELSE) and len(expr.args) == 3:
+                return self._if_else(*expr.args, c)
             item = self._dict_method(expr, c)
             if item is not None:
                 return item
@@ -86,6 +90,46 @@ class Binding:
             if truth is not True:
                 out.append((default, c))
         return dedupe(out)
+
+    def _if_else(self, test: Expr, body: Expr, orelse: Expr, c: Ctx) -> list[tuple[Expr, Ctx]]:
+        """``body if test else orelse``: the branch the test's values certainly take, else both."""
+        truths = {True if self._required(sub, sctx) else _truth(sub) for sub, sctx in self._values(test, c)}
+        if truths == {True}:
+            return [(body, c)]
+        if truths == {False}:
+            return [(orelse, c)]
+        return [(body, c), (orelse, c)]
+
+    def _required(self, expr: Expr, c: Ctx) -> bool:
+        """A parameter without a default that no known call site binds (``def get(self, order_id)``
+        on a public client): the caller must pass it, and an empty id is not a request the code
+        means. Taken as given in a test, as ``path`` in ``"/{}".format(path) if path else ""``."""
+        if not isinstance(expr, Param):
+            return False
+        fn = self.ev.index.functions.get((c.path, expr.func))
+        spec = next((s for s in fn.params if s.name == expr.name), None) if fn else None
+        return spec is not None and spec.kind == "positional" and spec.default is None
+
+    def _values(self, expr: Expr, c: Ctx, steps: int = 4) -> list[tuple[Expr, Ctx]]:
+        """``expr`` followed through names, parameters and attributes for a few steps, to the
+        values whose truth can be read; an expression that resolves to nothing stays itself."""
+        todo: list[tuple[Expr, Ctx]] = [(expr, c)]
+        out: list[tuple[Expr, Ctx]] = []
+        for _ in range(steps):
+            nxt: list[tuple[Expr, Ctx]] = []
+            for sub, sctx in todo:
+                if isinstance(sub, (Param, Name, Attr)):
+                    found = self.resolve(sub, sctx)
+                    if found:
+                        nxt.extend(found)
+                    else:
+                        out.append((sub, sctx))
+                else:
+                    out.append((sub, sctx))
+            todo = nxt[:MAX_ALTERNATIVES]
+            if not todo:
+                break
+        return dedupe(out + todo)
 
     def _dict_method(self, expr: CallExpr, c: Ctx) -> list[tuple[Expr, Ctx]] | None:
         """``d.get(key, default)`` / ``d.pop(key, default)`` on a dict bolaudit can see;
@@ -248,4 +292,8 @@ def _truth(expr: Expr) -> bool | None:
         return True if any(k is not None for k, _ in expr.items) else (None if expr.items else False)
     if isinstance(expr, Seq):
         return bool(expr.items)
+    if isinstance(expr, Format):  # a non-empty template makes a non-empty string
+        return True if isinstance(expr.template, Const) and expr.template.value else None
+    if isinstance(expr, Concat):
+        return True if any(isinstance(p, Const) and p.value for p in expr.parts) else None
     return None

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from bolaudit.resolve.index import FactIndex
 
 _IN_PROGRESS = object()
+_NONE = SVal.hole("the value None")
 _STRIPS = ("strip", "lstrip", "rstrip")
 
 
@@ -141,14 +142,17 @@ class Evaluator:
                 return [SVal.of(expr.value)]
             if isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool):
                 return [SVal.of(str(expr.value))]
-            return [SVal.hole(f"the value {expr.value!r}")]
+            return [_NONE if expr.value is None else SVal.hole(f"the value {expr.value!r}")]
         if isinstance(expr, Concat):
             out = [SVal(())]
             for part in expr.parts:
                 out = product(out, self.strings(part, c))
             return out
         if isinstance(expr, Choice):
-            return dedupe(alt for o in expr.options for alt in self.strings(o, c))
+            alts = dedupe(alt for o in expr.options for alt in self.strings(o, c))
+            # ``api_url or "https://api.bol.com"`` with ``api_url=None``: a request is never sent to
+            # None (requests raises), so another alternative is the one that reaches it.
+            return [a for a in alts if a != _NONE] or alts
         if isinstance(expr, EnvVar):
             if expr.default is not None:
                 return self.strings(expr.default, c)

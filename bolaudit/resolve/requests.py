@@ -97,7 +97,7 @@ class ResolvedRequest:
             self.kind == "api"
             and self.unresolved is None
             and self.match is not None
-            and self.match.operation is None
+            and (self.match.operation is None or bool(self.match.operation.removed))
         )
 
     @property
