@@ -158,3 +158,258 @@ def test_an_endpoint_that_v10_removed_is_listed_and_reported(tmp_path: Path) -> 
     bol306 = [f for f in audit(tmp_path).findings if f.code == "BOL306"]
     assert [(f.path, f.span.line) for f in bol306] == [("shop/bolapi/groups.py", 39)]
     assert "v10 has POST /retailer/shipments" in bol306[0].message
+
+
+ODOO_TABLE = {
+    "bol_connector/models/bol_api.py": '''
+        import requests
+
+        _api_endpoints = {
+            "order": "https://api.bol.com/retailer/orders",
+            "offer": "https://api.bol.com/retailer/offers",
+            "shipment": "https://api.bol.com/retailer/shipments",
+        }
+        HEADERS = {"Accept": "application/vnd.retailer.v10+json",
+                   "Content-Type": "application/vnd.retailer.v10+json"}
+
+
+        class BolAPI:
+            @staticmethod
+            def get(endpoint, token, suffix="", query_string=""):
+                url = _api_endpoints.get(endpoint) + suffix + query_string
+                headers = dict(HEADERS, Authorization="Bearer " + token)
+                return requests.get(url, headers=headers)
+
+            @staticmethod
+            def put(endpoint, token, suffix, payload):
+                url = _api_endpoints[endpoint] + "/" + suffix
+                headers = dict(HEADERS, Authorization="Bearer " + token)
+                return requests.put(url, json=payload, headers=headers)
+    ''',
+    "bol_connector/models/sale_order.py": '''
+        from odoo import models
+
+        from .bol_api import BolAPI
+
+
+        class SaleOrder(models.Model):
+            _inherit = "sale.order"
+
+            def _bol_import(self, token):
+                return BolAPI.get("order", token, query_string="?fulfilment-method=FBR")
+
+            def _bol_push_stock(self, token, offer_id, amount):
+                return BolAPI.put("offer", token, "{0}/stock".format(offer_id), {"amount": amount})
+
+            def _bol_get_shipment(self, token, shipment_id):
+                return BolAPI.get("shipment", token, "/%s" % shipment_id)
+    ''',
+}
+
+
+def test_an_endpoint_table_looked_up_by_static_wrappers_from_another_module(tmp_path: Path) -> None:
+    """An ERP connector's shape: a module dict of endpoint URLs, static wrapper methods that look
+    it up, and model methods elsewhere that pass constant keys and suffixes."""
+    assert found(tmp_path, ODOO_TABLE) == {
+        ("bol_connector/models/sale_order.py:10", "GET /retailer/orders"),
+        ("bol_connector/models/sale_order.py:13", "PUT /retailer/offers/{offer-id}/stock"),
+        ("bol_connector/models/sale_order.py:16", "GET /retailer/shipments/{shipment-id}"),
+    }
+
+
+def test_an_unknown_key_of_an_endpoint_table_stays_unresolved(tmp_path: Path) -> None:
+    files = dict(ODOO_TABLE)
+    files["bol_connector/models/sale_order.py"] += '''
+
+        def fetch(kind, token):
+            return BolAPI.get(kind, token)
+    '''
+    files["bol_connector/models/cron.py"] = '''
+        from .sale_order import fetch
+
+
+        def run(env, token):
+            for kind in env["bol.config"].search([]).mapped("kinds"):
+                fetch(kind, token)
+    '''
+    got = found(tmp_path, files)
+    assert [s for s in got if s[0].startswith("bol_connector/models/cron.py")] == [
+        ("bol_connector/models/cron.py:6", "? GET {…}")] or all(
+        s[1].startswith("?") for s in got if s[0].startswith("bol_connector/models/cron.py"))
+
+
+def test_enum_and_class_attribute_tables(tmp_path: Path) -> None:
+    files = {
+        "shop/endpoints.py": '''
+            from enum import Enum
+
+            BASE = "https://api.bol.com/retailer"
+
+
+            class Endpoint(str, Enum):
+                ORDERS = BASE + "/orders"
+                ORDER = BASE + "/orders/{order_id}"
+
+
+            class Paths:
+                INVOICES = "/invoices"
+                INVOICE = "/invoices/{}"
+        ''',
+        "shop/client.py": '''
+            import httpx
+
+            from .endpoints import BASE, Endpoint, Paths
+
+            HEADERS = {"Accept": "application/vnd.retailer.v10+json"}
+
+
+            def orders(client: httpx.Client):
+                return client.get(Endpoint.ORDERS.value, headers=HEADERS)
+
+
+            def order(client: httpx.Client, order_id):
+                return client.get(Endpoint.ORDER.format(order_id=order_id), headers=HEADERS)
+
+
+            def invoice(client: httpx.Client, invoice_id):
+                return client.get(BASE + Paths.INVOICE.format(invoice_id), headers=HEADERS)
+        ''',
+    }
+    assert found(tmp_path, files) == {
+        ("shop/client.py:9", "GET /retailer/orders"),
+        ("shop/client.py:13", "GET /retailer/orders/{order-id}"),
+        ("shop/client.py:17", "GET /retailer/invoices/{invoice-id}"),
+    }
+
+
+def test_a_reassigned_local_url_gives_each_call_its_own_value(tmp_path: Path) -> None:
+    files = {
+        "sync.py": '''
+            import requests
+
+            BASE = "https://api.bol.com/retailer"
+            HEADERS = {"Accept": "application/vnd.retailer.v10+json"}
+
+
+            def sync(session: requests.Session, order_id, body):
+                url = BASE + "/orders/" + order_id
+                order = session.get(url, headers=HEADERS)
+                url = BASE + "/shipments"
+                session.post(url, json=body, headers={**HEADERS, "Content-Type": HEADERS["Accept"]})
+                return order
+        ''',
+    }
+    assert found(tmp_path, files) == {
+        ("sync.py:9", "GET /retailer/orders/{order-id}"),
+        ("sync.py:11", "POST /retailer/shipments"),
+    }
+
+
+def test_joins_partial_decorators_and_kwargs_forwarding(tmp_path: Path) -> None:
+    files = {
+        "shop/http.py": '''
+            import functools
+            import posixpath
+            from urllib.parse import urljoin
+
+            import requests
+            from tenacity import retry, stop_after_attempt
+
+            API = "https://api.bol.com/"
+            HEADERS = {"Accept": "application/vnd.retailer.v10+json"}
+
+
+            @retry(stop=stop_after_attempt(3))
+            def send(method, url, **kwargs):
+                kwargs.setdefault("headers", HEADERS)
+                return requests.request(method, url, timeout=10, **kwargs)
+
+
+            get = functools.partial(send, "GET")
+
+
+            def orders():
+                return get(urljoin(API, "retailer/orders"))
+
+
+            def shipments():
+                return send("GET", "/".join([API.rstrip("/"), "retailer", "shipments"]))
+
+
+            def invoices():
+                return get(API + posixpath.join("retailer", "invoices"))
+        ''',
+    }
+    assert found(tmp_path, files) == {
+        ("shop/http.py:22", "GET /retailer/orders"),
+        ("shop/http.py:26", "GET /retailer/shipments"),
+        ("shop/http.py:30", "GET /retailer/invoices"),
+    }
+
+
+def test_async_clients(tmp_path: Path) -> None:
+    files = {
+        "shop/aio.py": '''
+            import aiohttp
+            import httpx
+            import urllib3
+
+            BASE = "https://api.bol.com/retailer"
+            HEADERS = {"Accept": "application/vnd.retailer.v10+json"}
+
+
+            async def orders(token):
+                async with httpx.AsyncClient(base_url=BASE, headers=HEADERS) as client:
+                    response = await client.get("/orders")
+                    return response.json()
+
+
+            async def returns(token):
+                async with aiohttp.ClientSession(headers=HEADERS) as session:
+                    async with session.get(BASE + "/returns") as response:
+                        return await response.json()
+
+
+            def invoices():
+                pool = urllib3.PoolManager()
+                return pool.request("GET", BASE + "/invoices", headers=HEADERS)
+        ''',
+    }
+    assert found(tmp_path, files) == {
+        ("shop/aio.py:11", "GET /retailer/orders"),
+        ("shop/aio.py:17", "GET /retailer/returns"),
+        ("shop/aio.py:23", "GET /retailer/invoices"),
+    }
+
+
+def test_class_and_static_methods(tmp_path: Path) -> None:
+    files = {
+        "shop/client.py": '''
+            import requests
+
+
+            class Bol:
+                base = "https://api.bol.com/retailer"
+                headers = {"Accept": "application/vnd.retailer.v10+json"}
+
+                @classmethod
+                def call(cls, path):
+                    return requests.get(cls.base + path, headers=cls.headers)
+
+                @classmethod
+                def orders(cls):
+                    return cls.call("/orders")
+
+
+            class DemoBol(Bol):
+                base = "https://api.bol.com/retailer-demo"
+
+
+            def demo_returns():
+                return DemoBol.call("/returns")
+        ''',
+    }
+    assert found(tmp_path, files) == {
+        ("shop/client.py:14", "GET /retailer/orders"),
+        ("shop/client.py:22", "GET /retailer/returns"),
+    }

@@ -140,7 +140,9 @@ class ExprBuilder:
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             base = self.of(func.value, d)
-            if method == "format" and _stringish(base):
+            if method == "format" and (_stringish(base) or isinstance(base, Attr)):
+                # ``Paths.INVOICE.format(id)``: a template kept in a class or module attribute;
+                # evaluation reads it (anything else that has a ``format`` method stays unknown).
                 return Format(base, args, tuple(kw for kw in kwargs if kw[0] != "**"), "{}")
             if method == "join" and _stringish(base) and len(args) == 1:
                 return Join(base, args[0])

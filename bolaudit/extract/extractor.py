@@ -283,6 +283,7 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
         kwargs = tuple(
             (a.keyword.value, self.expr(a.value)) for a in node.args if a.keyword is not None
         ) + tuple(("**", self.expr(a.value)) for a in node.args if a.star == "**")
+        callee, args, kwargs = self._through_partial(callee, args, kwargs)
         guards = tuple(f.early) + tuple(f.guards)
         fact = CallFact(
             call_id,
@@ -302,6 +303,17 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
         qual = self.qualify(callee)
         if (qual == "map" or (isinstance(callee, CallExpr) is False and _attr_name(node) == "map")) and args:
             self._map_call(node, fact, args)
+
+    def _through_partial(
+        self, callee: Expr, args: tuple[Expr, ...], kwargs: tuple[tuple[str, Expr], ...]
+    ) -> tuple[Expr, tuple[Expr, ...], tuple[tuple[str, Expr], ...]]:
+        """``get = functools.partial(send, "GET")`` then ``get(url)`` is ``send("GET", url)``."""
+        value = self.constants.get(callee.id) if isinstance(callee, Name) else callee
+        if not isinstance(value, CallExpr) or not value.args:
+            return callee, args, kwargs
+        if self.qualify(value.func) not in ("functools.partial", "partial"):
+            return callee, args, kwargs
+        return value.args[0], (*value.args[1:], *args), (*value.kwargs, *kwargs)
 
     def _note_call_writes(self, node: cst.Call, callee: Expr) -> None:
         if not isinstance(node.func, cst.Attribute):

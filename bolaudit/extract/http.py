@@ -226,7 +226,13 @@ class HttpFactsMixin(ExtractorBase):
         return next((p for p in fn.params if p.name == param.name), None) if fn else None
 
     def _maybe_request(self, receiver: Expr, fact: CallFact) -> bool:
-        """Keep ``x.get(url)`` on an unknown receiver only when it looks like an HTTP client call."""
+        """Keep ``x.get(url)`` on an unknown receiver only when it looks like an HTTP client call.
+        A dict, list or string (a local inlined, or a module constant such as an endpoint table
+        ``_api_endpoints.get(key)``) is never a client."""
+        x = self
+        value = x.constants.get(receiver.id) if isinstance(receiver, Name) else receiver
+        if isinstance(value, (DictExpr, Seq, Const, Concat, Format, Join)):
+            return False
         name = receiver.name if isinstance(receiver, Param) else dotted(receiver)
         if name is not None and clients.is_sessionish(name.rsplit(".", 1)[-1]):
             return True

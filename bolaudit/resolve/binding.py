@@ -27,6 +27,9 @@ from bolaudit.facts import (
 
 
 
+_ENUMS = frozenset({"Enum", "StrEnum", "IntEnum"})
+
+
 class Binding:
     """The evaluator's resolve/bind (see ``bolaudit.resolve.evaluate``), a part of it."""
 
@@ -196,6 +199,15 @@ class Binding:
         if expr.base in (Name("self"), Name("cls")) and c.self_cls is not None:
             return self.member(c.self_cls, expr.attr, c)
         out: list[tuple[Expr, Ctx]] = []
+        if expr.attr == "value" and isinstance(expr.base, Attr):
+            # ``Endpoint.ORDERS.value``: an Enum member's value is what the class body assigns.
+            for obj in self.ev.objects(expr.base.base, c):
+                if obj.kind == "class" and any(
+                    b.rsplit(".", 1)[-1] in _ENUMS for b in self.ev.index.external_bases((obj.path, obj.name))
+                ):
+                    out.extend(self.member((obj.path, obj.name), expr.base.attr, c))
+            if out:
+                return out[:MAX_ALTERNATIVES]
         for obj in self.ev.objects(expr.base, c):
             if obj.kind == "module":
                 sym = self.ev.index.symbol(obj.path, expr.attr)
