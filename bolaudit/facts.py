@@ -293,6 +293,10 @@ class LiteralFact:
 
     span: Span
     text: str
+    # "" where it may be sent; "test" (compared, searched for, replaced in), "message" (logged,
+    # printed, raised) or "namespace" (an XML namespace) where it certainly is not: the request
+    # rules judge a literal where it goes, not where it stands.
+    use: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -228,7 +228,10 @@ def _message(cat: Catalog, req: ResolvedRequest) -> str:
     else:
         same_path = cat.match(None, segments)
         takes = sorted({op.method for op in same_path.candidates if not op.removed})
-        if takes and not any(_guess(op.path, segments) for op in same_path.candidates):
+        word = cat.word_for_parameter(segments)
+        if word is not None:
+            why = f"no documented operation has this path ({word})"
+        elif takes and not any(_guess(op.path, segments) for op in same_path.candidates):
             why = f"that path takes {', '.join(takes)}"
     near = cat.nearest(req.method, segments)
     if near is None:

@@ -527,3 +527,92 @@ def test_routes_that_return_tokens(path: str, head: str, flagged: bool, tree: Pa
     """
     exposures = project_of(tree, {path: source, "shop/__init__.py": ""}).exposures
     assert [e.sink for e in exposures] == (["the response of route `token_view`"] if flagged else [])
+
+
+HEADER_CACHE = {
+    "shop/cache.py": '''
+        CACHE = {}
+
+
+        class CacheHandler:
+            def __init__(self, folder):
+                self.folder = folder
+
+            def get(self, key):
+                if key in CACHE:
+                    return CACHE[key]
+                try:
+                    with open(f"{self.folder}/{key}.txt") as f:
+                        CACHE[key] = f.read()
+                except OSError:
+                    return None
+                return CACHE[key]
+
+            def put(self, key, value):
+                with open(f"{self.folder}/{key}.txt", "w") as f:
+                    f.write(value)
+                CACHE[key] = value
+    ''',
+    "shop/api.py": '''
+        import requests
+
+        from shop.cache import CacheHandler
+
+
+        class Api:
+            def __init__(self, client_id, client_secret):
+                self.client_id, self.client_secret = client_id, client_secret
+                self.headers = {"Accept": "application/vnd.retailer.v10+json"}
+                self.cache = CacheHandler("/tmp")
+
+            def _set_token(self, token):
+                self.headers.update({"Authorization": "Bearer " + token})
+
+            def _ensure_token(self):
+                if "Authorization" not in self.headers:
+                    cached = self.cache.get(self.client_id)
+                    if cached is None:
+                        self.login()
+                    else:
+                        self._set_token(cached)
+
+            def login(self):
+                r = requests.post("https://login.bol.com/token", auth=(self.client_id, self.client_secret),
+                                  headers={"Accept": "application/json"})
+                token = r.json()["access_token"]
+                self.cache.put(self.client_id, token)
+                self._set_token(token)
+
+            def get(self, path):
+                self._ensure_token()
+                response = requests.get("https://api.bol.com/retailer/" + path, headers=self.headers)
+                if response.status_code == 401:
+                    self.login()
+                    response = requests.get("https://api.bol.com/retailer/" + path, headers=self.headers)
+                return response
+    ''',
+    "shop/jobs.py": '''
+        from shop.api import Api
+
+
+        def sync(api: Api, order_ids):
+            for order_id in order_ids:
+                api.get(f"orders/{order_id}")
+    ''',
+}
+
+
+def test_a_token_kept_on_the_headers_by_a_helper_is_a_cache(tree: Path) -> None:
+    """python-bol-retailer-api's shape: the check reads ``self.headers``, which the login writes
+    through a helper method; a module dict and a file keep the token; a 401 logs in again."""
+    flow = flow_of(tree, HEADER_CACHE)
+    assert flow.loop_fetches == []
+    assert flow.per_call == []
+
+
+def test_the_same_client_without_the_helper_writing_is_a_fetch_per_iteration(tree: Path) -> None:
+    files = dict(HEADER_CACHE)
+    files["shop/api.py"] = files["shop/api.py"].replace(
+        'self.headers.update({"Authorization": "Bearer " + token})', 'return token')
+    flow = flow_of(tree, files)
+    assert [(f.scope, f.call.span.line) for f in flow.loop_fetches] == [(("shop/jobs.py", "sync"), 6)]

@@ -13,7 +13,7 @@ from functools import cached_property
 from types import MappingProxyType
 
 from ._load import CatalogError
-from ._match import Segments, match_operation, nearest_operation, show, template_segments
+from ._match import Segments, literal_as_parameter, match_operation, nearest_operation, show, template_segments
 from ._model import (
     HostKind,
     ALL_RESOURCES,
@@ -122,6 +122,12 @@ class Catalog:
         for op in self.operations:
             index.setdefault(len(template_segments(op.path)), []).append(op)
         return {n: tuple(ops) for n, ops in index.items()}
+
+    def word_for_parameter(self, path: Sequence[str | None]) -> str | None:
+        """How a path fits a documented one only by taking a fixed word for an id (see
+        ``_match.literal_as_parameter``), or None."""
+        given = self._segments(path)
+        return literal_as_parameter(self._of_length.get(len(given), ()), given)
 
     def nearest(self, method: str | None, path: Sequence[str | None]) -> Operation | None:
         """The closest documented operation, for "did you mean GET /retailer/orders?"; None when

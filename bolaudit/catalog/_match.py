@@ -89,6 +89,26 @@ def _choose(
     return [], False, offered
 
 
+def literal_as_parameter(operations: Sequence[Operation], given: Segments) -> str | None:
+    """``/retailer/orders/shipment`` fits ``/retailer/orders/{order-id}`` only by taking the
+    fixed word ``shipment`` for an order id: say so, rather than "that path takes GET". None
+    when some operation fits the path without such a stand-in."""
+    said: str | None = None
+    for op in operations:
+        template = template_segments(op.path)
+        kinds = _fit(template, given)
+        if kinds is None:
+            continue
+        words = [(want, have) for want, have, kind in zip(template, given, kinds)
+                 if kind == PARAM and have is not None and have.isalpha() and have.islower()]
+        if not words:
+            return None
+        if said is None:
+            want, have = words[0]
+            said = f"`{have}` would be the {want} of {op.method} {op.path}"
+    return said
+
+
 def _media_set(media_types: Sequence[str]) -> frozenset[str]:
     """Accept values may list several types (``a, b;q=0.9``); compare without parameters."""
     return frozenset(
@@ -145,6 +165,9 @@ def match_operation(
     verb = method.upper() if method else None
     chosen, guessing, offered = _choose(operations, verb, given)
     if not chosen:
+        word = literal_as_parameter(operations, given)
+        if word is not None:
+            return Match(None, (), f"{verb} {show(given)} is not documented: {word}")
         if offered:
             takes = ", ".join(sorted(offered))
             reason = f"{verb} {show(given)} is not documented; that path takes {takes}"

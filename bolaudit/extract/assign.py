@@ -144,7 +144,7 @@ class AssignmentsMixin(ExtractorBase):
         x = self
         head, _, rest = dotted_name.partition(".")
         if head in x.frame.self_names:
-            return "x." + rest if rest else "self"
+            return "self." + rest if rest else "self"
         return dotted_name
 
     def _class_of_frame(self) -> ClassFrame | None:

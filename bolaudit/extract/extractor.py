@@ -273,6 +273,7 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
 
     def visit_Call(self, node: cst.Call) -> None:
         f = self.frame
+        self.note_literal_uses(node)
         call_id = self._call_id(node)
         callee = self.expr(node.func)
         args = tuple(

@@ -18,13 +18,77 @@ from bolaudit.facts import LiteralFact
 MAX_LITERAL = 300
 MAX_LITERALS = 2000
 
+# Where a literal is only looked at, never sent: compared, searched for, replaced in a message.
+_TEST_METHODS = frozenset({
+    "replace", "startswith", "endswith", "find", "rfind", "index", "rindex", "count", "split",
+    "rsplit", "partition", "rpartition", "removeprefix", "removesuffix", "strip", "lstrip", "rstrip",
+})
+_TEST_FUNCTIONS = frozenset({"search", "match", "fullmatch", "sub", "subn", "findall", "finditer", "compile"})
+_MESSAGE_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
+_LOGGERS = ("log", "logger", "logging", "_logger", "_log", "LOGGER", "LOG", "warnings")
+_NAMESPACE_KEYWORDS = frozenset({"namespaces", "nsmap", "ns"})
+
 
 class LiteralsMixin(ExtractorBase):
     """Literals: a part of ``FactExtractor`` (``extract.core`` declares what it shares)."""
 
     def __init__(self) -> None:
         self._bare_strings: set[cst.CSTNode] = set()
+        self._literal_use: dict[cst.CSTNode, str] = {}
         self.literals: list[LiteralFact] = []
+
+    # -- where a literal goes: marked on the parent, read when the literal is visited -----------
+
+    def _mark_use(self, node: cst.BaseExpression, use: str) -> None:
+        if isinstance(node, (cst.SimpleString, cst.FormattedString)):
+            self._literal_use.setdefault(node, use)
+        elif isinstance(node, cst.ConcatenatedString):
+            self._mark_use(node.left, use)
+            self._mark_use(node.right, use)
+        elif isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+            for element in node.elements:
+                self._mark_use(element.value, use)
+        elif isinstance(node, cst.Dict) and use == "namespace":
+            for el in node.elements:
+                if isinstance(el, cst.DictElement):
+                    self._mark_use(el.value, use)
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        # ``url == "https://plazaapi.bol.com/..."``, ``"v3+json" in content_type``: a test.
+        self._mark_use(node.left, "test")
+        for target in node.comparisons:
+            self._mark_use(target.comparator, "test")
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        if isinstance(node.exc, cst.Call):
+            for arg in node.exc.args:
+                self._mark_use(arg.value, "message")
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        key = node.key
+        if isinstance(key, cst.SimpleString) and key.value.strip("'\"").startswith("xmlns"):
+            self._mark_use(node.value, "namespace")
+
+    def note_literal_uses(self, node: cst.Call) -> None:
+        """The extractor calls this for every call: arguments only tested or logged."""
+        func = node.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        owner = func.value if isinstance(func, cst.Attribute) else None
+        use = ""
+        if isinstance(func, cst.Attribute) and name in _TEST_METHODS:
+            use = "test"
+        elif name in _TEST_FUNCTIONS and isinstance(owner, cst.Name) and owner.value in ("re", "regex"):
+            use = "test"
+        elif name == "print" or (name in _MESSAGE_METHODS and isinstance(owner, (cst.Name, cst.Attribute))
+                                 and _tail(owner).endswith(_LOGGERS)):
+            use = "message"
+        elif name == "register_namespace":
+            use = "namespace"
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value in _NAMESPACE_KEYWORDS:
+                self._mark_use(arg.value, "namespace")
+            elif use:
+                self._mark_use(arg.value, use)
 
     def visit_Expr(self, node: cst.Expr) -> None:
         # A string on its own line is a docstring or a comment, not a value the code sends.
@@ -52,7 +116,17 @@ class LiteralsMixin(ExtractorBase):
             return
         if "/" not in text and "vnd." not in text and "bol.com" not in text:
             return
-        self.literals.append(LiteralFact(self.span(node), mask_query(redact(text))))
+        use = self._literal_use.get(node, "")
+        if not use and text.startswith("{http"):
+            use = "namespace"  # ElementTree's ``{namespace}tag``
+        self.literals.append(LiteralFact(self.span(node), mask_query(redact(text)), use))
+
+
+def _tail(node: cst.BaseExpression) -> str:
+    """The last name of ``self.logger`` / ``logging``."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return node.value if isinstance(node, cst.Name) else ""
 
 
 def mask_query(text: str) -> str:

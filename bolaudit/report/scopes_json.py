@@ -6,6 +6,8 @@ Shape (keys in this order, indent 2)::
      "operations": [{"method", "path", "api", "operation_id", "resource", "group", "right",
                      "deprecated", "locations": [{"path", "line"}]}],
      "unresolved": [{"path", "line", "reason"}],
+     "complete": true | false,
+     "not_covered": [{"path", "line", "reason"}],
      "required": [{"group", "resource", "right"}],
      "token": null | {"client_id", "client_name", "seller_id", "scopes", "expires_at",
                       "signature_verified", "warnings": ["..."]},
@@ -17,7 +19,11 @@ Shape (keys in this order, indent 2)::
 ``group`` the dashboard group (null for a resource outside bol's table); ``right`` ``read`` or
 ``manage``; ``needed``/``granted`` a right or null. ``operations`` holds every resolved operation,
 process status included (it needs no grant of its own, so it is in no ``required`` entry).
-Location paths are relative to the current folder. Adding a key is a compatible change; renaming
+``complete`` is false while any call that may reach a covered bol API is unresolved: ``required``
+is then what the code needs at least. ``not_covered`` lists calls to bol APIs outside the catalog
+(Advertising, the retired Plaza API), which no Retailer right covers. ``replaced_by`` (in an
+operation) names the v10 operation for one that v10 removed. Location paths are relative to the
+current folder. Adding a key is a compatible change; renaming
 or removing one is not. ``expiring`` holds the BOL404 warnings (empty without a token);
 ``token.warnings`` what the token's claims say that bol's tokens do not (``nbf`` in the future,
 an ``iss`` other than ``https://login.bol.com``).
@@ -64,6 +70,13 @@ def document(report: ScopesReport) -> dict[str, Any]:
             {"path": report.display_path(c.location.path), "line": c.location.line,
              "reason": c.reason}
             for c in need.unresolved
+        ],
+        # False while any call that may reach bol is unresolved: then "required" is a floor.
+        "complete": need.complete,
+        "not_covered": [
+            {"path": report.display_path(c.location.path), "line": c.location.line,
+             "reason": c.reason}
+            for c in need.not_covered
         ],
         "required": [
             {"group": req.resource.group, "resource": req.resource.id, "right": req.right}

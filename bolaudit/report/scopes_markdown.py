@@ -30,8 +30,12 @@ def render(report: ScopesReport) -> str:
                 "On bol's authorisation screen, tick these and leave everything else off:", ""]
         out += [f"- [ ] {_cell(group_name(r.resource))} › {_cell(r.resource.name)}: "
                 f"**{r.right.capitalize()}**" for r in need.required]
-    else:
+    elif need.complete:
         out.append("The code calls no bol resource that needs a grant.")
+    else:
+        out.append("No resource was found that needs a grant, but the list is incomplete.")
+    if not need.complete and need.required:
+        out += ["", "**This list is incomplete**: the calls under *Not resolved* may need more rights."]
     if need.operations:
         out += ["", "<details><summary>Operations and call sites</summary>", ""]
         for used in need.operations:
@@ -42,6 +46,10 @@ def render(report: ScopesReport) -> str:
         out += ["", "### Not resolved", "",
                 "bolaudit could not tell which operation these calls are; check them by hand:", ""]
         out += [f"- {_where(report, c.location)}: {_cell(c.reason)}" for c in need.unresolved]
+    if need.not_covered:
+        out += ["", "### Not covered", "",
+                "Calls to bol APIs outside the Retailer API's fine-grained access:", ""]
+        out += [f"- {_where(report, c.location)}: {_cell(c.reason)}" for c in need.not_covered]
     comparison = report.audit.comparison
     if report.token is not None and comparison is not None:
         out += ["", "### Token", ""]

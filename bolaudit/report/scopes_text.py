@@ -46,6 +46,12 @@ def render(report: ScopesReport) -> str:
                       f"{'them' if count != 1 else 'it'} by hand, more rights may be needed"]
         lines.extend(f"  {printable(report.where(c.location))}: {printable(c.reason)}"
                      for c in need.unresolved)
+    if need.not_covered:
+        count = len(need.not_covered)
+        lines += ["", f"Not covered: {count} call{'s' if count != 1 else ''} to bol APIs outside the "
+                      "Retailer API's fine-grained access (no right to grant for them here)"]
+        lines.extend(f"  {printable(report.where(c.location))}: {printable(c.reason)}"
+                     for c in need.not_covered)
     lines += ["", *checklist(report)]
     if report.token is not None and report.audit.comparison is not None:
         lines += ["", *token_lines(report.token, report.now),
@@ -81,7 +87,17 @@ def _operations(report: ScopesReport, operations: tuple[UsedOperation, ...],
 
 
 def checklist(report: ScopesReport) -> list[str]:
-    required = report.audit.needs.required
+    need = report.audit.needs
+    required = need.required
+    if not need.complete:
+        count = len(need.unresolved)
+        first = (f"This list is incomplete: {count} call{'s' if count != 1 else ''} could not be "
+                 "resolved (see Not resolved) and may need more rights.")
+        if not required:
+            return [first, "No resource was found that needs a grant; do not grant anything "
+                           "before the calls above are checked by hand."]
+        return [first, "Grant at least this on bol's authorisation screen, and check the calls above:",
+                *(f"  [ ] {label(req)}" for req in required)]
     if not required:
         return ["Grant nothing: the code calls no bol resource that needs a grant."]
     lines = ["Grant exactly this on bol's authorisation screen, and leave everything else off:"]

@@ -31,8 +31,10 @@ def literals_of(facts: ModuleFacts) -> list[Literal]:
 
 
 def all_literals(index: FactIndex) -> Iterator[Literal]:
+    """The literals that may reach a request: not those only compared, searched for, logged,
+    raised or used as an XML namespace (``LiteralFact.use``)."""
     for _path, facts in index.iter_modules():
-        yield from literals_of(facts)
+        yield from (Literal(facts.path, lit.span, lit.text) for lit in facts.literals if not lit.use)
 
 
 def within(span: Span, inner: Span) -> bool:

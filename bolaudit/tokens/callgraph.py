@@ -47,6 +47,7 @@ class CallGraph:
                     found.append(callee)
         self._extra_callers: dict[tuple[str, str], list[tuple[str, CallFact, Callee]]] = {}
         self._synthetic = -(10**6)
+        self._writes: dict[Scope, frozenset[str]] = {}
         self._add_property_edges()
         self._by_span: dict[tuple[str, str | None, Span], CallFact] = {}
         self._api: dict[Scope, str | None] = {}
@@ -108,10 +109,37 @@ class CallGraph:
         return self._by_span.get(key)
 
     def writes(self, scope: Scope) -> frozenset[str]:
+        """The state ``scope`` writes, itself or through the project functions it calls (a few
+        calls deep): ``acquire()`` that stores the token with ``self._set_header(token)`` or
+        ``self.cache.set(key, token)`` writes what those write. Locals stay the function's own."""
+        found = self._writes.get(scope)
+        if found is None:
+            found = self._writes[scope] = self._collect_writes(scope)
+        return found
+
+    def _collect_writes(self, scope: Scope, depth: int = 3) -> frozenset[str]:
         if scope[1] is None:
             return frozenset()
         fn = self.p.functions.get((scope[0], scope[1]))
-        return frozenset(fn.writes) if fn is not None else frozenset()
+        own = frozenset(fn.writes) if fn is not None else frozenset()
+        seen: set[Scope] = {scope}
+        out = set(own)
+        todo = [(scope, 0)]
+        while todo:
+            cur, level = todo.pop()
+            if level >= depth:
+                continue
+            for call in self.calls_in(cur):
+                for callee in self.callees(cur[0], call):
+                    target: Scope = callee.target
+                    if target in seen or target[1] is None:
+                        continue
+                    seen.add(target)
+                    inner = self.p.functions.get((target[0], target[1]))
+                    if inner is not None:
+                        out.update(w for w in inner.writes if not w.startswith("local:"))
+                    todo.append((target, level + 1))
+        return frozenset(out)
 
     # ------------------------------------------------------------------ loops
 

@@ -19,6 +19,8 @@ output says how to map its scopes. Scope strings the catalog does not know are l
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -87,6 +89,14 @@ class Needs:
     unresolved: tuple[UnresolvedCall, ...]
     required: tuple[Requirement, ...]
     free: tuple[UsedOperation, ...] = ()  # operations that need no grant of their own
+    # Calls to bol APIs outside the catalog (Advertising, the retired Plaza and catalog v4 APIs):
+    # bol's, so listed, but not the Retailer API's fine-grained rights.
+    not_covered: tuple[UnresolvedCall, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Whether every call that may reach a covered bol API was resolved."""
+        return not self.unresolved
 
     def requirement(self, resource_id: str) -> Requirement | None:
         return next((r for r in self.required if r.resource.id == resource_id), None)
@@ -176,11 +186,16 @@ def needs(requests: Iterable[ResolvedRequest], catalog: Catalog,
     read, listed as unresolved because their calls are not known."""
     used: dict[Operation, set[Location]] = {}
     unresolved: dict[tuple[Location, str], UnresolvedCall] = {}
+    elsewhere: dict[tuple[Location, str], UnresolvedCall] = {}
     for request in requests:
         if not request.may_call_bol_api:
             continue
         site = request.site
         here = Location(site.path, site.span.line, site.span.column)
+        if request.kind in ("uncovered", "plaza"):
+            reason = not_covered_reason(request, catalog)
+            elsewhere.setdefault((here, reason), UnresolvedCall(here, reason))
+            continue
         op = _certain_operation(request)
         if op is not None:
             used.setdefault(op, set()).add(here)
@@ -200,7 +215,19 @@ def needs(requests: Iterable[ResolvedRequest], catalog: Catalog,
                               key=lambda u: (u.operation.path, u.operation.method, u.operation.api,
                                              u.operation.version, u.operation.operation_id)))
     calls = tuple(sorted(unresolved.values(), key=lambda u: (u.location, u.reason)))
-    return _requirements(operations, calls, catalog)
+    other = tuple(sorted(elsewhere.values(), key=lambda u: (u.location, u.reason)))
+    return dataclasses.replace(_requirements(operations, calls, catalog), not_covered=other)
+
+
+def not_covered_reason(request: ResolvedRequest, catalog: Catalog) -> str:
+    """Which bol API outside the catalog a call goes to."""
+    if request.kind == "plaza":
+        return "the retired Plaza API; no fine-grained right covers it (move it to the Retailer API)"
+    prefix = catalog.prefix_info(request.url.segments or ())
+    name = prefix.name if prefix is not None else "a bol API"
+    retired = " (retired)" if prefix is not None and prefix.retired else ""
+    return f"the {name}{retired}: not in bolaudit's catalog, and its rights are not part of the " \
+           "Retailer API's fine-grained access"
 
 
 def _requirements(operations: tuple[UsedOperation, ...], calls: tuple[UnresolvedCall, ...],

@@ -1,0 +1,194 @@
+"""What is a bol request, and where a literal goes (issue 13, items 4-6).
+
+A string is judged by where it flows, not where it stands: a retired host in an XML namespace, an
+error message or a comparison is not a request. Calls to other services, and bol APIs the catalog
+does not cover, are neither judged by the Retailer rules nor counted as unresolved bol calls."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bolaudit.rulebase import case_files
+from conftest import audit, write_tree
+
+import pytest
+
+
+def codes(root: Path, files: dict[str, str]) -> list[tuple[str, str, int]]:
+    write_tree(root, case_files(files))
+    return sorted((f.code, f.path, f.span.line) for f in audit(root).findings)
+
+
+SILENT_PLAZA = {
+    "legacy/feed.py": '''
+        import logging
+        import re
+        import xml.etree.ElementTree as ET
+
+        log = logging.getLogger(__name__)
+        NSMAP = {"xmlns": "https://plazaapi.bol.com/services/xsd/v2/plazaapi.xsd"}
+        RETIRED = re.compile(r"https://plazaapi\\.bol\\.com/.*")
+
+
+        def parse(xml_text):
+            root = ET.fromstring(xml_text)
+            return root.findall("{https://plazaapi.bol.com/services/xsd/v2/plazaapi.xsd}Order")
+
+
+        def explain(error, url, content_type):
+            if url.startswith("https://plazaapi.bol.com"):
+                log.warning("https://plazaapi.bol.com is retired, got %s", url)
+            if content_type == "application/vnd.retailer.v3+json":
+                raise ValueError("answered with application/vnd.retailer.v3+json")
+            return str(error).replace("https://plazaapi.bol.com/services/rest", "<plaza>")
+    ''',
+}
+
+
+def test_literals_that_never_reach_a_request_are_silent(tmp_path: Path) -> None:
+    assert [c for c in codes(tmp_path, SILENT_PLAZA) if c[0] in ("BOL303", "BOL304", "BOL305")] == []
+
+
+def test_the_same_literals_sent_are_reported(tmp_path: Path) -> None:
+    files = {
+        "legacy/client.py": '''
+            import requests
+
+            PLAZA = "https://plazaapi.bol.com/services/rest/orders/v2"
+            OLD = {"Accept": "application/vnd.retailer.v3+json"}
+
+
+            def orders(session: requests.Session):
+                return session.get(PLAZA, headers=OLD)
+        ''',
+    }
+    assert [c for c in codes(tmp_path, files) if c[0] == "BOL303"] == [
+        ("BOL303", "legacy/client.py", 3), ("BOL303", "legacy/client.py", 4)]
+
+
+def test_calls_to_other_services_are_not_unresolved_bol_calls(tmp_path: Path) -> None:
+    files = {
+        "shop/payments.py": '''
+            import requests
+
+            MOLLIE = "https://api.mollie.com/v2"
+
+
+            def refund(session: requests.Session, payment_id, amount):
+                return session.post(f"{MOLLIE}/payments/{payment_id}/refunds", json={"amount": amount})
+        ''',
+        "shop/sync.py": '''
+            from shop.bol_client import BolClient
+
+
+            def sync(client: BolClient, settings: dict, row: dict):
+                shop = settings.get("shop")
+                status = row.get("status")
+                return client.get_orders(shop, status)
+        ''',
+        "shop/bol_client.py": '''
+            import requests
+
+
+            class BolClient:
+                def __init__(self, token):
+                    self.session = requests.Session()
+                    self.session.headers.update({"Authorization": f"Bearer {token}",
+                                                 "Accept": "application/vnd.retailer.v10+json"})
+
+                def get_orders(self, shop, status):
+                    return self.session.get("https://api.bol.com/retailer/orders", params={"status": status})
+        ''',
+    }
+    write_tree(tmp_path, case_files(files))
+    report = scopes_json(tmp_path)
+    assert report["unresolved"] == []
+    assert report["complete"] is True
+    assert [(o["method"], o["path"]) for o in report["operations"]] == [("GET", "/retailer/orders")]
+
+
+def scopes_json(root: Path) -> dict[str, object]:
+    from bolaudit.cli import main as cli_main
+    from click.testing import CliRunner
+
+    import os
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        result = CliRunner().invoke(cli_main, ["scopes", "--format", "json", "--no-cache", "."])
+    finally:
+        os.chdir(old)
+    data = json.loads(result.stdout)
+    assert isinstance(data, dict)
+    return data
+
+
+def test_advertising_api_is_bol_but_not_covered(tmp_path: Path) -> None:
+    files = {
+        "ads/client.py": '''
+            import requests
+
+            ADS = "https://api.bol.com/advertiser/sponsored-products"
+            HEADERS = {"Accept": "application/vnd.advertiser.v11+json"}
+
+
+            def campaigns(session: requests.Session):
+                return session.post(ADS + "/campaigns", json={"page": 1}, headers=HEADERS)
+        ''',
+    }
+    found = codes(tmp_path, files)
+    assert [c for c in found if c[0] in ("BOL301", "BOL302", "BOL306")] == []
+    report = scopes_json(tmp_path)
+    assert report["operations"] == []
+    assert [(n["path"], n["line"]) for n in report["not_covered"]] == [("ads/client.py", 8)]
+    assert "Advertising" in report["not_covered"][0]["reason"] or "advertis" in report["not_covered"][0]["reason"]
+
+
+def test_scopes_never_grants_nothing_while_calls_are_unresolved(tmp_path: Path) -> None:
+    files = {
+        "shop/client.py": '''
+            import requests
+
+
+            def call(session: requests.Session, path):
+                return session.get("https://api.bol.com/retailer/" + path,
+                                   headers={"Accept": "application/vnd.retailer.v10+json"})
+        ''',
+    }
+    write_tree(tmp_path, case_files(files))
+    report = scopes_json(tmp_path)
+    assert report["complete"] is False
+    assert report["operations"] == []
+    assert [u["line"] for u in report["unresolved"]] == [5]
+    from bolaudit.cli import main as cli_main
+    from click.testing import CliRunner
+    import os
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        text = CliRunner().invoke(cli_main, ["scopes", "--no-cache", "."]).stdout
+    finally:
+        os.chdir(old)
+    assert "Grant nothing" not in text
+    assert "incomplete" in text
+
+
+def test_a_literal_word_taken_for_an_id_is_an_unknown_endpoint(tmp_path: Path) -> None:
+    files = {
+        "shop/ship.py": '''
+            import requests
+
+            HEADERS = {"Accept": "application/vnd.retailer.v10+json",
+                       "Content-Type": "application/vnd.retailer.v10+json"}
+
+
+            def ship(session: requests.Session, body):
+                return session.put("https://api.bol.com/retailer/orders/shipment", json=body, headers=HEADERS)
+        ''',
+    }
+    write_tree(tmp_path, case_files(files))
+    bol306 = [f for f in audit(tmp_path).findings if f.code == "BOL306"]
+    assert len(bol306) == 1
+    assert "that path takes" not in bol306[0].message
+    assert "`shipment` would be the {order-id}" in bol306[0].message
