@@ -129,6 +129,12 @@ class Guard:
     # ``except`` only: the exception types the handler catches, as written (``KeyError``,
     # ``requests.HTTPError``); empty for a bare ``except:``.
     catches: tuple[str, ...] = ()
+    # A fixed validity in seconds the condition gives a stored time stamp: ``time.monotonic() -
+    # fetched_at < 3600``, ``now < fetched + timedelta(hours=1)`` (BOL206 when above the token's life).
+    validity: float | None = None
+    # Whether the condition reads a clock (``time.time()``, ``datetime.now()``): it checks an age
+    # or an expiry, so the token it guards is not kept forever.
+    clock: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from bolaudit.resolve.media import accept_verdict, content_type_verdict
 from bolaudit.resolve.requests import ResolvedRequest, by_call
 from bolaudit.rulebase import Invalid, ProjectRule, TokenRule, Valid
 from bolaudit.tokens.callgraph import callee_text
+from bolaudit.tokens.expiry import Outlives, outliving
 from bolaudit.tokens.flow import PerCallFetch, chain_text
 from bolaudit.tokens.grants import GrantAudit
 from bolaudit.tokens.accept import AcceptSent, accept_sent
@@ -34,9 +35,9 @@ from bolaudit.tokens.requests import TOKEN_URL
 
 __all__ = [
     "AcceptSent", "App", "CLIENT_ID", "CLIENT_SECRET", "Catalog", "Finding", "GrantAudit",
-    "Invalid", "Literal", "Operation", "PerCallFetch", "Project", "ProjectRule", "REDACTED",
+    "Invalid", "Literal", "Operation", "Outlives", "PerCallFetch", "Project", "ProjectRule", "REDACTED",
     "ResolvedRequest", "Severity", "Shared", "Span", "TOKEN_URL", "TokenRule", "Valid",
     "accept_json_fix", "accept_sent", "accept_verdict", "advice", "all_literals", "by_call",
     "callee_text", "chain_text", "content_type_verdict", "header_findings", "literals_in",
-    "literals_of", "members", "shared", "shared_by_programs", "within",
+    "literals_of", "members", "outliving", "shared", "shared_by_programs", "within",
 ]

@@ -444,6 +444,12 @@ def _message(found: PerCallFetch) -> str:
         )
     caller = found.scope[1] or "<module>"
     more = f" (and {found.others} more function{'s' if found.others > 1 else ''})" if found.others else ""
+    if found.entry:
+        via = f" (via {chain_text(found.chain)})" if len(found.chain) > 1 else ""
+        return (f"{found.entry} requests a new bol token every time it runs{via}, and it runs once per "
+                f"outside event (a request to the app, a task, a tool call, a job run), with no cache that "
+                f"outlives the run{more}; {REASON}: keep the token in a cache shared across runs (a module-"
+                f"level cache, Django's cache, a database row) until `expires_in` minus a small margin")
     if caller == fetcher:
         return f"`{caller}` requests a new bol token and then calls the API, on every call{more}; {REASON}: {ADVICE}"
     names = chain_text(found.chain)

@@ -178,7 +178,7 @@ def test_a_symlink_out_of_the_root_is_not_read_back_or_sent(tmp_path: Path, monk
     report = json.loads(out.stdout)
     by_path = {f["path"]: f for f in report["findings"] if f["code"] == "BOL101"}
     assert "config/prod.env" not in by_path  # the file scan does not read what the link leads to
-    assert {"path": "config/prod.env", "message": "skipped: a symlink that leads outside the audited folder"} in [
+    assert {"path": "config/prod.env", "message": "skipped: a symlink that leads outside the project"} in [
         {"path": p["path"], "message": p["message"]} for p in report["problems"]]
     assert by_path["deploy/app.env"]["properties"]["verification"] == "live"
     assert OUTSIDE_SECRET not in out.stdout + out.stderr

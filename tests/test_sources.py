@@ -248,7 +248,7 @@ def test_a_listed_symlink_that_leads_outside_is_not_read(tmp_path: Path, in_git:
         commit_all(root)
     config = Config(root=root)
     assert rels([root], config) == ["alias.py", "real.py"]
-    message = (ProblemKind.UNREADABLE, "skipped: a symlink that leads outside the audited folder")
+    message = (ProblemKind.UNREADABLE, "skipped: a symlink that leads outside the project")
     assert problems_of([root], config) == {"creds.env": message, "environ.txt": message}
     assert rels([root / "creds.env"], config) == ["creds.env"]
 

@@ -37,45 +37,16 @@ APPS = apps()
 
 # Where bolaudit's static verdict disagrees with the runtime one today: issue 14's work order.
 STATIC_GAPS: dict[str, str] = {
-    # entry points that run once per outside event (item 1)
-    "apscheduler_job/bad": "issue 14: an APScheduler job run every minute that logs in on each run is not reported (BOL202)",
-    "aws_lambda/bad": "issue 14: a Lambda handler that fetches a token per invocation is not reported (BOL202)",
-    "django_cbv/bad": "issue 14: a class-based view whose setup() builds a client that logs in from __init__ is not reported (BOL202)",
     "drf_apiview/bad_instance_cache": "issue 14: a token cached on the APIView instance dies with the request "
                                       "(as_view() makes one instance per request); not reported (BOL202)",
     "fastapi_async/bad": "issue 14: a FastAPI dependency that opens an httpx.AsyncClient and fetches a token per "
                          "request is not reported (BOL202)",
-    "flask_route/bad_g": "issue 14: flask.g lives for one request, so a token kept there is fetched per request; "
-                         "not reported (BOL202)",
-    "flask_route/bad": "issue 14: BOL202 is reported, but the message names the helper confirm_shipment, not the "
-                       "Flask route that runs once per request",
-    "odoo_cron/bad": "issue 14: BOL202 is reported, but the message names _import_orders, not the Odoo cron method "
-                     "or button that runs once per event",
-    # the per-account exemption (item 2)
     "order_lines_loop/bad": "issue 14: get_token(line.account_name) in a loop over order lines is exempted as one "
                             "token per account; the loop iterates work items (BOL201)",
-    # expiry arithmetic (item 3): caches that never hit, and BOL206
     "expiry_margin/bad": "issue 14: expires_at = now + timedelta(seconds=expires_in - 300) is stale when stored; "
                          "only a margin written in the comparison is recognised (BOL202)",
     "jwt_exp/bad": "issue 14: a renewal 300 s before the JWT's exp never waits (exp - iat is 300); margins on the "
                    "JWT's exp are not normalised (BOL202)",
-    "aws_lambda/bad_cold_start": "issue 14: BOL206 does not exist yet: a token fetched at cold start and kept on "
-                                 "the session headers with no expiry and no renewal on 401",
-    "cached_loop/bad": "issue 14: BOL206 does not exist yet (a dict + file cache never renewed), and BOL201 is "
-                       "reported instead though the loop reuses the cached token",
-    "fastapi_sync/bad_lru_cache": "issue 14: BOL206 does not exist yet: functools.lru_cache without a TTL keeps "
-                                  "the token for the life of the process",
-    "fixed_validity/bad": "issue 14: BOL206 does not exist yet: a fixed validity of 3600 s (time.monotonic) with "
-                          "no renewal on 401",
-    "session_relogin/bad": "issue 14: BOL206 does not exist yet: a token set on the session headers once, never "
-                           "renewed",
-    # caches that must stay silent (item 4)
-    "cached_loop/good": "issue 14: false BOL201 on a loop whose token is kept in a module dict and a file and "
-                        "renewed only on 401",
-    "mcp_tool/good": "issue 14: false BOL202 on a module-level dict cache behind an asyncio.Lock with a "
-                     "datetime.utcnow() expiry",
-    "odoo_cron/good": "issue 14: false BOL202 on a token kept with its expiry in fields of the Odoo record "
-                      "(a database row)",
 }
 
 

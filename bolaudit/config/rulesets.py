@@ -21,7 +21,7 @@ from collections.abc import Sequence
 CHECK_CODES = (
     "BOL000",
     "BOL101", "BOL102", "BOL103",
-    "BOL201", "BOL202", "BOL203", "BOL204", "BOL205",
+    "BOL201", "BOL202", "BOL203", "BOL204", "BOL205", "BOL206",
     "BOL301", "BOL302", "BOL303", "BOL304", "BOL305", "BOL306",
 )
 TOKEN_CODES = ("BOL401", "BOL402", "BOL403", "BOL404")

@@ -47,6 +47,28 @@ class ControlFlowMixin(ExtractorBase):
         self.branch_leave()
         self._leave_block()
 
+    # ``return cached or fetch()`` and ``fetch() if stale else cached``: a short-circuit is a guard
+    # too (the right operand of ``or`` runs when the left is falsy, as an ``else``).
+
+    def visit_BooleanOperation_right(self, node: cst.BooleanOperation) -> None:
+        kind = "else" if isinstance(node.operator, cst.Or) else "if"
+        self.frame.guards.append(self._guard(kind, node.left))
+
+    def leave_BooleanOperation_right(self, node: cst.BooleanOperation) -> None:
+        self.frame.guards.pop()
+
+    def visit_IfExp_body(self, node: cst.IfExp) -> None:
+        self.frame.guards.append(self._guard("if", node.test))
+
+    def leave_IfExp_body(self, node: cst.IfExp) -> None:
+        self.frame.guards.pop()
+
+    def visit_IfExp_orelse(self, node: cst.IfExp) -> None:
+        self.frame.guards.append(self._guard("else", node.test))
+
+    def leave_IfExp_orelse(self, node: cst.IfExp) -> None:
+        self.frame.guards.pop()
+
     def leave_If(self, original_node: cst.If) -> None:
         body = original_node.body.body
         if body and _ends_flow(body[-1]):

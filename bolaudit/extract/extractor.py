@@ -136,7 +136,17 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
             for state in flow.expr_states(value) if value is not None else ():
                 if state not in reads:
                     reads.append(state)
-        return Guard(kind, tuple(reads), flow.margin(test), flow.http_status(test))
+        clock = flow.reads_clock(test) or any(
+            flow.expr_reads_clock(f.locals[name[6:]]) for name in reads
+            if name.startswith("local:") and name[6:] in f.locals)
+        return Guard(kind, tuple(reads), flow.margin(test), flow.http_status(test),
+                     validity=flow.validity(test, self._number_constant), clock=clock)
+
+    def _number_constant(self, name: str) -> float | None:
+        value = self.constants.get(name)
+        if isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
+            return float(value.value)
+        return None
 
     # ------------------------------------------------------------------ imports
 
@@ -325,12 +335,32 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
             return
         method = node.func.attr.value
         base = flow.dotted_node(node.func.value)
+        if method == "write" and self._record_write(node):
+            return
         if method in flow.DB_WRITES or (method == "execute" and node.args and _sql_write(node.args[0].value)):
             self.frame.write("db")
         elif method in flow.FILE_WRITES:
             self.frame.write("file")
         elif method in flow.ITEM_WRITES and base is not None:
             self.frame.write("item:" + self._normal_state(base))
+
+    def _record_write(self, node: cst.Call) -> bool:
+        """An ORM record's ``self.write({"access_token": ...})`` (Odoo; also ``self.sudo().write``)
+        writes the fields ``self.access_token``: a check that reads them is a cache check."""
+        func = node.func
+        assert isinstance(func, cst.Attribute)
+        receiver: cst.BaseExpression = func.value
+        while isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
+            receiver = receiver.func.value  # self.sudo().write, self.with_context(...).write
+        if not (isinstance(receiver, cst.Name) and receiver.value in self.frame.self_names):
+            return False
+        if not node.args or not isinstance(node.args[0].value, cst.Dict):
+            return False
+        for element in node.args[0].value.elements:
+            if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+                self.frame.write("self." + element.key.value.strip("'\""))
+        self.frame.write("db")
+        return True
 
     def _map_call(self, node: cst.Call, fact: CallFact, args: tuple[Expr, ...]) -> None:
         """``map(fn, items)`` / ``pool.map(fn, items)`` call ``fn`` once per item: a loop."""

@@ -11,10 +11,11 @@ by an update or commit). A token request guarded by a condition that reads state
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import libcst as cst
 
+from bolaudit.extract.exprtools import dotted as dotted_expr, walk as walk_expr
 from bolaudit.facts import Attr, CallExpr, Concat, Choice, Expr, Format, Name, Param, Subscript
 
 FILE_CHECKS = ("exists", "is_file", "isfile", "getmtime", "stat")
@@ -127,6 +128,62 @@ def margin(node: cst.CSTNode) -> float | None:
                 if value is not None and _has_subtraction(sub.left):
                     best = value if best is None else max(best, value)
     return best
+
+
+CLOCKS = ("time.time", "time.monotonic", "datetime.now", "datetime.utcnow", "datetime.datetime.now",
+          "datetime.datetime.utcnow", "timezone.now", "time", "monotonic", "now", "utcnow")
+
+
+def validity(node: cst.CSTNode, number: Callable[[str], float | None]) -> float | None:
+    """A fixed age a comparison allows a time stamp: ``clock() - stamp < N`` (either way round)
+    or ``clock() < stamp + N``. ``number`` reads a module constant (``TOKEN_TTL``)."""
+    for sub in _walk(node):
+        if not isinstance(sub, cst.Comparison) or len(sub.comparisons) != 1:
+            continue
+        left, right = sub.left, sub.comparisons[0].comparator
+        for clock_side, other in ((left, right), (right, left)):
+            if not _reads_clock(clock_side) and not _reads_clock(other):
+                continue
+            if _is_op(clock_side, cst.Subtract) and _reads_clock(clock_side):
+                value = _constant_seconds(other, number)
+                if value is not None:
+                    return value
+            if _is_op(other, cst.Add) and _reads_clock(clock_side) and not _reads_clock(other):
+                assert isinstance(other, cst.BinaryOperation)
+                for part in (other.left, other.right):
+                    value = _constant_seconds(part, number)
+                    if value is not None:
+                        return value
+    return None
+
+
+def _is_op(node: cst.BaseExpression, op: type) -> bool:
+    return isinstance(node, cst.BinaryOperation) and isinstance(node.operator, op)
+
+
+def reads_clock(node: cst.CSTNode) -> bool:
+    """Whether a condition calls a clock."""
+    return _reads_clock(node)
+
+
+def expr_reads_clock(expr: Expr) -> bool:
+    """Whether a recorded value calls a clock (``...filter(expires_at__gt=timezone.now())``)."""
+    for e in walk_expr(expr):
+        if isinstance(e, CallExpr) and ((dotted_expr(e.func) or "").endswith(CLOCKS)
+                                        or any(k.startswith(("exp", "valid")) for k, _ in e.kwargs)):
+            return True  # a clock, or a query on an expiry column (``expires_at__gt=...``)
+    return False
+
+
+def _reads_clock(node: cst.CSTNode) -> bool:
+    return any(isinstance(s, cst.Call) and (dotted_node(s.func) or "").endswith(CLOCKS) for s in _walk(node))
+
+
+def _constant_seconds(node: cst.BaseExpression, number: Callable[[str], float | None]) -> float | None:
+    found = _seconds(node)
+    if found is None and isinstance(node, cst.Name):
+        found = number(node.value)
+    return found
 
 
 def http_status(node: cst.CSTNode) -> int | None:

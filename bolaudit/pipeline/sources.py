@@ -78,7 +78,7 @@ class _Candidate:
     in_root: bool
     from_git: bool = False
     excluded: bool = False
-    # The real folder a listed file was found under; a symlink that leads out of it is not read.
+    # The project (or git work tree) a listed file was found in; a symlink out of it is not read.
     top: Path | None = None
 
 
@@ -186,7 +186,8 @@ def _listed(
             if watch is not None:
                 watch.listed_folder(folder, config.root, config.cache_path, git=False)
             walked = walk(folder, ancestors_ignores(config.root, folder), _pruner(config, rules.scope(folder)))
-            found.extend(_candidate(path, config, top=folder) for path in walked.files)
+            inside = config.root if folder.is_relative_to(config.root) else folder
+            found.extend(_candidate(path, config, top=inside) for path in walked.files)
             for path, message in walked.errors:
                 rel, _ = _relative(path, config.root)
                 message = f"unreadable: {message.lower()}"
@@ -216,7 +217,7 @@ def _source(candidate: _Candidate, config: Config) -> SourceFile | Problem | Non
     if candidate.top is not None and _leaves(path, candidate.top):
         # A committed link to the CI machine's files (~/.config, /proc/self/environ): their content
         # is not the repository's, and a report or code scanning upload must not carry it.
-        return Problem(ProblemKind.UNREADABLE, rel, "skipped: a symlink that leads outside the audited folder")
+        return Problem(ProblemKind.UNREADABLE, rel, "skipped: a symlink that leads outside the project")
     try:
         info = path.stat()
     except FileNotFoundError:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from bolaudit.resolve.index import FactIndex
 
 _EXPIRY = re.compile(r"exp|until|deadline|valid_to", re.IGNORECASE)
+_PER_REQUEST = frozenset({"flask.g", "flask.request", "starlette.requests.Request.state"})
 _CACHING_DECORATOR = re.compile(r"cache|memoi[sz]e", re.IGNORECASE)
 
 
@@ -60,7 +61,7 @@ class CacheChecks:
     def is_cache_check(self, scope: Scope, guard: Guard, writes: frozenset[str]) -> bool:
         if guard.kind not in ("if", "else", "early-return"):
             return False
-        kept = {w for w in writes if not w.startswith("local:")}
+        kept = {w for w in writes if not w.startswith("local:") and not self._per_request(scope[0], w)}
         if not kept:
             return False
         for r in guard.reads:
@@ -71,6 +72,12 @@ class CacheChecks:
             if r.startswith("call:") and self._project_helper(scope, r[5:]):
                 return True
         return False
+
+    def _per_request(self, path: str, state: str) -> bool:
+        """State that lives for one request of a web app (``flask.g``): no cache across events."""
+        root = state.split(":", 1)[-1].split(".", 1)[0].split("[", 1)[0]
+        sym = self.p.symbol(path, root) if root.isidentifier() else None
+        return sym is not None and sym.kind == "external" and sym.name in _PER_REQUEST
 
     def _project_helper(self, scope: Scope, name: str) -> bool:
         path, func = scope

@@ -24,6 +24,7 @@ from bolaudit.resolve.index import Scope
 from bolaudit.tokens.callgraph import CallGraph
 from bolaudit.extract.exprtools import walk
 from bolaudit.tokens.cache_checks import CacheChecks, NeverHit
+from bolaudit.tokens.entrypoints import EntryPoints
 from bolaudit.tokens.requests import TokenRequest, find_token_requests
 from bolaudit.facts import Attr, CallFact, Expr, LoopFact, LoopVar, Name, Param, Unknown
 
@@ -69,6 +70,8 @@ class PerCallFetch:
     chain: tuple[Scope, ...]
     never_hit: NeverHit | None
     others: int = 0
+    # The entry point (``the web route `ship` ``) that runs it once per outside event, if any.
+    entry: str = ""
 
 
 class TokenFlow:
@@ -77,6 +80,7 @@ class TokenFlow:
         self.ev = ev
         self.graph = graph
         self.cache = CacheChecks(index)
+        self.entries = EntryPoints(index)
 
     # ------------------------------------------------------------------ token requests
 
@@ -236,8 +240,11 @@ class TokenFlow:
         for scope, src in sorted(self.sources.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
             key = (src.request.site.path, src.request.site.span)
             found: PerCallFetch | None = None
+            entry = self.entries.describe(scope, src.request.lifetime)
             if src.never_hit is not None:
                 found = PerCallFetch(src.request, scope, self.chain(scope), src.never_hit)
+            elif entry is not None and (self.graph.api(scope) is not None or self._class_calls_api(scope)):
+                found = PerCallFetch(src.request, scope, self.chain(scope), None, entry=entry)
             elif scope[1] is not None and self.graph.api(scope) == "single" and not self._run_once(scope):
                 found = PerCallFetch(src.request, scope, self.chain(scope), None)
             if found is None:
@@ -247,9 +254,19 @@ class TokenFlow:
             if old is None or _better(found, old):
                 best[key] = found
         return [
-            PerCallFetch(f.request, f.scope, f.chain, f.never_hit, counts[k] - 1)
+            PerCallFetch(f.request, f.scope, f.chain, f.never_hit, counts[k] - 1, f.entry)
             for k, f in sorted(best.items(), key=lambda kv: (kv[1].request.site.path, kv[1].request.site.span))
         ]
+
+    def _class_calls_api(self, scope: Scope) -> bool:
+        """A view's ``setup``/``__init__`` makes the client its ``get``/``post`` then use: the
+        class's other methods send the API requests of the same event."""
+        cls = self.p.class_of((scope[0], scope[1])) if scope[1] is not None else None
+        if cls is None:
+            return False
+        return any(self.graph.api((path, name)) is not None
+                   for (path, name), fn in self.p.functions.items()
+                   if path == scope[0] and fn.cls == cls[1] and (path, name) != (scope[0], scope[1]))
 
     def _run_once(self, scope: Scope) -> bool:
         """Called only from a module's top level outside loops (a script's ``main()``)."""
@@ -260,6 +277,8 @@ class TokenFlow:
 def _better(new: PerCallFetch, old: PerCallFetch) -> bool:
     if (new.never_hit is None) != (old.never_hit is None):
         return new.never_hit is not None
+    if bool(new.entry) != bool(old.entry):
+        return bool(new.entry)  # the entry point that runs it per event says most
     return len(new.chain) < len(old.chain)
 
 

@@ -53,6 +53,10 @@ class TokenRequest:
     call: CallFact | None
     grant: str | None
     basic: bool
+    # The function that makes the request when it names the token URL itself and only its
+    # client comes from a caller (``_token(client)`` posting to a constant URL): its own guards
+    # (a cache check) decide whether a call fetches a new token, not the caller's.
+    own: Scope | None = None
 
     @property
     def site(self) -> Site:
@@ -60,7 +64,7 @@ class TokenRequest:
 
     @property
     def scope(self) -> Scope:
-        return (self.site.path, self.site.func)
+        return self.own if self.own is not None else (self.site.path, self.site.func)
 
     @property
     def lifetime(self) -> int:
@@ -139,10 +143,24 @@ class _Finder:
             if segments is not None and None not in segments and segments != ("token",):
                 return None
         if req.kind == "token" or (to_bol and (oauth2 or grant is not None)):
+            own = self._own(req)
+            if own is not None:
+                return TokenRequest(req, own[1], grant, basic, own[0])
             return TokenRequest(req, call, grant, basic)
         if to_bol and host is not None and basic and tokenish_path:
             return TokenRequest(req, call, grant, basic)
         return None
+
+    def _own(self, req: ResolvedRequest) -> tuple[Scope, CallFact] | None:
+        """The HTTP call's own function and call, when it is not the site and the URL is known
+        there without the caller's arguments."""
+        if req.site == req.call_site or req.http.func is None:
+            return None
+        values = self.ev.strings(req.http.url, self.ev.ctx_for(req.path, req.http.func))
+        if not values or any(v.known is None for v in values):
+            return None
+        call = self.p.calls.get((req.path, req.http.call))
+        return ((req.path, req.http.func), call) if call is not None else None
 
     # ------------------------------------------------------------------ grant
 
