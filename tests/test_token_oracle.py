@@ -35,19 +35,9 @@ except ModuleNotFoundError:  # tests/ became a package
 
 APPS = apps()
 
-# Where bolaudit's static verdict disagrees with the runtime one today: issue 14's work order.
-STATIC_GAPS: dict[str, str] = {
-    "drf_apiview/bad_instance_cache": "issue 14: a token cached on the APIView instance dies with the request "
-                                      "(as_view() makes one instance per request); not reported (BOL202)",
-    "fastapi_async/bad": "issue 14: a FastAPI dependency that opens an httpx.AsyncClient and fetches a token per "
-                         "request is not reported (BOL202)",
-    "order_lines_loop/bad": "issue 14: get_token(line.account_name) in a loop over order lines is exempted as one "
-                            "token per account; the loop iterates work items (BOL201)",
-    "expiry_margin/bad": "issue 14: expires_at = now + timedelta(seconds=expires_in - 300) is stale when stored; "
-                         "only a margin written in the comparison is recognised (BOL202)",
-    "jwt_exp/bad": "issue 14: a renewal 300 s before the JWT's exp never waits (exp - iat is 300); margins on the "
-                   "JWT's exp are not normalised (BOL202)",
-}
+# Where bolaudit's static verdict disagrees with the runtime one (none today): a case listed here
+# becomes a strict xfail naming the gap.
+STATIC_GAPS: dict[str, str] = {}
 
 
 def _static_case(app: App) -> Any:

@@ -95,12 +95,16 @@ class AssignmentsMixin(ExtractorBase):
             if x.kinds[-1] == "class":
                 x.classes[-1].attrs[name] = value
             elif f.qualname is None:
+                number = flow.number_value(value_node)
+                if number is not None and not f.depth:
+                    x._numbers[name] = number
                 old = x.constants.get(name)
                 new = choice(old, value) if old is not None and f.depth and not augmented else value
                 x.constants[name] = new
                 f.locals[name] = new
             elif name in f.globals:
                 f.write(f"global:{name}")
+                x._note_stored_expiry(f"global:{name}", value_node)
             else:
                 old = f.locals.get(name)
                 if old is None and name in f.params:
@@ -109,8 +113,24 @@ class AssignmentsMixin(ExtractorBase):
                 f.write(f"local:{name}")
         elif isinstance(target, cst.Attribute):
             x._assign_attribute(target, value)
+            state = x._state(target)
+            if state is not None:
+                x._note_stored_expiry(state, value_node)
         elif isinstance(target, cst.Subscript):
             x._assign_item(target, value)
+            base = flow.dotted_node(target.value)
+            if base is not None:
+                x._note_stored_expiry("item:" + x._normal_state(base), value_node)
+
+    def _note_stored_expiry(self, state: str, value_node: cst.BaseExpression) -> None:
+        """``self._expires_at = now + timedelta(seconds=expires_in - 300)``: recorded among the
+        writes as ``stored:margin:300:self._expires_at`` for the token rules."""
+        x = self
+        if x.frame.qualname is None:
+            return
+        found = flow.stored_expiry(value_node, x._number_constant)
+        if found is not None:
+            x.frame.write(f"stored:{found[0]}:{found[1]:g}:{state}")
 
     def _assign_attribute(self, target: cst.Attribute, value: Expr) -> None:
         x = self

@@ -71,6 +71,11 @@ class ExtractorBase(FastVisitor):
     def _guard(self, kind: str, test: cst.BaseExpression) -> Guard:
         raise NotImplementedError
 
+    def _number_constant(self, name: str) -> float | None:
+        raise NotImplementedError
+
+    _numbers: dict[str, float]
+
     # -- from the assignments part (``assign``)
 
     def _class_of_frame(self) -> ClassFrame | None:

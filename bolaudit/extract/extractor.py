@@ -64,6 +64,8 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
         self._call_ids: dict[cst.Call, int] = {}
         self._assigned: dict[cst.CSTNode, str] = {}
         self._awaited: set[cst.CSTNode] = set()
+        self._numbers: dict[str, float] = {}
+        self._decorators: set[cst.BaseExpression] = set()  # module constants that are numbers (``LEEWAY = 5 * 60``)
         self._comp_saved: list[dict[str, Expr | None]] = []
         self.builder = ExprBuilder(self._lookup, self._call_id, self.qualify)
         HttpFactsMixin.__init__(self)
@@ -139,10 +141,12 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
         clock = flow.reads_clock(test) or any(
             flow.expr_reads_clock(f.locals[name[6:]]) for name in reads
             if name.startswith("local:") and name[6:] in f.locals)
-        return Guard(kind, tuple(reads), flow.margin(test), flow.http_status(test),
+        return Guard(kind, tuple(reads), flow.margin(test, self._number_constant), flow.http_status(test),
                      validity=flow.validity(test, self._number_constant), clock=clock)
 
     def _number_constant(self, name: str) -> float | None:
+        if name in self._numbers:
+            return self._numbers[name]
         value = self.constants.get(name)
         if isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
             return float(value.value)
@@ -278,8 +282,17 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
     def visit_Return(self, node: cst.Return) -> None:
         if self.frame.qualname is not None and node.value is not None:
             self.frame.returns.append(self.expr(node.value))
+            if isinstance(node.value, (cst.Comparison, cst.BooleanOperation)) and flow.reads_clock(node.value):
+                # ``return claims["exp"] - LEEWAY > time.time()``: a freshness helper's margin.
+                found = flow.margin(node.value, self._number_constant)
+                if found is not None:
+                    self.frame.write(f"returns-margin:{found:g}")
 
     # ------------------------------------------------------------------ calls
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        # ``@app.get("/orders/{order_id}")`` declares a route of the app; it sends nothing.
+        self._decorators.add(node.decorator)
 
     def visit_Call(self, node: cst.Call) -> None:
         f = self.frame
@@ -309,7 +322,8 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
             node in self._awaited,
         )
         self.calls.append(fact)
-        self.classify_call(node, fact)
+        if node not in self._decorators:
+            self.classify_call(node, fact)
         self._note_call_writes(node, callee)
         qual = self.qualify(callee)
         if (qual == "map" or (isinstance(callee, CallExpr) is False and _attr_name(node) == "map")) and args:

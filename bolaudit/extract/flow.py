@@ -109,8 +109,9 @@ def _normal(dotted: str, self_names: tuple[str, ...]) -> str:
     return dotted
 
 
-def margin(node: cst.CSTNode) -> float | None:
-    """The largest constant number of seconds added/subtracted in a comparison (a refresh margin)."""
+def margin(node: cst.CSTNode, number: Callable[[str], float | None] = lambda _: None) -> float | None:
+    """The largest constant number of seconds added/subtracted in a comparison (a refresh margin);
+    ``number`` reads a module constant (``LEEWAY = 5 * 60``)."""
     best: float | None = None
     for sub in _walk(node):
         value: float | None = None
@@ -118,13 +119,13 @@ def margin(node: cst.CSTNode) -> float | None:
             sub.operator, (cst.Add, cst.Subtract)
         ):
             for side in (sub.left, sub.right):
-                value = _seconds(side)
+                value = _constant_seconds(side, number)
                 if value is not None:
                     best = value if best is None else max(best, value)
         elif isinstance(sub, cst.Comparison):
             # ``expires_at - now > 300`` compares against a constant directly.
             for comp in sub.comparisons:
-                value = _seconds(comp.comparator)
+                value = _constant_seconds(comp.comparator, number)
                 if value is not None and _has_subtraction(sub.left):
                     best = value if best is None else max(best, value)
     return best
@@ -157,7 +158,7 @@ def validity(node: cst.CSTNode, number: Callable[[str], float | None]) -> float 
     return None
 
 
-def _is_op(node: cst.BaseExpression, op: type) -> bool:
+def _is_op(node: cst.CSTNode, op: type) -> bool:
     return isinstance(node, cst.BinaryOperation) and isinstance(node.operator, op)
 
 
@@ -179,11 +180,47 @@ def _reads_clock(node: cst.CSTNode) -> bool:
     return any(isinstance(s, cst.Call) and (dotted_node(s.func) or "").endswith(CLOCKS) for s in _walk(node))
 
 
+def number_value(node: cst.BaseExpression) -> float | None:
+    """A number written as a constant expression (``300``, ``5 * 60``, ``timedelta(minutes=5)``)."""
+    return _seconds(node)
+
+
 def _constant_seconds(node: cst.BaseExpression, number: Callable[[str], float | None]) -> float | None:
     found = _seconds(node)
     if found is None and isinstance(node, cst.Name):
         found = number(node.value)
     return found
+
+
+def stored_expiry(node: cst.CSTNode, number: Callable[[str], float | None]) -> tuple[str, float] | None:
+    """What an assigned expiry says: ``now + timedelta(seconds=data["expires_in"] - 300)`` is
+    ("margin", 300) taken off the token's own lifetime; ``time.time() + 3600`` is ("validity",
+    3600), a lifetime of the code's own. None for anything else."""
+    for sub in _walk(node):
+        if _is_op(sub, cst.Subtract) and isinstance(sub, cst.BinaryOperation) and _mentions_expires_in(sub.left):
+            value = _constant_seconds(sub.right, number)
+            if value is not None:
+                return ("margin", value)
+    if _mentions_expires_in(node) or not _reads_clock(node):
+        return None
+    for sub in _walk(node):
+        if _is_op(sub, cst.Add) and isinstance(sub, cst.BinaryOperation):
+            for part in (sub.left, sub.right):
+                value = _constant_seconds(part, number)
+                if value is not None:
+                    return ("validity", value)
+    return None
+
+
+def _mentions_expires_in(node: cst.CSTNode) -> bool:
+    for sub in _walk(node):
+        if isinstance(sub, cst.Name) and sub.value == "expires_in":
+            return True
+        if isinstance(sub, cst.Attribute) and sub.attr.value == "expires_in":
+            return True
+        if isinstance(sub, cst.SimpleString) and sub.value.strip("'\"") == "expires_in":
+            return True
+    return False
 
 
 def http_status(node: cst.CSTNode) -> int | None:
@@ -204,6 +241,13 @@ def http_status(node: cst.CSTNode) -> int | None:
 
 
 def _seconds(node: cst.BaseExpression) -> float | None:
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Multiply, cst.Add, cst.Subtract)):
+        left, right = _seconds(node.left), _seconds(node.right)  # ``5 * 60``
+        if left is None or right is None:
+            return None
+        if isinstance(node.operator, cst.Multiply):
+            return left * right
+        return left + right if isinstance(node.operator, cst.Add) else left - right
     if isinstance(node, (cst.Integer, cst.Float)):
         try:
             return float(node.evaluated_value)

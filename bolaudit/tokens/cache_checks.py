@@ -39,6 +39,19 @@ class NeverHit:
     lifetime: int
 
 
+def stored_expiries(writes: frozenset[str], reads: tuple[str, ...], kind: str) -> float | None:
+    """The largest ``stored:<kind>:<seconds>:<state>`` write for a state the check reads."""
+    found: float | None = None
+    for w in writes:
+        if not w.startswith(f"stored:{kind}:"):
+            continue
+        _, _, seconds, state = w.split(":", 3)
+        if state in reads:
+            value = float(seconds)
+            found = value if found is None else max(found, value)
+    return found
+
+
 class CacheChecks:
     def __init__(self, index: FactIndex) -> None:
         self.p = index
@@ -52,7 +65,7 @@ class CacheChecks:
         never: NeverHit | None = None
         for g in guards:
             if self.is_cache_check(scope, g, writes):
-                nh = self.never_hits(scope, g, lifetime)
+                nh = self.never_hits(scope, g, lifetime, writes)
                 if nh is None:
                     return False, None
                 never = nh
@@ -61,7 +74,7 @@ class CacheChecks:
     def is_cache_check(self, scope: Scope, guard: Guard, writes: frozenset[str]) -> bool:
         if guard.kind not in ("if", "else", "early-return"):
             return False
-        kept = {w for w in writes if not w.startswith("local:") and not self._per_request(scope[0], w)}
+        kept = {w for w in writes if not w.startswith("local:") and not self._per_request(scope, w)}
         if not kept:
             return False
         for r in guard.reads:
@@ -73,8 +86,39 @@ class CacheChecks:
                 return True
         return False
 
-    def _per_request(self, path: str, state: str) -> bool:
-        """State that lives for one request of a web app (``flask.g``): no cache across events."""
+    def _view(self, cls: tuple[str, str]) -> bool:
+        return any(b.startswith(("django.", "rest_framework.")) and "View" in b.rsplit(".", 1)[-1]
+                   for b in self.p.external_bases(cls))
+
+    def _helper_margin(self, scope: Scope, reads: tuple[str, ...]) -> float | None:
+        path, func = scope
+        cls = self.p.class_of((path, func)) if func is not None else None
+        found: float | None = None
+        for r in reads:
+            if not r.startswith("call:"):
+                continue
+            name = r[5:]
+            key = None
+            if name.startswith("self.") and cls is not None:
+                key = self.p.method(cls, name[5:])
+            elif "." not in name and self.p.symbol(path, name).kind == "function":
+                key = (self.p.symbol(path, name).path, name)
+            fn = self.p.functions.get(key) if key is not None else None
+            for w in fn.writes if fn is not None else ():
+                if w.startswith("returns-margin:"):
+                    value = float(w.split(":", 1)[1])
+                    found = value if found is None else max(found, value)
+        return found
+
+    def _per_request(self, scope: Scope, state: str) -> bool:
+        """State that lives for one request of a web app: ``flask.g``, and ``self`` of a Django
+        or DRF view (``as_view()`` makes an instance per request). No cache across events."""
+        path = scope[0]
+        if state.startswith("self.") and scope[1] is not None:
+            cls = self.p.class_of((path, scope[1]))
+            classes = [cls, *self.p.subclasses(cls)] if cls is not None else []  # a mixin of views
+            if classes and all(self._view(c) for c in classes[1:] or classes):
+                return True
         root = state.split(":", 1)[-1].split(".", 1)[0].split("[", 1)[0]
         sym = self.p.symbol(path, root) if root.isidentifier() else None
         return sym is not None and sym.kind == "external" and sym.name in _PER_REQUEST
@@ -86,8 +130,16 @@ class CacheChecks:
             return cls is not None and self.p.method(cls, name[5:]) is not None
         return "." not in name and self.p.symbol(path, name).kind == "function"
 
-    def never_hits(self, scope: Scope, guard: Guard, lifetime: int) -> NeverHit | None:
+    def never_hits(self, scope: Scope, guard: Guard, lifetime: int,
+                   writes: frozenset[str] = frozenset()) -> NeverHit | None:
         if guard.margin is None:
+            # The margin taken off when the expiry was stored (``expires_in - 300``), or the one a
+            # freshness helper the check calls applies (``claims["exp"] - 300 > time.time()``).
+            stored = stored_expiries(writes, guard.reads, "margin")
+            helper = self._helper_margin(scope, guard.reads)
+            found = max((m for m in (stored, helper) if m is not None), default=None)
+            if found is not None and found >= lifetime:
+                return NeverHit(scope, found, lifetime)
             return None
         expiry = [r for r in guard.reads if _EXPIRY.search(r.split(":", 1)[-1].split(".", 1)[-1])]
         if not expiry:

@@ -11,7 +11,8 @@ point. Recognised here:
   and ``__init__``: ``as_view()`` makes one instance per request);
 * Celery tasks (``@shared_task``, ``@app.task``), AWS Lambda handlers (``lambda_handler``, or
   ``handler(event, context)``), Google Cloud Functions (``@functions_framework.http``);
-* MCP tool handlers (``tokens.handlers``);
+* MCP tool handlers (``tokens.handlers``); FastAPI dependencies (``Depends(bol_client)``), run
+  for each request to a route that declares them;
 * scheduler jobs: ``schedule.every(...).do(job)``, APScheduler's ``add_job(job, ...)`` and
   ``@scheduled_job(...)``;
 * Odoo model methods run by a cron or a button (``_cron_*``, ``cron_*``, ``action_*``,
@@ -56,7 +57,9 @@ class EntryPoints:
         every = self._every.get(key)
         if found is None or (every is not None and every >= lifetime):
             return None
-        return f"{found} `{scope[1]}`" + (f" (every {every:g} s)" if every is not None else "")
+        kind, _, users = found.partition(" (of ")
+        return (f"{kind} `{scope[1]}`" + (f" (of {users}" if users else "")
+                + (f" (every {every:g} s)" if every is not None else ""))
 
     @cached_property
     def _all(self) -> dict[tuple[str, str], str]:
@@ -67,6 +70,25 @@ class EntryPoints:
                 out[key] = kind
         for key in self._scheduled:
             out.setdefault(key, "the scheduler job")
+        for key, users in self._dependencies.items():
+            routes = ", ".join(f"`{u}`" for u in sorted(users)[:4])
+            out.setdefault(key, f"the FastAPI dependency (of {routes})")
+        return out
+
+    @cached_property
+    def _dependencies(self) -> dict[tuple[str, str], set[str]]:
+        """``bol: AsyncClient = Depends(bol_client)``: FastAPI calls ``bol_client`` for every
+        request to a route that declares it (a generator dependency, once per request); with the
+        functions that declare it."""
+        out: dict[tuple[str, str], set[str]] = {}
+        for (path, name), fn in self.p.functions.items():
+            for param in fn.params:
+                dep = param.default
+                if (isinstance(dep, CallExpr) and (dotted(dep.func) or "").rsplit(".", 1)[-1] == "Depends"
+                        and dep.args and isinstance(dep.args[0], Name)):
+                    sym = self.p.symbol(path, dep.args[0].id)
+                    if sym.kind == "function":
+                        out.setdefault((sym.path, sym.name), set()).add(name)
         return out
 
     def _kind(self, path: str, fn: FunctionFact) -> str | None:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from bolaudit.extract.exprtools import dotted
 from bolaudit.facts import Attr, CallExpr, CallFact, Const, Expr, Guard
 from bolaudit.findings import Span
+from bolaudit.tokens.cache_checks import stored_expiries
 
 if TYPE_CHECKING:
     from bolaudit.resolve.index import Scope
@@ -142,9 +143,10 @@ def _checked(flow: TokenFlow, tr: TokenRequest) -> Outlives | None:
         for g in call.guards:
             if not flow.cache.is_cache_check(scope, g, writes):
                 continue
-            if g.validity is not None:
-                if g.validity > tr.lifetime and not _invalidated(flow, g.reads):
-                    return Outlives(scope[0], call.span, scope[1], f"for {g.validity:g} s", tr)
+            validity = g.validity if g.validity is not None else stored_expiries(writes, g.reads, "validity")
+            if validity is not None:
+                if validity > tr.lifetime and not _invalidated(flow, g.reads):
+                    return Outlives(scope[0], call.span, scope[1], f"for {validity:g} s", tr)
                 return None
             if g.margin is not None or g.clock or any(_EXPIRY.search(r.split(":", 1)[-1]) for r in g.reads):
                 return None  # an expiry is read: BOL202 judges its margin

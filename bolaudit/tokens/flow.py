@@ -180,7 +180,9 @@ class TokenFlow:
                 continue
             if not any(lid in c.loops and self.graph.call_sends_api(path, c) for c in calls):
                 continue
-            if self._credentials_vary(scope, call, frozenset(call.loops[i:]), found[1]):
+            if self._credentials_vary(scope, call, frozenset(call.loops[i:]), found[1]) and not _work_items(
+                lid, call, [c for c in calls if lid in c.loops and c is not call and self.graph.call_sends_api(path, c)]
+            ):
                 return None
             return self.graph.loop(path, lid)
         return None
@@ -243,7 +245,8 @@ class TokenFlow:
             entry = self.entries.describe(scope, src.request.lifetime)
             if src.never_hit is not None:
                 found = PerCallFetch(src.request, scope, self.chain(scope), src.never_hit)
-            elif entry is not None and (self.graph.api(scope) is not None or self._class_calls_api(scope)):
+            elif entry is not None and (self.graph.api(scope) is not None or self._class_calls_api(scope)
+                                        or (entry.startswith("the FastAPI dependency") and self._makes_client(scope))):
                 found = PerCallFetch(src.request, scope, self.chain(scope), None, entry=entry)
             elif scope[1] is not None and self.graph.api(scope) == "single" and not self._run_once(scope):
                 found = PerCallFetch(src.request, scope, self.chain(scope), None)
@@ -257,6 +260,10 @@ class TokenFlow:
             PerCallFetch(f.request, f.scope, f.chain, f.never_hit, counts[k] - 1, f.entry)
             for k, f in sorted(best.items(), key=lambda kv: (kv[1].request.site.path, kv[1].request.site.span))
         ]
+
+    def _makes_client(self, scope: Scope) -> bool:
+        """A dependency that builds the HTTP client the routes then call bol with."""
+        return any(path == scope[0] and fact.func == scope[1] for (path, _), fact in self.p.sessions.items())
 
     def _class_calls_api(self, scope: Scope) -> bool:
         """A view's ``setup``/``__init__`` makes the client its ``get``/``post`` then use: the
@@ -272,6 +279,34 @@ class TokenFlow:
         """Called only from a module's top level outside loops (a script's ``main()``)."""
         sites = list(self.graph.callers_of(scope))
         return bool(sites) and all(call.func is None and not call.loops for _, call, _ in sites)
+
+
+def _work_items(loop: int, fetch: CallFact, api_calls: list[CallFact]) -> bool:
+    """``for line in lines: get_token(line.account_name); confirm(token, line)``: the token's
+    credentials come from one field of the loop's item, and the item itself (or its other
+    fields) feeds the API requests: the loop iterates work items, not accounts (one token per
+    line, not per account)."""
+    def uses(exprs: list[Expr]) -> tuple[set[str], bool]:
+        fields: set[str] = set()
+        whole = False
+        for expr in exprs:
+            for e in walk(expr):
+                if isinstance(e, Attr) and isinstance(e.base, LoopVar) and e.base.loop == loop:
+                    fields.add(e.attr)
+            if any(isinstance(e, LoopVar) and e.loop == loop for e in walk(expr)) and not any(
+                isinstance(e, Attr) and isinstance(e.base, LoopVar) and e.base.loop == loop for e in walk(expr)
+            ):
+                whole = True
+        return fields, whole
+
+    cred_fields, cred_whole = uses([*fetch.args, *(v for _, v in fetch.kwargs)])
+    if cred_whole or not cred_fields:
+        return False  # the loop variable itself is the account (``for account in accounts``)
+    for call in api_calls:
+        fields, whole = uses([*call.args, *(v for _, v in call.kwargs)])
+        if whole or fields - cred_fields:
+            return True
+    return False
 
 
 def _better(new: PerCallFetch, old: PerCallFetch) -> bool:
