@@ -42,7 +42,7 @@ from bolaudit.symbolic import (
 LibraryName = Literal["requests", "httpx", "aiohttp", "urllib", "urllib3", "oauth2", "unknown"]
 """The HTTP client library a call goes through (``bolaudit.clients`` has one adapter each);
 ``unknown``: a receiver that only looks like a client (``self.session.get(url)``)."""
-CallPurpose = Literal["request", "fetch_token"]
+CallPurpose = Literal["request", "fetch_token", "generated"]
 """``fetch_token``: an OAuth2 session's own token request (``fetch_token(token_url)``)."""
 CredentialKind = Literal["client_id", "client_secret"]
 SourceKind = Literal["env", "env-file", "compose-env", "compose-alias", "k8s-secret", "gha-secret"]

@@ -16,6 +16,8 @@ from bolaudit.extract.core import ExtractorBase
 from bolaudit import clients
 from bolaudit.extract.conditions import conditions, tests_falsy
 from bolaudit.extract.exprtools import cap, choice, dotted
+from bolaudit.clients.generated import Operation as GeneratedOperation
+from bolaudit.clients.generated import operation as generated_operation
 from bolaudit.facts import OR_DEFAULT
 from bolaudit.facts import (
     LibraryName,
@@ -155,6 +157,10 @@ class HttpFactsMixin(ExtractorBase):
             return
         method_name = fact.callee.attr
         receiver = fact.callee.base
+        generated = generated_operation(method_name, receiver, fact.args, dict(fact.kwargs))
+        if generated is not None:
+            self._record_generated(fact, receiver, generated)
+            return
         if method_name == "update" and isinstance(receiver, Attr) and receiver.attr == "headers":
             if fact.args:
                 self.header_sets.append(
@@ -186,6 +192,19 @@ class HttpFactsMixin(ExtractorBase):
             senders = clients.library(library).session_senders
             if method_name in senders:
                 self._record_request(node, fact, library, receiver, senders[method_name], method_name)
+
+    def _record_generated(self, fact: CallFact, receiver: Expr, op: GeneratedOperation) -> None:
+        """An operation of a client generated from bol's OpenAPI documents (``clients.generated``)."""
+        method = op.method
+        if isinstance(method, Const) and isinstance(method.value, str):
+            method = Const(method.value.upper())
+        self._note_branches(fact.id)
+        self.http_calls.append(HttpCall(
+            call=fact.id, func=fact.func, library="urllib3" if op.spread is None else "httpx",
+            receiver=receiver, method=method, url=op.path, headers=op.headers, params=None,
+            body=None, body_value=None, verify=None, auth=None, kwargs_spread=op.spread,
+            span=fact.span, purpose="generated",
+        ))
 
     def _session_library(self, receiver: Expr) -> LibraryName | None:
         """The library of a receiver that is certainly a session object here, else None."""

@@ -26,6 +26,9 @@ API_WORDS: dict[bytes, tuple[bytes, ...]] = {
     b"grant_type": (b"grant_type",),
     b"fetch_": (b"fetch_token", b"fetch_access_token"),
     b"oauth2": (b"oauth2session", b"oauth2client"),
+    # A client generated from bol's OpenAPI documents names only the paths of an operation.
+    b"/retailer/": (b"\"/retailer/", b"'/retailer/"),
+    b"/shared/": (b"\"/shared/", b"'/shared/"),
 }
 # bol-named identifiers (BOL_API_URL, bol_client, BolClient), checked only when "bol" is there.
 API_NAMES = re.compile(rb"(?:BOL|bol|Bol)_|Bol[A-Z]")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from bolaudit.clients.generated import HEADER_SELECTORS
 from bolaudit.resolve.binding import Binding
 from bolaudit.resolve.contexts import (
     MAX_ALTERNATIVES,
@@ -180,8 +181,12 @@ class Evaluator:
         ) or [fallback]
 
     def _string_method(self, expr: CallExpr, c: Ctx) -> list[SVal] | None:
-        """``x.strip("/")`` and friends on a value that is not a literal (a parameter, a name)."""
+        """``x.strip("/")`` and friends on a value that is not a literal (a parameter, a name);
+        a generated client's ``select_header_accept([...])``, which sends the first it lists."""
         func = expr.func
+        if isinstance(func, Attr) and func.attr in HEADER_SELECTORS and expr.args and isinstance(expr.args[0], Seq):
+            items = expr.args[0].items
+            return self.strings(items[0], c) if items else [SVal.hole("no media type listed")]
         if not isinstance(func, Attr) or func.attr not in _STRIPS or self.callees_of(expr, c):
             return None
         chars = self.string(expr.args[0], c).known if expr.args else None

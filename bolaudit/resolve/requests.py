@@ -28,7 +28,8 @@ from bolaudit import clients
 from bolaudit.resolve.contexts import Callee, Ctx, func_key
 from bolaudit.resolve.endpoints import BOL_API, BOL_HOSTS, NOT_API, RequestKind, classify, possible, settled
 from bolaudit.resolve.request_parts import RequestParts
-from bolaudit.resolve.values import DVal, Url, split_url
+from bolaudit.resolve.values import DVal, SVal, Url, split_url
+from bolaudit.clients.generated import GENERATED_ORIGIN, package_root
 from bolaudit.facts import CallExpr, CallFact, HttpCall, LibraryName
 from bolaudit.findings import Span
 
@@ -152,11 +153,39 @@ class _Resolver:
 
     def run(self) -> list[ResolvedRequest]:
         out: list[ResolvedRequest] = []
+        generated = {package_root(path) for (path, _), calls in self.p.http_in.items()
+                     for h in calls if h.purpose == "generated"}
         for (path, _func), calls in sorted(self.p.http_in.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
             for h in calls:
                 if self._not_a_request(path, h):
                     continue
-                out.extend(self.resolve(path, h))
+                if h.purpose != "generated" and any(path.startswith(root) for root in generated):
+                    continue  # a generated client's transport: its operations are the requests
+                found = self.resolve(path, h)
+                out.extend(found)
+                if h.purpose == "generated":
+                    out.extend(self._user_sites(found))
+        return out
+
+    def _user_sites(self, found: list[ResolvedRequest]) -> list[ResolvedRequest]:
+        """A generated operation again at each call from outside the generated package
+        (``OrdersApi(client).get_orders()``): where the user's code chooses it."""
+        out: list[ResolvedRequest] = []
+        for req in found:
+            root = package_root(req.site.path)
+            if not req.site.path.startswith(root) or req.site.func is None:
+                continue
+            todo: list[tuple[FuncKey, int]] = [((req.site.path, req.site.func), 0)]
+            seen = {todo[0][0]}
+            while todo:
+                key, depth = todo.pop()
+                for path, call, _callee in self.ev.callers.get(key, [])[:MAX_INSTANCES]:
+                    site = Site(path, call.span, call.func)
+                    if not path.startswith(root):
+                        out.append(dataclasses.replace(req, site=site, chain=(site, *req.chain)))
+                    elif call.func is not None and depth < 3 and (path, call.func) not in seen:
+                        seen.add((path, call.func))
+                        todo.append(((path, call.func), depth + 1))
         return out
 
     def _not_a_request(self, path: str, h: HttpCall) -> bool:
@@ -259,6 +288,15 @@ class _Resolver:
 
     # ------------------------------------------------------------------ one instance
 
+    def _generated_origin(self, h: HttpCall, url: Url) -> Url:
+        """A generated client's operation carries only the path of bol's document; on a bol API
+        prefix it goes to bol's API (``clients.generated``)."""
+        if h.purpose != "generated" or url.host is not None or not url.raw.prefix().startswith("/"):
+            return url
+        if self.catalog.prefix_info(url.segments or ()) is None:
+            return url
+        return split_url(SVal.of(GENERATED_ORIGIN) + url.raw)
+
     def _requests(self, path: str, h: HttpCall, inst: _Instance) -> list[ResolvedRequest]:
         ctx, chain = inst.ctx, inst.chain
         if not self.parts.reachable(h, ctx):
@@ -270,7 +308,8 @@ class _Resolver:
         verify_off = self.parts.verify_off(h, ctx)
         params = self.parts.params(h, ctx)
         out: list[ResolvedRequest] = []
-        for url in possible([split_url(self.parts.with_base(h, ctx, v)) for v in self.ev.strings(h.url, ctx)]):
+        for url in possible([self._generated_origin(h, split_url(self.parts.with_base(h, ctx, v)))
+                             for v in self.ev.strings(h.url, ctx)]):
             for method in methods:
                 kind, verb, match, why = classify(self.catalog, method, url, headers, body)
                 req = ResolvedRequest(
