@@ -109,7 +109,7 @@ class AssignmentsMixin(ExtractorBase):
                 old = f.locals.get(name)
                 if old is None and name in f.params:
                     value = x.defaulted(name, value)  # ``if x is None: x = ...``, ``x = x or ...``
-                f.locals[name] = choice(old, value) if old is not None and f.depth and not augmented else value
+                f.locals[name] = value  # flow-sensitive: branches join in ``extract.envs``
                 f.write(f"local:{name}")
         elif isinstance(target, cst.Attribute):
             x._assign_attribute(target, value)

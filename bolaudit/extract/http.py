@@ -104,7 +104,7 @@ class HttpFactsMixin(ExtractorBase):
         if old is None or isinstance(old, _NOT_DICTS):
             return
         new = cap(make(old))
-        if f.depth:
+        if f.depth and f.qualname is None:  # in a function, branches join in ``extract.envs``
             new = choice(old, new)
         f.locals[name] = new
         if f.qualname is None:

@@ -21,6 +21,7 @@ from bolaudit.resolve.contexts import (
     Ctx,
     dedupe,
     describe,
+    render,
     func_key,
     param_key,
 )
@@ -41,6 +42,7 @@ from bolaudit.facts import (
     Join,
     Name,
     Seq,
+    Subscript,
     Unknown,
     UrlJoin,
 )
@@ -172,12 +174,25 @@ class Evaluator:
             special = self._string_method(expr, c)
             if special is not None:
                 return special
-        fallback = SVal.hole(describe(expr), param_key(expr, ctx))
+        fallback = SVal.hole(self._missing_item(expr, c) or describe(expr), param_key(expr, ctx))
         return dedupe(
             alt
             for sub, sub_ctx in self.resolve(expr, c)
             for alt in (self.strings(sub, sub_ctx) if sub != expr else [fallback])
         ) or [fallback]
+
+    def _missing_item(self, expr: Expr, c: Ctx) -> str | None:
+        """``ENDPOINTS["nope"]`` on a table that is fully known and has no such key: said so,
+        never taken for another entry."""
+        if not isinstance(expr, Subscript):
+            return None
+        key = self.string(expr.key, c).known
+        if key is None:
+            return None
+        found, complete = self.dict_lookup(expr.base, key, c)
+        if found or not complete:
+            return None
+        return f"`{render(expr.base)}` has no entry {key!r}"
 
     def _string_method(self, expr: CallExpr, c: Ctx) -> list[SVal] | None:
         """``x.strip("/")`` and friends on a value that is not a literal (a parameter, a name)."""
@@ -348,6 +363,11 @@ class Evaluator:
                 out.extend(here)
             elif isinstance(sub, Choice):
                 todo.extend((o, sub_ctx) for o in sub.options)
+            elif isinstance(sub, Seq):
+                # ``PATHS[1]``: a list or tuple indexed by a constant.
+                index = int(key) if key.lstrip("-").isdigit() else None
+                if index is not None and -len(sub.items) <= index < len(sub.items):
+                    out.append((sub.items[index], sub_ctx))
             elif isinstance(sub, Const) and sub.value is None:
                 continue
             else:
