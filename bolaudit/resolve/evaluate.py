@@ -241,7 +241,9 @@ class Evaluator:
         for template in self.strings(expr.template, c):
             text = template.known
             if text is None:
-                out.append(template + SVal.hole("formatted value"))
+                # The template itself is not known: its own hole says why.
+                first = template.holes()[0]
+                out.append(template + SVal.hole(first.reason, first.param))
                 continue
             for combo in combos:
                 kwargs = {k: combo[n + i] for i, (k, _) in enumerate(expr.kwargs)}
