@@ -564,3 +564,55 @@ def test_oauth2_sessions_from_requests_oauthlib_and_authlib(tmp_path: Path) -> N
     }
     tokens = [r for r in requests_of(tmp_path, files) if r.kind == "token"]
     assert tokens == []  # token requests are not bol operations (requests_of leaves them out)
+
+
+def test_a_partial_kept_on_self_and_a_decorator_that_takes_arguments(tmp_path: Path) -> None:
+    files = {
+        "bol/client.py": f'''
+            import functools
+            from enum import Enum
+
+            import requests
+
+            BASE = "https://api.bol.com/retailer"
+
+
+            class Endpoint(str, Enum):
+                ORDERS = "/orders"
+                RETURNS = "/returns"
+
+
+            def retrying(times):
+                def decorate(send):
+                    @functools.wraps(send)
+                    def wrapper(*args, **kwargs):
+                        for _ in range(times - 1):
+                            try:
+                                return send(*args, **kwargs)
+                            except requests.ConnectionError:
+                                pass
+                        return send(*args, **kwargs)
+                    return wrapper
+                return decorate
+
+
+            class Client:
+                def __init__(self):
+                    self.session = requests.Session()
+                    self._get = functools.partial(self._request, "GET")
+
+                @retrying(3)
+                def _request(self, method, path, **kwargs):
+                    return self.session.request(method, BASE + path, headers={ACCEPT}, **kwargs)
+
+                def orders(self):
+                    return self._get(Endpoint.ORDERS)
+
+                def returns(self):
+                    return self._request("GET", Endpoint.RETURNS.value)
+        ''',
+    }
+    assert found(tmp_path, files) == {
+        ("bol/client.py:38", "GET /retailer/orders"),
+        ("bol/client.py:41", "GET /retailer/returns"),
+    }
