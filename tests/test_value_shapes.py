@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bolaudit.rulebase import case_files
+from conftest import audit, write_tree
 from test_shapes import found, requests_of
 
 ACCEPT = '{"Accept": "application/vnd.retailer.v10+json"}'
@@ -616,3 +618,37 @@ def test_a_partial_kept_on_self_and_a_decorator_that_takes_arguments(tmp_path: P
         ("bol/client.py:38", "GET /retailer/orders"),
         ("bol/client.py:41", "GET /retailer/returns"),
     }
+
+
+def test_authlib_clients_with_a_base_url_and_a_token_endpoint(tmp_path: Path) -> None:
+    """authlib's httpx clients take ``base_url`` and ``token_endpoint`` in the constructor;
+    ``fetch_token()`` without a URL goes to that endpoint: a token request, not an API call."""
+    files = {
+        "bol/auth.py": f'''
+            from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuth2Client
+
+            H = {ACCEPT}
+
+
+            async def orders(client_id, client_secret):
+                async with AsyncOAuth2Client(client_id, client_secret, base_url="https://api.bol.com/retailer",
+                                             headers=H, token_endpoint="https://login.bol.com/token") as client:
+                    await client.fetch_token(grant_type="client_credentials")
+                    return await client.get("/orders")
+
+
+            def returns(client_id, client_secret):
+                client = OAuth2Client(client_id, client_secret, base_url="https://api.bol.com", headers=H)
+                client.fetch_token("https://login.bol.com/token", grant_type="client_credentials")
+                return client.request("GET", "/retailer/returns")
+        ''',
+    }
+    assert found(tmp_path, files) == {
+        ("bol/auth.py:10", "GET /retailer/orders"),
+        ("bol/auth.py:16", "GET /retailer/returns"),
+    }
+    write_tree(tmp_path, case_files(files))
+    project = audit(tmp_path).project
+    assert project is not None
+    tokens = sorted((r.site.span.line, r.url.host) for r in project.requests if r.kind == "token")
+    assert tokens == [(9, "login.bol.com"), (15, "login.bol.com")]
