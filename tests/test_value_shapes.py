@@ -652,3 +652,39 @@ def test_authlib_clients_with_a_base_url_and_a_token_endpoint(tmp_path: Path) ->
     assert project is not None
     tokens = sorted((r.site.span.line, r.url.host) for r in project.requests if r.kind == "token")
     assert tokens == [(9, "login.bol.com"), (15, "login.bol.com")]
+
+
+def test_enum_members_passed_to_a_wrapper(tmp_path: Path) -> None:
+    files = {
+        "bol/endpoints.py": '''
+            from enum import Enum
+
+
+            class Endpoint(Enum):
+                ORDERS = "/orders"
+                RETURNS = "/returns"
+                INVOICE = "/invoices/{}"
+        ''',
+        "bol/client.py": f'''
+            import requests
+
+            from bol.endpoints import Endpoint
+
+            BASE = "https://api.bol.com/retailer"
+
+
+            def call(endpoint: Endpoint, *ids):
+                return requests.get(BASE + endpoint.value.format(*ids), headers={ACCEPT})
+
+
+            def sync(invoice_id):
+                call(Endpoint.ORDERS)
+                call(Endpoint.INVOICE, invoice_id)
+                call(Endpoint["RETURNS"])
+        ''',
+    }
+    assert found(tmp_path, files) == {
+        ("bol/client.py:13", "GET /retailer/orders"),
+        ("bol/client.py:14", "GET /retailer/invoices/{invoice-id}"),
+        ("bol/client.py:15", "GET /retailer/returns"),
+    }

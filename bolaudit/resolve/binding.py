@@ -199,13 +199,8 @@ class Binding:
         if expr.base in (Name("self"), Name("cls")) and c.self_cls is not None:
             return self.member(c.self_cls, expr.attr, c)
         out: list[tuple[Expr, Ctx]] = []
-        if expr.attr == "value" and isinstance(expr.base, Attr):
-            # ``Endpoint.ORDERS.value``: an Enum member's value is what the class body assigns.
-            for obj in self.ev.objects(expr.base.base, c):
-                if obj.kind == "class" and any(
-                    b.rsplit(".", 1)[-1] in _ENUMS for b in self.ev.index.external_bases((obj.path, obj.name))
-                ):
-                    out.extend(self.member((obj.path, obj.name), expr.base.attr, c))
+        if expr.attr == "value":
+            out = self._enum_values(expr.base, c)
             if out:
                 return out[:MAX_ALTERNATIVES]
         for obj in self.ev.objects(expr.base, c):
@@ -216,6 +211,27 @@ class Binding:
             elif obj.kind in ("instance", "class"):
                 out.extend(self.member((obj.path, obj.name), expr.attr, c))
         return out[:MAX_ALTERNATIVES]
+
+    def _enum_values(self, member: Expr, c: Ctx) -> list[tuple[Expr, Ctx]]:
+        """``Endpoint.ORDERS.value`` (also ``Endpoint["ORDERS"].value``, and ``ep.value`` on a
+        parameter or name that holds a member): what the Enum's class body assigns."""
+        out: list[tuple[Expr, Ctx]] = []
+        todo = [(member, c)]
+        if isinstance(member, (Param, Name, LoopVar)):
+            todo.extend(self.resolve(member, c))
+        for sub, sctx in todo[:MAX_ALTERNATIVES]:
+            if isinstance(sub, Attr):
+                cls_expr, name = sub.base, sub.attr
+            elif isinstance(sub, Subscript):
+                cls_expr, name = sub.base, self.ev.string(sub.key, sctx).known or ""
+            else:
+                continue
+            for obj in self.ev.objects(cls_expr, sctx) if name else []:
+                if obj.kind == "class" and any(
+                    b.rsplit(".", 1)[-1] in _ENUMS for b in self.ev.index.external_bases((obj.path, obj.name))
+                ):
+                    out.extend(self.member((obj.path, obj.name), name, sctx))
+        return dedupe(out)
 
     def member(self, cls: tuple[str, str], attr: str, c: Ctx) -> list[tuple[Expr, Ctx]]:
         """Values assigned to ``self.<attr>`` in any method along the MRO, or the class attribute."""
