@@ -5,7 +5,7 @@ function is entered from a call site: its arguments bound by position, keyword, 
 from __future__ import annotations
 
 
-from bolaudit.resolve.contexts import EvaluatorParts, MAX_ALTERNATIVES, MAX_DEPTH, Callee, Ctx, dedupe
+from bolaudit.resolve.contexts import EvaluatorParts, MAX_ALTERNATIVES, MAX_DEPTH, Callee, Ctx, dedupe, func_key
 from bolaudit.extract.exprtools import dotted
 from bolaudit.facts import IF_ELSE, OR_DEFAULT
 from bolaudit.facts import (
@@ -36,6 +36,7 @@ class Binding:
     def __init__(self, ev: EvaluatorParts) -> None:
         self.ev = ev
         self._binds: dict[tuple[int, int, Callee, Ctx], tuple[tuple[object, object], Ctx]] = {}
+        self._overridden: dict[tuple[tuple[str, str], str], bool] = {}
 
     def resolve(self, expr: Expr, ctx: Ctx) -> list[tuple[Expr, Ctx]]:
         """One step: what a name, parameter, attribute, loop variable or call stands for."""
@@ -248,6 +249,25 @@ class Binding:
                 break
         meaningful = [o for o in out if o[0] != Const(None)]
         return (meaningful or out)[:MAX_ALTERNATIVES]
+
+    def set_by_subclass(self, expr: Expr, ctx: Ctx) -> str:
+        """``path::qualname`` of the method when ``expr`` is ``self.<attr>``/``cls.<attr>`` read
+        in it with the method's own class (no call site followed yet) and a subclass of that
+        class sets ``<attr>`` itself; "" otherwise."""
+        if not (isinstance(expr, Attr) and expr.base in (Name("self"), Name("cls"))):
+            return ""
+        if ctx.self_cls is None or ctx.func is None or ctx.bindings is not None or ctx.state:
+            return ""
+        if self.ev.index.class_of((ctx.path, ctx.func)) != ctx.self_cls:
+            return ""
+        key = (ctx.self_cls, expr.attr)
+        hit = self._overridden.get(key)
+        if hit is None:
+            hit = self._overridden[key] = any(
+                any(n == expr.attr for n, _ in fact.class_attrs) or any(n == expr.attr for n, _, _ in fact.instance_attrs)
+                for fact in (self.ev.index.classes[sub] for sub in self.ev.index.subclasses(ctx.self_cls))
+            )
+        return func_key(ctx.path, ctx.func) if hit else ""
 
     def bind(
         self,

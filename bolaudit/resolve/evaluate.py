@@ -69,7 +69,6 @@ class Evaluator:
         self._binding = Binding(self)
         self._objects = Objects(self)
         self._related_cache: dict[tuple[str, str], set[tuple[str, str]]] = {}
-        self._overridden: dict[tuple[tuple[str, str], str], bool] = {}
 
     def clear(self) -> None:
         self._memo.clear()
@@ -181,32 +180,13 @@ class Evaluator:
             for sub, sub_ctx in self.resolve(expr, c)
             for alt in (self.strings(sub, sub_ctx) if sub != expr else [fallback])
         ) or [fallback]
-        waits = self._set_by_subclass(expr, ctx)
+        waits = self._binding.set_by_subclass(expr, ctx)
         if waits:
             # ``self.path`` is None here and each subclass sets its own: the call sites, which
             # know the instance's class, may fill the hole.
             found = [SVal(tuple(Hole(p.reason, p.param or waits) if isinstance(p, Hole) else p for p in v.parts))
                      for v in found]
         return found
-
-    def _set_by_subclass(self, expr: Expr, ctx: Ctx) -> str:
-        """``path::qualname`` of the method when ``expr`` is ``self.<attr>``/``cls.<attr>`` read
-        in it with the method's own class (no call site followed yet) and a subclass of that
-        class sets ``<attr>`` itself; "" otherwise."""
-        if not (isinstance(expr, Attr) and expr.base in (Name("self"), Name("cls"))):
-            return ""
-        if ctx.self_cls is None or ctx.func is None or ctx.bindings is not None or ctx.state:
-            return ""
-        if self.index.class_of((ctx.path, ctx.func)) != ctx.self_cls:
-            return ""
-        key = (ctx.self_cls, expr.attr)
-        hit = self._overridden.get(key)
-        if hit is None:
-            hit = self._overridden[key] = any(
-                any(n == expr.attr for n, _ in fact.class_attrs) or any(n == expr.attr for n, _, _ in fact.instance_attrs)
-                for fact in (self.index.classes[sub] for sub in self.index.subclasses(ctx.self_cls))
-            )
-        return func_key(ctx.path, ctx.func) if hit else ""
 
     def _missing_item(self, expr: Expr, c: Ctx) -> str | None:
         """``ENDPOINTS["nope"]`` on a table that is fully known and has no such key: said so,
