@@ -255,6 +255,50 @@ def test_the_base_class_itself_has_no_path_and_stays_unresolved(tmp_path: Path) 
     assert "None" in unresolved(tmp_path, files)["shop/raw.py:5"]
 
 
+def test_a_method_each_subclass_overrides_follows_the_call_sites(tmp_path: Path) -> None:
+    files = {
+        "bol/resource.py": f'''
+            BASE = "https://api.bol.com/retailer"
+
+
+            class Resource:
+                def __init__(self, session):
+                    self.session = session
+
+                def path(self):
+                    raise NotImplementedError
+
+                def list(self):
+                    return self.session.get(BASE + self.path(), headers={ACCEPT})
+
+
+            class Orders(Resource):
+                def path(self):
+                    return "/orders"
+
+
+            class Invoices(Resource):
+                def path(self):
+                    return "/invoices"
+        ''',
+        "jobs.py": '''
+            import requests
+
+            from bol.resource import Invoices, Orders
+
+
+            def run():
+                session = requests.Session()
+                Orders(session).list()
+                Invoices(session).list()
+        ''',
+    }
+    assert found(tmp_path, files) == {
+        ("jobs.py:8", "GET /retailer/orders"),
+        ("jobs.py:9", "GET /retailer/invoices"),
+    }
+
+
 # ---------------------------------------------------------------------- formatting
 
 

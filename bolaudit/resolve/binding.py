@@ -36,7 +36,7 @@ class Binding:
     def __init__(self, ev: EvaluatorParts) -> None:
         self.ev = ev
         self._binds: dict[tuple[int, int, Callee, Ctx], tuple[tuple[object, object], Ctx]] = {}
-        self._overridden: dict[tuple[tuple[str, str], str], bool] = {}
+        self._overridden: dict[tuple[tuple[str, str], str, bool], bool] = {}
 
     def resolve(self, expr: Expr, ctx: Ctx) -> list[tuple[Expr, Ctx]]:
         """One step: what a name, parameter, attribute, loop variable or call stands for."""
@@ -251,22 +251,31 @@ class Binding:
         return (meaningful or out)[:MAX_ALTERNATIVES]
 
     def set_by_subclass(self, expr: Expr, ctx: Ctx) -> str:
-        """``path::qualname`` of the method when ``expr`` is ``self.<attr>``/``cls.<attr>`` read
-        in it with the method's own class (no call site followed yet) and a subclass of that
-        class sets ``<attr>`` itself; "" otherwise."""
+        """``path::qualname`` of the method when ``expr`` is ``self.<attr>``/``cls.<attr>`` (or
+        ``self.<method>()``) read in it with the method's own class (no call site followed yet)
+        and a subclass of that class sets ``<attr>`` (defines ``<method>``) itself; "" otherwise."""
+        called = isinstance(expr, CallExpr)
+        if isinstance(expr, CallExpr):
+            expr = expr.func
         if not (isinstance(expr, Attr) and expr.base in (Name("self"), Name("cls"))):
             return ""
         if ctx.self_cls is None or ctx.func is None or ctx.bindings is not None or ctx.state:
             return ""
         if self.ev.index.class_of((ctx.path, ctx.func)) != ctx.self_cls:
             return ""
-        key = (ctx.self_cls, expr.attr)
+        key = (ctx.self_cls, expr.attr, called)
         hit = self._overridden.get(key)
         if hit is None:
-            hit = self._overridden[key] = any(
-                any(n == expr.attr for n, _ in fact.class_attrs) or any(n == expr.attr for n, _, _ in fact.instance_attrs)
-                for fact in (self.ev.index.classes[sub] for sub in self.ev.index.subclasses(ctx.self_cls))
-            )
+            subs = self.ev.index.subclasses(ctx.self_cls)
+            if called:
+                hit = any((sub[0], f"{sub[1]}.{expr.attr}") in self.ev.index.functions for sub in subs)
+            else:
+                hit = any(
+                    any(n == expr.attr for n, _ in fact.class_attrs)
+                    or any(n == expr.attr for n, _, _ in fact.instance_attrs)
+                    for fact in (self.ev.index.classes[sub] for sub in subs)
+                )
+            self._overridden[key] = hit
         return func_key(ctx.path, ctx.func) if hit else ""
 
     def bind(
