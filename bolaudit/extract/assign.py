@@ -16,7 +16,7 @@ from bolaudit.extract import flow
 from bolaudit.extract.core import ExtractorBase
 from bolaudit.extract.exprtools import cap, choice, concat
 from bolaudit.extract.frames import ClassFrame
-from bolaudit.facts import Expr, Unknown
+from bolaudit.facts import Const, Expr, Subscript, Unknown
 
 
 class AssignmentsMixin(ExtractorBase):
@@ -80,12 +80,17 @@ class AssignmentsMixin(ExtractorBase):
         x = self
         if isinstance(target, (cst.Tuple, cst.List)):
             items = value_node.elements if isinstance(value_node, (cst.Tuple, cst.List)) else None
+            starred = False
             for i, el in enumerate(target.elements):
                 sub: Expr = Unknown("tuple unpacking")
                 sub_node: cst.BaseExpression = value_node
+                starred = starred or isinstance(el, cst.StarredElement)
                 if items is not None and i < len(items) and not isinstance(el, cst.StarredElement):
                     sub_node = items[i].value
                     sub = x.expr(sub_node)
+                elif items is None and not starred and not augmented:
+                    # ``method, path = ROUTES[name]``: item ``i`` of whatever the value is.
+                    sub = Subscript(value, Const(i))
                 x._assign(el.value, sub, sub_node)
             return
         f = x.frame
@@ -109,7 +114,7 @@ class AssignmentsMixin(ExtractorBase):
                 old = f.locals.get(name)
                 if old is None and name in f.params:
                     value = x.defaulted(name, value)  # ``if x is None: x = ...``, ``x = x or ...``
-                f.locals[name] = choice(old, value) if old is not None and f.depth and not augmented else value
+                f.locals[name] = value  # flow-sensitive: branches join in ``extract.envs``
                 f.write(f"local:{name}")
         elif isinstance(target, cst.Attribute):
             x._assign_attribute(target, value)

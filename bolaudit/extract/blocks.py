@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bolaudit.extract import flow
+from bolaudit.extract import envs, flow
 from bolaudit.extract.core import ExtractorBase
 from bolaudit.extract.frames import Frame
 from bolaudit.facts import Expr, Guard, LoopFact
@@ -27,12 +27,23 @@ class ControlFlowMixin(ExtractorBase):
     def _leave_block(self) -> None:
         self.frame.depth -= 1
 
+    def _scoped(self) -> bool:
+        """Whether the innermost frame is a function's (its locals fork and join)."""
+        return self.frame.qualname is not None
+
     def visit_If_body(self, node: cst.If) -> None:
+        if self._scoped():
+            envs.fork(self.frame)
         self.frame.guards.append(self._guard("if", node.test))
         self.branch_enter(node.test, True)
         self._enter_block()
 
     def leave_If_body(self, node: cst.If) -> None:
+        f = self.frame
+        if self._scoped():
+            if not _block_ends_flow(node.body):
+                envs.reach_end(f)
+            envs.restore(f, envs.current(f).before)  # the else branch starts from before the if
         self.frame.guards.pop()
         self.branch_leave()
         self._leave_block()
@@ -70,6 +81,12 @@ class ControlFlowMixin(ExtractorBase):
         self.frame.guards.pop()
 
     def leave_If(self, original_node: cst.If) -> None:
+        f = self.frame
+        if self._scoped():
+            orelse = original_node.orelse
+            if orelse is None or not _block_ends_flow(orelse.body if isinstance(orelse, cst.Else) else orelse):
+                envs.reach_end(f)
+            envs.join(f, f.forks.pop().ends)
         body = original_node.body.body
         if body and _ends_flow(body[-1]):
             self.frame.early.append(self._guard("early-return", original_node.test))
@@ -78,16 +95,35 @@ class ControlFlowMixin(ExtractorBase):
         self._push_loop(node, "while", (), None)
         self.frame.guards.append(self._guard("while", node.test))
 
+    def visit_While_body(self, node: cst.While) -> None:
+        if self._scoped():
+            envs.fork(self.frame)
+
+    def leave_While_body(self, node: cst.While) -> None:
+        self._leave_loop_body()
+
+    def _leave_loop_body(self) -> None:
+        """A loop body may run no times: after it, a local holds what it held before or what
+        the body leaves."""
+        f = self.frame
+        if self._scoped():
+            envs.reach_end(f)
+            fork = f.forks.pop()
+            envs.join(f, [fork.before, *fork.ends])
+
     def leave_While(self, original_node: cst.While) -> None:
         self.frame.guards.pop()
         self._pop_loop()
 
     def visit_For_body(self, node: cst.For) -> None:
+        if self._scoped():
+            envs.fork(self.frame)
         names = _target_names(node.target)
         self._push_loop(node, "async for" if node.asynchronous else "for", names, node.iter)
 
     def leave_For_body(self, node: cst.For) -> None:
         self._pop_loop()
+        self._leave_loop_body()
 
     def _push_loop(
         self, node: cst.CSTNode, kind: str, names: tuple[str, ...], iter_: cst.BaseExpression | None
@@ -159,16 +195,48 @@ class ControlFlowMixin(ExtractorBase):
         caught = tuple(flow.dotted_node(t) or "?" for t in types)
         self.frame.guards.append(Guard("except", (), None, status, caught))
         self._enter_block()
+        f = self.frame
+        if self._scoped() and f.forks and f.forks[-1].tried is not None:
+            # The exception may come before or after any assignment in the ``try`` body.
+            fork = f.forks[-1]
+            envs.restore(f, envs.merge(f, [fork.before, fork.tried] if fork.tried is not None else [fork.before]))
 
     def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
         self.frame.guards.pop()
         self._leave_block()
+        f = self.frame
+        if self._scoped() and f.forks and f.forks[-1].tried is not None and not _block_ends_flow(original_node.body):
+            envs.reach_end(f)
 
     def visit_Try(self, node: cst.Try) -> None:
         self._enter_block()
+        if self._scoped():
+            envs.fork(self.frame)
+
+    def leave_Try_body(self, node: cst.Try) -> None:
+        f = self.frame
+        if self._scoped():
+            fork = envs.current(f)
+            fork.tried = dict(f.locals)
+            fork.tried_falls_through = not _block_ends_flow(node.body)
+
+    def visit_Try_orelse(self, node: cst.Try) -> None:
+        f = self.frame
+        if self._scoped() and envs.current(f).tried is not None:
+            envs.restore(f, envs.current(f).tried or {})
+
+    def leave_Try_orelse(self, node: cst.Try) -> None:
+        f = self.frame
+        if self._scoped():
+            fork = envs.current(f)
+            if fork.tried_falls_through and (node.orelse is None or not _block_ends_flow(node.orelse.body)):
+                envs.reach_end(f)
+            envs.join(f, fork.ends)
 
     def leave_Try(self, original_node: cst.Try) -> None:
         self._leave_block()
+        if self._scoped():
+            self.frame.forks.pop()
 
     def leave_WithItem(self, original_node: cst.WithItem) -> None:
         asname = original_node.asname
@@ -189,6 +257,17 @@ def _target_names(node: cst.BaseExpression) -> tuple[str, ...]:
             out.extend(_target_names(el.value))
         return tuple(out)
     return ()
+
+
+def _block_ends_flow(block: cst.BaseSuite | cst.If) -> bool:
+    """Whether control never falls out of the end of a block (its last statement returns,
+    raises, breaks or continues)."""
+    if isinstance(block, cst.If):
+        return _ends_flow(block)
+    body = block.body
+    if isinstance(block, cst.IndentedBlock):
+        return bool(body) and _ends_flow(body[-1])
+    return any(isinstance(s, (cst.Return, cst.Raise, cst.Continue, cst.Break)) for s in body)
 
 
 def _ends_flow(stmt: cst.BaseStatement | cst.BaseSmallStatement, depth: int = 0) -> bool:

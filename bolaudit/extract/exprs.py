@@ -31,6 +31,7 @@ from bolaudit.facts import (
     Format,
     Join,
     Name,
+    Param,
     Seq,
     Subscript,
     Unknown,
@@ -106,7 +107,7 @@ class ExprBuilder:
         if isinstance(node.operator, cst.Modulo):
             left = self.of(node.left, d)
             # A name may hold a template (``URLS.ORDER % order_id``); evaluation decides.
-            if _stringish(left) or isinstance(left, (Name, Attr)):
+            if _stringish(left) or _template_ref(left):
                 right = node.right
                 if isinstance(right, cst.Tuple):
                     args = tuple(self.of(e.value, d) for e in right.elements)
@@ -140,9 +141,10 @@ class ExprBuilder:
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             base = self.of(func.value, d)
-            if method == "format" and (_stringish(base) or isinstance(base, Attr)):
-                # ``Paths.INVOICE.format(id)``: a template kept in a class or module attribute;
-                # evaluation reads it (anything else that has a ``format`` method stays unknown).
+            if method == "format" and (_stringish(base) or _template_ref(base)):
+                # ``Paths.INVOICE.format(id)``, ``ORDER_URL.format(id)``, ``ENDPOINTS[key].format(id)``:
+                # a template kept in a constant, an attribute or a table; evaluation reads it
+                # (anything else that has a ``format`` method stays unknown).
                 return Format(base, args, tuple(kw for kw in kwargs if kw[0] != "**"), "{}")
             if method == "join" and _stringish(base) and len(args) == 1:
                 return Join(base, args[0])
@@ -199,6 +201,14 @@ class ExprBuilder:
             elif isinstance(el, cst.DictElement):
                 items.append((self.of(el.key, d), self.of(el.value, d)))
         return DictExpr(tuple(items))
+
+
+def _template_ref(expr: Expr) -> bool:
+    """A reference that may hold a ``str.format`` template: a name, an attribute, a parameter,
+    an item of a table (``T[key]``, ``T.get(key)``)."""
+    if isinstance(expr, (Name, Attr, Param, Subscript)):
+        return True
+    return isinstance(expr, CallExpr) and isinstance(expr.func, Attr) and expr.func.attr == "get"
 
 
 def _const_string(node: cst.SimpleString) -> Expr:

@@ -21,6 +21,7 @@ from bolaudit.extract.http import HttpFactsMixin
 from bolaudit.extract.literals import LiteralsMixin
 from bolaudit.extract.positions import Positions
 from bolaudit.facts import (
+    Attr,
     CallExpr,
     CallFact,
     ClassFact,
@@ -334,6 +335,10 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
     ) -> tuple[Expr, tuple[Expr, ...], tuple[tuple[str, Expr], ...]]:
         """``get = functools.partial(send, "GET")`` then ``get(url)`` is ``send("GET", url)``."""
         value = self.constants.get(callee.id) if isinstance(callee, Name) else callee
+        if isinstance(callee, Attr) and callee.base == Name("self"):
+            # ``self._get = functools.partial(self._request, "GET")`` set in ``__init__``.
+            cls = self._class_of_frame()
+            value = cls.instance_value(callee.attr) if cls is not None else None
         if not isinstance(value, CallExpr) or not value.args:
             return callee, args, kwargs
         if self.qualify(value.func) not in ("functools.partial", "partial"):

@@ -9,6 +9,17 @@ from bolaudit.findings import Span
 
 
 @dataclass
+class Fork:
+    """A compound statement being walked (``extract.envs``): the locals before it, the locals
+    that reach its end, and (for ``try``) the locals at the end of the ``try`` body."""
+
+    before: dict[str, Expr]
+    ends: list[dict[str, Expr]] = field(default_factory=list)
+    tried: dict[str, Expr] | None = None
+    tried_falls_through: bool = True
+
+
+@dataclass
 class Frame:
     """A function (``qualname`` set) or the module (``qualname`` None)."""
 
@@ -29,6 +40,8 @@ class Frame:
     is_async: bool = False
     span: Span | None = None
     return_annotation: Expr | None = None
+    # Compound statements being walked, innermost last (``extract.envs``); function frames only.
+    forks: list[Fork] = field(default_factory=list)
 
     def write(self, state: str) -> None:
         if state not in self.writes:

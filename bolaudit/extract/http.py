@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
+from bolaudit.extract import flow
 from bolaudit.extract.core import ExtractorBase
 from bolaudit import clients
 from bolaudit.extract.conditions import conditions, tests_falsy
@@ -106,7 +107,7 @@ class HttpFactsMixin(ExtractorBase):
         if old is None or isinstance(old, _NOT_DICTS):
             return
         new = cap(make(old))
-        if f.depth:
+        if f.depth and f.qualname is None:  # in a function, branches join in ``extract.envs``
             new = choice(old, new)
         f.locals[name] = new
         if f.qualname is None:
@@ -186,7 +187,7 @@ class HttpFactsMixin(ExtractorBase):
         if clients.any_session_sender(method_name):
             library = self._session_library(receiver)
             if library is None:
-                if not self._maybe_request(receiver, fact):
+                if not self._maybe_request(receiver, fact, node):
                     return
                 library = "unknown"
             senders = clients.library(library).session_senders
@@ -244,7 +245,7 @@ class HttpFactsMixin(ExtractorBase):
         fn = next((f for f in x.functions if f.qualname == param.func), None)
         return next((p for p in fn.params if p.name == param.name), None) if fn else None
 
-    def _maybe_request(self, receiver: Expr, fact: CallFact) -> bool:
+    def _maybe_request(self, receiver: Expr, fact: CallFact, node: cst.Call | None = None) -> bool:
         """Keep ``x.get(url)`` on an unknown receiver only when it looks like an HTTP client call.
         A dict, list or string (a local inlined, or a module constant such as an endpoint table
         ``_api_endpoints.get(key)``) is never a client."""
@@ -253,6 +254,10 @@ class HttpFactsMixin(ExtractorBase):
         if isinstance(value, (DictExpr, Seq, Const, Concat, Format, Join)):
             return False
         name = receiver.name if isinstance(receiver, Param) else dotted(receiver)
+        if name is None and isinstance(receiver, CallExpr) and node is not None:
+            # ``session = await self._ensure_session()``: the local's own name, as written.
+            func = node.func
+            name = flow.dotted_node(func.value) if isinstance(func, cst.Attribute) else None
         if name is not None and clients.is_sessionish(name.rsplit(".", 1)[-1]):
             return True
         first = fact.args[0] if fact.args else dict(fact.kwargs).get("url")

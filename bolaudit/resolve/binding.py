@@ -5,7 +5,7 @@ function is entered from a call site: its arguments bound by position, keyword, 
 from __future__ import annotations
 
 
-from bolaudit.resolve.contexts import EvaluatorParts, MAX_ALTERNATIVES, MAX_DEPTH, Callee, Ctx, dedupe
+from bolaudit.resolve.contexts import EvaluatorParts, MAX_ALTERNATIVES, MAX_DEPTH, Callee, Ctx, dedupe, func_key
 from bolaudit.extract.exprtools import dotted
 from bolaudit.facts import IF_ELSE, OR_DEFAULT
 from bolaudit.facts import (
@@ -36,6 +36,7 @@ class Binding:
     def __init__(self, ev: EvaluatorParts) -> None:
         self.ev = ev
         self._binds: dict[tuple[int, int, Callee, Ctx], tuple[tuple[object, object], Ctx]] = {}
+        self._overridden: dict[tuple[tuple[str, str], str, bool], bool] = {}
 
     def resolve(self, expr: Expr, ctx: Ctx) -> list[tuple[Expr, Ctx]]:
         """One step: what a name, parameter, attribute, loop variable or call stands for."""
@@ -199,13 +200,8 @@ class Binding:
         if expr.base in (Name("self"), Name("cls")) and c.self_cls is not None:
             return self.member(c.self_cls, expr.attr, c)
         out: list[tuple[Expr, Ctx]] = []
-        if expr.attr == "value" and isinstance(expr.base, Attr):
-            # ``Endpoint.ORDERS.value``: an Enum member's value is what the class body assigns.
-            for obj in self.ev.objects(expr.base.base, c):
-                if obj.kind == "class" and any(
-                    b.rsplit(".", 1)[-1] in _ENUMS for b in self.ev.index.external_bases((obj.path, obj.name))
-                ):
-                    out.extend(self.member((obj.path, obj.name), expr.base.attr, c))
+        if expr.attr == "value":
+            out = self._enum_values(expr.base, c)
             if out:
                 return out[:MAX_ALTERNATIVES]
         for obj in self.ev.objects(expr.base, c):
@@ -216,6 +212,27 @@ class Binding:
             elif obj.kind in ("instance", "class"):
                 out.extend(self.member((obj.path, obj.name), expr.attr, c))
         return out[:MAX_ALTERNATIVES]
+
+    def _enum_values(self, member: Expr, c: Ctx) -> list[tuple[Expr, Ctx]]:
+        """``Endpoint.ORDERS.value`` (also ``Endpoint["ORDERS"].value``, and ``ep.value`` on a
+        parameter or name that holds a member): what the Enum's class body assigns."""
+        out: list[tuple[Expr, Ctx]] = []
+        todo = [(member, c)]
+        if isinstance(member, (Param, Name, LoopVar)):
+            todo.extend(self.resolve(member, c))
+        for sub, sctx in todo[:MAX_ALTERNATIVES]:
+            if isinstance(sub, Attr):
+                cls_expr, name = sub.base, sub.attr
+            elif isinstance(sub, Subscript):
+                cls_expr, name = sub.base, self.ev.string(sub.key, sctx).known or ""
+            else:
+                continue
+            for obj in self.ev.objects(cls_expr, sctx) if name else []:
+                if obj.kind == "class" and any(
+                    b.rsplit(".", 1)[-1] in _ENUMS for b in self.ev.index.external_bases((obj.path, obj.name))
+                ):
+                    out.extend(self.member((obj.path, obj.name), name, sctx))
+        return dedupe(out)
 
     def member(self, cls: tuple[str, str], attr: str, c: Ctx) -> list[tuple[Expr, Ctx]]:
         """Values assigned to ``self.<attr>`` in any method along the MRO, or the class attribute."""
@@ -232,6 +249,34 @@ class Binding:
                 break
         meaningful = [o for o in out if o[0] != Const(None)]
         return (meaningful or out)[:MAX_ALTERNATIVES]
+
+    def set_by_subclass(self, expr: Expr, ctx: Ctx) -> str:
+        """``path::qualname`` of the method when ``expr`` is ``self.<attr>``/``cls.<attr>`` (or
+        ``self.<method>()``) read in it with the method's own class (no call site followed yet)
+        and a subclass of that class sets ``<attr>`` (defines ``<method>``) itself; "" otherwise."""
+        called = isinstance(expr, CallExpr)
+        if isinstance(expr, CallExpr):
+            expr = expr.func
+        if not (isinstance(expr, Attr) and expr.base in (Name("self"), Name("cls"))):
+            return ""
+        if ctx.self_cls is None or ctx.func is None or ctx.bindings is not None or ctx.state:
+            return ""
+        if self.ev.index.class_of((ctx.path, ctx.func)) != ctx.self_cls:
+            return ""
+        key = (ctx.self_cls, expr.attr, called)
+        hit = self._overridden.get(key)
+        if hit is None:
+            subs = self.ev.index.subclasses(ctx.self_cls)
+            if called:
+                hit = any((sub[0], f"{sub[1]}.{expr.attr}") in self.ev.index.functions for sub in subs)
+            else:
+                hit = any(
+                    any(n == expr.attr for n, _ in fact.class_attrs)
+                    or any(n == expr.attr for n, _, _ in fact.instance_attrs)
+                    for fact in (self.ev.index.classes[sub] for sub in subs)
+                )
+            self._overridden[key] = hit
+        return func_key(ctx.path, ctx.func) if hit else ""
 
     def bind(
         self,

@@ -134,6 +134,11 @@ def param_key(expr: Expr, ctx: Ctx) -> str:
     """``path::qualname`` of the function when ``expr`` is one of its parameters, or an
     attribute/item/method of one (its callers may bind it); "" otherwise."""
     while isinstance(expr, (Attr, Subscript, CallExpr)):
+        if isinstance(expr, Subscript) and isinstance(expr.key, Param):
+            return f"{ctx.path}::{expr.key.func}"  # ``ENDPOINTS[kind]``: the caller picks the key
+        if isinstance(expr, CallExpr) and isinstance(expr.func, Attr) and expr.func.attr in ("get", "pop"):
+            if expr.args and isinstance(expr.args[0], Param):
+                return f"{ctx.path}::{expr.args[0].func}"  # ``ENDPOINTS.get(kind)``
         expr = expr.base if isinstance(expr, (Attr, Subscript)) else expr.func
     return f"{ctx.path}::{expr.func}" if isinstance(expr, Param) else ""
 

@@ -22,6 +22,7 @@ from bolaudit.resolve.contexts import (
     Ctx,
     dedupe,
     describe,
+    render,
     func_key,
     param_key,
 )
@@ -42,6 +43,7 @@ from bolaudit.facts import (
     Join,
     Name,
     Seq,
+    Subscript,
     Unknown,
     UrlJoin,
 )
@@ -173,12 +175,32 @@ class Evaluator:
             special = self._string_method(expr, c)
             if special is not None:
                 return special
-        fallback = SVal.hole(describe(expr), param_key(expr, ctx))
-        return dedupe(
+        fallback = SVal.hole(self._missing_item(expr, c) or describe(expr), param_key(expr, ctx))
+        found = dedupe(
             alt
             for sub, sub_ctx in self.resolve(expr, c)
             for alt in (self.strings(sub, sub_ctx) if sub != expr else [fallback])
         ) or [fallback]
+        waits = self._binding.set_by_subclass(expr, ctx)
+        if waits:
+            # ``self.path`` is None here and each subclass sets its own: the call sites, which
+            # know the instance's class, may fill the hole.
+            found = [SVal(tuple(Hole(p.reason, p.param or waits) if isinstance(p, Hole) else p for p in v.parts))
+                     for v in found]
+        return found
+
+    def _missing_item(self, expr: Expr, c: Ctx) -> str | None:
+        """``ENDPOINTS["nope"]`` on a table that is fully known and has no such key: said so,
+        never taken for another entry."""
+        if not isinstance(expr, Subscript):
+            return None
+        key = self.string(expr.key, c).known
+        if key is None:
+            return None
+        found, complete = self.dict_lookup(expr.base, key, c)
+        if found or not complete:
+            return None
+        return f"`{render(expr.base)}` has no entry {key!r}"
 
     def _string_method(self, expr: CallExpr, c: Ctx) -> list[SVal] | None:
         """``x.strip("/")`` and friends on a value that is not a literal (a parameter, a name);
@@ -204,7 +226,9 @@ class Evaluator:
         for template in self.strings(expr.template, c):
             text = template.known
             if text is None:
-                out.append(template + SVal.hole("formatted value"))
+                # The template itself is not known: its own hole says why.
+                first = template.holes()[0]
+                out.append(template + SVal.hole(first.reason, first.param))
                 continue
             for combo in combos:
                 kwargs = {k: combo[n + i] for i, (k, _) in enumerate(expr.kwargs)}
@@ -353,6 +377,11 @@ class Evaluator:
                 out.extend(here)
             elif isinstance(sub, Choice):
                 todo.extend((o, sub_ctx) for o in sub.options)
+            elif isinstance(sub, Seq):
+                # ``PATHS[1]``: a list or tuple indexed by a constant.
+                index = int(key) if key.lstrip("-").isdigit() else None
+                if index is not None and -len(sub.items) <= index < len(sub.items):
+                    out.append((sub.items[index], sub_ctx))
             elif isinstance(sub, Const) and sub.value is None:
                 continue
             else:

@@ -84,6 +84,10 @@ class RequestParts:
         """The URL a client with a ``base_url`` really requests (httpx appends, aiohttp joins)."""
         if value.prefix().startswith(("http://", "https://")):
             return value
+        if h.purpose == "fetch_token" and h.url == Const(None):
+            endpoint = self._token_endpoint(h, ctx)
+            if endpoint is not None:
+                return endpoint
         for fact, obj in self.sessions(h, ctx)[0]:
             if fact.base_url is None:
                 continue
@@ -95,6 +99,16 @@ class RequestParts:
                 return SVal.of(known.rstrip("/") + "/") + SVal((value.parts[0].lstrip("/"), *value.parts[1:]))
             return base + value
         return value
+
+    def _token_endpoint(self, h: HttpCall, ctx: Ctx) -> SVal | None:
+        """``fetch_token()`` without a URL on an authlib client: the ``token_endpoint`` its
+        constructor was given."""
+        for fact, obj in self.sessions(h, ctx)[0]:
+            made = self.p.calls.get((obj.path, fact.call))
+            given = dict(made.kwargs).get("token_endpoint") if made is not None else None
+            if given is not None:
+                return self.ev.string(given, self.ev.ctx_for(obj.path, fact.func))
+        return None
 
     def headers(self, h: HttpCall, ctx: Ctx) -> DVal:
         found, other = self.sessions(h, ctx)
