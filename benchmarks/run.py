@@ -2,7 +2,8 @@
 
     python benchmarks/run.py [--runs N] [--quick] [--corpus NAME]
 
-Prepares the corpora (``corpus.py``: Django's sdist, and a generated bol-heavy tree), then
+Prepares the corpora (``corpus.py``: Django's sdist, and a generated bol-heavy tree;
+``corpus_real.py``: the realworld bol clients and a venv's site-packages), then
 measures each command in a fresh process (``measure.py``) several times and reports the median
 wall time, the median CPU time (user + system of the whole process tree) and the peak memory of
 its largest process; then checks the targets of DESIGN.md (Speed) as ratios between rows of the
@@ -25,8 +26,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from collections.abc import Callable
 
 import corpus as corpora
+import corpus_real
 import report
 
 HERE = Path(__file__).resolve().parent
@@ -235,11 +238,21 @@ def versions() -> dict[str, str]:
     return out
 
 
+# Each corpus name on the command line -> the corpora it prepares (``realworld`` is four trees,
+# each its own git repository and its own rows). The default runs all of them.
+PREPARE: dict[str, Callable[[argparse.Namespace, corpora.Log], list[corpora.Corpus]]] = {
+    "django": lambda args, log: [corpora.django(log)],
+    "bol-heavy": lambda args, log: [corpora.bol_heavy(log, args.files)],
+    "realworld": lambda args, log: corpus_real.realworld(log),
+    "site-packages": lambda args, log: [corpus_real.site_packages(log)],
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="measured runs per command (default 3)")
     parser.add_argument("--quick", action="store_true", help="one run each; leave out bandit, detect-secrets and Fixit")
-    parser.add_argument("--corpus", choices=("django", "bol-heavy"), action="append", help="only this corpus (repeatable)")
+    parser.add_argument("--corpus", choices=tuple(PREPARE), action="append", help="only this corpus (repeatable)")
     parser.add_argument("--files", type=int, default=3000, help="size of the bol-heavy tree (default 3000)")
     args = parser.parse_args(argv)
     runs = 1 if args.quick else max(1, args.runs)
@@ -247,8 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    wanted = args.corpus or ["django", "bol-heavy"]
-    prepared = [corpora.django(log) if n == "django" else corpora.bol_heavy(log, args.files) for n in wanted]
+    wanted = args.corpus or list(PREPARE)
+    prepared = [c for name in dict.fromkeys(wanted) for c in PREPARE[name](args, log)]
     started = datetime.now(timezone.utc)
     version_row, heavy = startup(runs, log)
     rows = [version_row]

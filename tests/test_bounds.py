@@ -200,6 +200,7 @@ def test_a_repository_asking_for_100_jobs_gets_the_cpu_count(tree: Path, monkeyp
         real(self, max_workers, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(concurrent.futures.ProcessPoolExecutor, "__init__", spy)
+    monkeypatch.setattr("bolaudit.pipeline.workers.POOL_BYTES", 0)  # 12 small files: pooled anyway
     config = load_config([tree], {"use_cache": False})
     assert config.jobs == 100
     result = run([tree], config)
@@ -276,3 +277,21 @@ def test_two_thousand_per_file_ignores_cost_about_a_second(tree: Path) -> None:
     assert len(shown) == 120 - 31  # m1, m10..m19 and m100..m119 are ignored
     assert "shop/m1.py" not in shown and "shop/m2.py" in shown
     assert elapsed < 15, f"{elapsed:.1f} s"
+
+
+def test_a_few_small_files_are_analysed_without_a_pool(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pool's workers each import LibCST before their first file: for a small client (12 files,
+    well under ``POOL_BYTES``) that costs more than the parsing, so no pool is started."""
+    import concurrent.futures
+
+    from bolaudit.config import load_config
+    from bolaudit.pipeline.engine import run
+
+    write_tree(tree, {f"shop/m{i}.py": f"BOL_CLIENT_SECRET = '{SECRET[:-2]}{i:02d}'\n" for i in range(12)})
+
+    def refuse(self: object, *args: object, **kwargs: object) -> None:
+        raise AssertionError("a pool was started")
+
+    monkeypatch.setattr(concurrent.futures.ProcessPoolExecutor, "__init__", refuse)
+    result = run([tree], load_config([tree], {"use_cache": False, "jobs": 2}))
+    assert len([f for f in result.findings if f.code == "BOL101"]) == 12

@@ -17,9 +17,11 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bolaudit.config.keys import ConfigError
+
+_UNKNOWN = object()  # not asked yet (None is an answer: the defaults)
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,19 @@ class ConfigTree:
     watched: list[str] = field(default_factory=list)
     _by_folder: dict[Path, Layer | None] = field(default_factory=dict)
     _layers: dict[Path, Layer] = field(default_factory=dict)
+    _answers: dict[Path, object] = field(default_factory=dict)
 
     def governing(self, folder: Path) -> Layer | None:
         """The layer judging files directly in ``folder`` (a real, absolute path); None: the
         defaults (no config up to where the search stops)."""
+        known = self._answers.get(folder, _UNKNOWN)
+        if known is not _UNKNOWN:  # asked once per file listed: pathlib's checks add up
+            return cast("Layer | None", known)
+        found = self._governing(folder)
+        self._answers[folder] = found
+        return found
+
+    def _governing(self, folder: Path) -> Layer | None:
         if not folder.is_relative_to(self.root):
             return None  # only files under the root are audited with a config (see ``run_top``)
         passed: list[Path] = []

@@ -65,7 +65,11 @@ class Anchors(FastVisitor):
         super().__init__()
         self.index: dict[cst.CSTNode, tuple[object, int]] = {}
         self.counts: dict[object, int] = {}
+        # A string inside an anchored one (a piece of an implicit concatenation, a literal in an
+        # f-string's expression) -> that outermost string: ``ast`` has no node for it.
+        self.inside: dict[cst.CSTNode, cst.CSTNode] = {}
         self._in_string = 0
+        self._outer: cst.CSTNode | None = None
 
     def _add(self, node: cst.CSTNode, key: object) -> None:
         n = self.counts.get(key, 0)
@@ -76,25 +80,33 @@ class Anchors(FastVisitor):
     def _on_string(self, node: cst.CSTNode) -> None:
         if self._in_string == 0:
             self._add(node, _STRING)
+            self._outer = node
+        elif self._outer is not None:
+            self.inside[node] = self._outer
         self._in_string += 1
+
+    def _off_string(self) -> None:
+        self._in_string -= 1
+        if self._in_string == 0:
+            self._outer = None
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         self._on_string(node)
 
     def leave_SimpleString(self, original_node: cst.SimpleString) -> None:
-        self._in_string -= 1
+        self._off_string()
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._on_string(node)
 
     def leave_FormattedString(self, original_node: cst.FormattedString) -> None:
-        self._in_string -= 1
+        self._off_string()
 
     def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
         self._on_string(node)
 
     def leave_ConcatenatedString(self, original_node: cst.ConcatenatedString) -> None:
-        self._in_string -= 1
+        self._off_string()
 
     def visit_Call(self, node: cst.Call) -> None:
         self._add(node, cst.Call)
@@ -177,6 +189,7 @@ class Positions:
         self._twins: dict[object, list[ast.AST]] | None = None
         self._full: Any = None
         self._lines: list[str] | None = None
+        self._within: dict[cst.CSTNode, tuple[Any, list[str]]] = {}
         self.fallbacks = 0  # how often the slow path ran (for the benchmark)
 
     def span(self, node: cst.CSTNode) -> Span:
@@ -189,7 +202,41 @@ class Positions:
                 if n < len(same) and _agree(node, same[n]):
                     return self._span_of(same[n])
                 self._twins = {}
+        elif self._full is None and (outer := self.anchors.inside.get(node)) is not None:
+            return self._inner(node, outer)
         return self._slow(node)
+
+    def _inner(self, node: cst.CSTNode, outer: cst.CSTNode) -> Span:
+        """A string inside the anchored string ``outer``: ``outer``'s span, plus where ``node``
+        sits in ``outer``'s own code (LibCST's positions over that one expression, not the
+        module: measured 0.65 s per module on site-packages for the whole-module provider)."""
+        start = self.span(outer)
+        if self._full is not None:  # ``outer`` itself fell back: the module's positions are there
+            return self._slow(node)
+        within = self._within.get(outer)
+        if within is None:
+            within = self._within[outer] = _positions_within(outer)
+        positions, code_lines = within
+        rng = positions[node]
+
+        def column(line: int, col: int) -> int:  # ``line`` of the expression's own code, 1-based
+            if line == 1:
+                return start.column + col
+            return 1 + col + self._indent(start.line + line - 1, code_lines[line - 1])
+
+        return Span(
+            start.line + rng.start.line - 1, column(rng.start.line, rng.start.column),
+            start.line + rng.end.line - 1, column(rng.end.line, rng.end.column),
+        )
+
+    def _indent(self, line: int, code_line: str) -> int:
+        """How much further right a line of an expression's code sits in the file: the block's
+        indentation, which LibCST adds to a line that continues in parentheses (and which the
+        expression's own code, rendered outside its block, does not have)."""
+        if self._lines is None:
+            self._lines = _split_lines(self.source)
+        text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+        return max(_leading(text) - _leading(code_line), 0)
 
     # ------------------------------------------------------------------
 
@@ -229,6 +276,21 @@ class Positions:
         if text.isascii():
             return byte_col
         return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+
+def _positions_within(outer: cst.CSTNode) -> tuple[Any, list[str]]:
+    """LibCST's positions of the nodes of one string expression, as if it started at line 1,
+    column 0 (its parentheses left out: ``ast``'s span, which places it, leaves them out too),
+    and the lines of its code."""
+    bare = outer.with_changes(lpar=(), rpar=()) if getattr(outer, "lpar", None) else outer
+    assert isinstance(bare, cst.BaseExpression)
+    module = cst.Module(body=[cst.SimpleStatementLine(body=[cst.Expr(value=bare)])])
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    return positions, _split_lines(module.code_for_node(bare))
+
+
+def _leading(text: str) -> int:
+    return len(text) - len(text.lstrip(" \t\f"))
 
 
 def _agree(node: cst.CSTNode, twin: ast.AST) -> bool:

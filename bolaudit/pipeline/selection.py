@@ -65,7 +65,9 @@ def select(
             if b"\0" in data[:8192]:
                 return _SKIP  # binary: skipped silently
         low = data.lower()
-        if prefilter.api_matters(data, low):
+        # A Python file's importers are followed, so OAuth words alone do not make it matter
+        # (``prefilter.OAUTH_WORDS``); a text file's words are only its own.
+        if prefilter.api_matters(data, low, oauth_alone=f.kind != "python"):
             return _API
         if prefilter.credentials_matter(data, candidate, low):
             return _WANTED

@@ -1,0 +1,95 @@
+"""The prefilter and OAuth words: other services' OAuth clients do not pull files in (issue 16).
+
+requests-oauthlib, oauthlib, Authlib, google-auth and pip's vendored copies all say
+``grant_type``, ``client_credentials`` or ``fetch_token``; in a venv's site-packages their importers
+were 2,400 of 2,600 files. A Python file counts for them only where "bol" starts a word in it;
+a bol token module that never says bol is still analysed through the import closures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bolaudit.catalog.credentials import CANDIDATE_BYTES
+from bolaudit.extract import prefilter
+from bolaudit.pipeline import selection
+from bolaudit.pipeline.sources import SourceFile
+
+OAUTH_CLIENT = b'''\
+from oauthlib.oauth2 import BackendApplicationClient
+from requests_oauthlib import OAuth2Session
+
+
+class ServiceAccount:
+    def token(self, token_url, client_id, client_secret):
+        client = BackendApplicationClient(client_id=client_id)
+        session = OAuth2Session(client=client)
+        return session.fetch_token(token_url=token_url, client_id=client_id,
+                                   client_secret=client_secret, grant_type="client_credentials")
+'''
+
+
+def _select(tmp_path: Path, files: dict[str, bytes]) -> set[str]:
+    datas: selection.Datas = {}
+    for rel, data in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        kind = "python" if rel.endswith(".py") else "text"
+        datas[rel] = (SourceFile(path, rel, kind, len(data)), data)  # type: ignore[arg-type]
+    return selection.select(datas, CANDIDATE_BYTES)[1]
+
+
+def test_an_oauth_client_of_another_service_and_its_importers_are_not_parsed(tmp_path: Path) -> None:
+    wanted = _select(tmp_path, {
+        "oauthkit/__init__.py": b"",
+        "oauthkit/service.py": OAUTH_CLIENT,
+        "oauthkit/cli.py": b"from oauthkit.service import ServiceAccount\n\nfor _ in range(3):\n"
+                           b"    ServiceAccount().token('https://auth.example.com/token', 'a', 'b')\n",
+    })
+    assert wanted == set()
+
+
+def test_the_same_client_in_a_file_that_says_bol_is_parsed_with_its_importers(tmp_path: Path) -> None:
+    service = OAUTH_CLIENT.replace(b"class ServiceAccount", b"# bol's Retailer API token\nclass ServiceAccount")
+    wanted = _select(tmp_path, {
+        "shop/__init__.py": b"",
+        "shop/bol_token.py": service,
+        "shop/sync.py": b"from shop.bol_token import ServiceAccount\n\nfor _ in range(3):\n"
+                        b"    ServiceAccount().token(URL, ID, SECRET)\n",
+    })
+    assert wanted == {"shop/bol_token.py", "shop/sync.py"}
+
+
+def test_a_token_module_that_never_says_bol_is_reached_from_the_bol_client(tmp_path: Path) -> None:
+    wanted = _select(tmp_path, {
+        "shop/__init__.py": b"",
+        "shop/token.py": OAUTH_CLIENT,
+        "shop/client.py": b"from shop.token import ServiceAccount\n\n"
+                          b"TOKEN_URL = 'https://login.bol.com/token'\n"
+                          b"def orders():\n    return ServiceAccount().token(TOKEN_URL, 'id', 'secret')\n",
+    })
+    assert wanted == {"shop/client.py", "shop/token.py"}
+
+
+def test_oauth_words_in_a_text_file_still_count(tmp_path: Path) -> None:
+    # A document's words are only its own (no importers to follow): the old, wider test stays.
+    text = b"Send `grant_type=client_credentials&client_id=<client-id>` as the form body.\n"
+    assert _select(tmp_path, {"docs/token.md": text}) == {"docs/token.md"}
+
+
+def test_bol_words_that_make_the_oauth_words_count() -> None:
+    for source in (b"import bol\n", b"class BolAuth: pass\n", b"x = bol_client\n", b"# (bol)\n",
+                   b"URL = 'https://api.bol.com'\n"):
+        assert prefilter.api_matters(source + OAUTH_CLIENT, oauth_alone=False), source
+    for source in (b"symbol = 1\n", b"# Rebol\n", b"carbolic = 2\n"):
+        assert not prefilter.api_matters(source + OAUTH_CLIENT, oauth_alone=False), source
+        assert prefilter.api_matters(source + OAUTH_CLIENT), source  # the default: as before
+
+
+def test_a_host_that_only_ends_in_bol_com_is_not_bol() -> None:
+    assert not prefilter.api_matters(b"# http://opencobol.add1tocobol.com/#reserved\n")
+    assert not prefilter.api_matters(b"URL = 'http://www.rebol.com/docs'\n")
+    for host in (b"https://api.bol.com/retailer", b"login.bol.com", b"see bol.com", b"\"bol.com\"",
+                 b"BOL.COM"):
+        assert prefilter.api_matters(b"x = '" + host + b"'\n"), host
