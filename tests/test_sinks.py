@@ -192,3 +192,26 @@ def test_a_literal_word_taken_for_an_id_is_an_unknown_endpoint(tmp_path: Path) -
     assert len(bol306) == 1
     assert "that path takes" not in bol306[0].message
     assert "`shipment` would be the {order-id}" in bol306[0].message
+
+
+def test_an_operation_sent_with_another_versions_media_type_is_listed_with_a_note(tmp_path: Path) -> None:
+    files = {
+        "shop/orders.py": '''
+            import requests
+
+            OLD = {"Accept": "application/vnd.retailer.v9+json"}
+
+
+            def orders(session: requests.Session):
+                return session.get("https://api.bol.com/retailer/orders", headers=OLD)
+        ''',
+    }
+    write_tree(tmp_path, case_files(files))
+    report = scopes_json(tmp_path)
+    assert report["complete"] is True
+    [op] = report["operations"]
+    assert (op["method"], op["path"], [loc["line"] for loc in op["locations"]]) == ("GET", "/retailer/orders", [7])
+    assert op["notes"] == ["the media type sent (application/vnd.retailer.v9+json) names another version "
+                           "than this operation's (application/vnd.retailer.v10+json)"]
+    assert report["required"] == [{"group": "Logistics", "resource": "orders", "right": "read"}]
+    assert ("BOL303", "shop/orders.py", 3) in codes(tmp_path / "again", files)

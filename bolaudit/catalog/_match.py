@@ -189,7 +189,23 @@ def match_operation(
         notes.append("an unknown segment is taken to be the fixed text of this path")
     if picked_by_media:
         notes.append("chosen by the media type sent")
-    return Match(op, (op,), f"matches {op.label()}" + (f" ({'; '.join(notes)})" if notes else ""))
+    note = other_version_note(op, media)
+    if note:
+        notes.append(note)
+    return Match(op, (op,), f"matches {op.label()}" + (f" ({'; '.join(notes)})" if notes else ""), note)
+
+
+def other_version_note(op: Operation, media: frozenset[str]) -> str:
+    """The path fits ``op`` but the bol media type sent names another version
+    (``application/vnd.retailer.v9+json`` to a v10 operation): still that operation, with a note."""
+    if not op.media_types or media & set(op.media_types):
+        return ""
+    family = {m.split(".v", 1)[0] for m in op.media_types if m.startswith("application/vnd.")}
+    other = sorted(m for m in media if m.startswith("application/vnd.") and m.split(".v", 1)[0] in family)
+    if not other:
+        return ""
+    return (f"the media type sent ({', '.join(other)}) names another version than this operation's "
+            f"({', '.join(sorted(set(op.media_types)))})")
 
 
 @lru_cache(maxsize=4096)

@@ -143,6 +143,9 @@ class Match:
     operation: Operation | None
     candidates: tuple[Operation, ...]
     reason: str
+    # For a matched operation, what the user should still know: the media type sent names
+    # another version than the operation's ("" when nothing).
+    note: str = ""
 
 
 _VENDOR_MEDIA_TYPE = re.compile(r"application/vnd\.([a-z0-9-]+)\.v(\d+)\+([a-z0-9.+-]+)")

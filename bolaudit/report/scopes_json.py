@@ -4,7 +4,7 @@ Shape (keys in this order, indent 2)::
 
     {"version": "...",
      "operations": [{"method", "path", "api", "operation_id", "resource", "group", "right",
-                     "deprecated", "locations": [{"path", "line"}]}],
+                     "deprecated", "replaced_by", "locations": [{"path", "line"}], "notes": ["..."]}],
      "unresolved": [{"path", "line", "reason"}],
      "complete": true | false,
      "not_covered": [{"path", "line", "reason"}],
@@ -22,9 +22,11 @@ process status included (it needs no grant of its own, so it is in no ``required
 ``complete`` is false while any call that may reach a covered bol API is unresolved: ``required``
 is then what the code needs at least. ``not_covered`` lists calls to bol APIs outside the catalog
 (Advertising, the retired Plaza API), which no Retailer right covers. ``replaced_by`` (in an
-operation) names the v10 operation for one that v10 removed. Location paths are relative to the
-current folder. Adding a key is a compatible change; renaming
-or removing one is not. ``expiring`` holds the BOL404 warnings (empty without a token);
+operation) names the v10 operation for one that v10 removed; ``notes`` what its calls should
+still know (the media type sent names another version than the operation's: the path decides,
+the call is listed, and BOL303 or the server's 406 will say the rest). Location paths are
+relative to the current folder. Adding a key is a compatible change; renaming or removing one is
+not. ``expiring`` holds the BOL404 warnings (empty without a token);
 ``token.warnings`` what the token's claims say that bol's tokens do not (``nbf`` in the future,
 an ``iss`` other than ``https://login.bol.com``).
 """
@@ -63,6 +65,8 @@ def document(report: ScopesReport) -> dict[str, Any]:
                 "replaced_by": used.operation.removed or None,
                 "locations": [{"path": report.display_path(loc.path), "line": loc.line}
                               for loc in used.locations],
+                # What the calls should still know: a media type naming another version.
+                "notes": list(used.notes),
             }
             for used in need.operations
         ],

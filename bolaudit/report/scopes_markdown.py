@@ -40,7 +40,8 @@ def render(report: ScopesReport) -> str:
         out += ["", "<details><summary>Operations and call sites</summary>", ""]
         for used in need.operations:
             sites = ", ".join(_where(report, loc) for loc in used.locations)
-            out.append(f"- {_code(used.operation.label())}: {sites}")
+            notes = "".join(f" (note: {_cell(n)})" for n in used.notes)
+            out.append(f"- {_code(used.operation.label())}: {sites}{notes}")
         out += ["", "</details>"]
     if need.unresolved:
         out += ["", "### Not resolved", "",

@@ -84,6 +84,8 @@ def _operations(report: ScopesReport, operations: tuple[UsedOperation, ...],
         extra = f" [{'; '.join(marks)}]" if marks else ""
         yield f"    {op.label()}{extra}"
         yield f"      {', '.join(printable(report.where(loc)) for loc in used.locations)}"
+        for note in used.notes:
+            yield f"      note: {printable(note)}"
 
 
 def checklist(report: ScopesReport) -> list[str]:

@@ -53,6 +53,8 @@ class Location:
 class UsedOperation:
     operation: Operation
     locations: tuple[Location, ...]
+    # What the calls should still know (``Match.note``: a media type of another version).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ def needs(requests: Iterable[ResolvedRequest], catalog: Catalog,
     """What the requests need. ``unparsable``: (path, line, message) of files that could not be
     read, listed as unresolved because their calls are not known."""
     used: dict[Operation, set[Location]] = {}
+    noted: dict[Operation, set[str]] = {}
     unresolved: dict[tuple[Location, str], UnresolvedCall] = {}
     elsewhere: dict[tuple[Location, str], UnresolvedCall] = {}
     for request in requests:
@@ -199,6 +202,8 @@ def needs(requests: Iterable[ResolvedRequest], catalog: Catalog,
         op = _certain_operation(request)
         if op is not None:
             used.setdefault(op, set()).add(here)
+            if request.match is not None and request.match.note:
+                noted.setdefault(op, set()).add(request.match.note)
             continue
         reason = unresolved_reason(request, catalog)
         counted = _agreed(request)
@@ -211,7 +216,8 @@ def needs(requests: Iterable[ResolvedRequest], catalog: Catalog,
         call = UnresolvedCall(Location(path, line), f"this file could not be parsed ({message}); "
                                                     "bol calls in it are not counted")
         unresolved.setdefault((call.location, call.reason), call)
-    operations = tuple(sorted((UsedOperation(op, tuple(sorted(locs))) for op, locs in used.items()),
+    operations = tuple(sorted((UsedOperation(op, tuple(sorted(locs)), tuple(sorted(noted.get(op, ()))))
+                               for op, locs in used.items()),
                               key=lambda u: (u.operation.path, u.operation.method, u.operation.api,
                                              u.operation.version, u.operation.operation_id)))
     calls = tuple(sorted(unresolved.values(), key=lambda u: (u.location, u.reason)))
