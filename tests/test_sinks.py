@@ -215,3 +215,100 @@ def test_an_operation_sent_with_another_versions_media_type_is_listed_with_a_not
                            "than this operation's (application/vnd.retailer.v10+json)"]
     assert report["required"] == [{"group": "Logistics", "resource": "orders", "right": "read"}]
     assert ("BOL303", "shop/orders.py", 3) in codes(tmp_path / "again", files)
+
+
+BOL_WRAPPER = '''
+    import requests
+
+
+    class BolApi:
+        BASE = "https://api.bol.com/retailer"
+
+        def __init__(self, token):
+            self.session = requests.Session()
+            self.session.headers.update({"Authorization": f"Bearer {token}",
+                                         "Accept": "application/vnd.retailer.v10+json"})
+
+        def get(self, path, **params):
+            return self.session.get(self.BASE + path, params=params)
+'''
+
+
+def test_dict_lookups_next_to_a_bol_wrapper_are_no_requests(tmp_path: Path) -> None:
+    """ERP code: every ``x.get(...)`` on a row, a settings dict or a response's headers would be
+    linked by name to ``BolApi.get`` and listed as an unresolved bol request."""
+    files = {
+        "erp/bol.py": BOL_WRAPPER,
+        "erp/sync.py": '''
+            from erp.bol import BolApi
+
+
+            def sync(api, settings: dict, rows):
+                for row in rows:
+                    if settings.get("dry_run") or row.get("state") != "open":
+                        continue
+                    answer = api.get("/orders", status=row["state"])
+                    if answer.headers.get("Content-Type") != "application/vnd.retailer.v10+json":
+                        continue
+                    lines = answer.json().get("orders", [])
+                    first = rows[0].get("name")
+                    api.get(f"/orders/{lines[0]['orderId']}")
+                    return first
+        ''',
+    }
+    write_tree(tmp_path, case_files(files))
+    report = scopes_json(tmp_path)
+    assert report["unresolved"] == []
+    assert report["complete"] is True
+    assert sorted((o["method"], o["path"], [loc["line"] for loc in o["locations"]]) for o in report["operations"]) == [
+        ("GET", "/retailer/orders", [8]), ("GET", "/retailer/orders/{order-id}", [13])]
+    assert [f for f in audit(tmp_path).findings if f.code == "BOL306"] == []
+
+
+def test_a_shop_systems_client_is_not_bol(tmp_path: Path) -> None:
+    files = {
+        "erp/bol.py": BOL_WRAPPER,
+        "erp/shop.py": '''
+            from woocommerce import API
+            from erp.bol import BolApi
+
+            wcapi = API(url="https://shop.example.com", consumer_key="ck_x", consumer_secret="cs_x", version="wc/v3")
+
+
+            def mirror(bol: BolApi, shop: API, order_id):
+                order = wcapi.get(f"orders/{order_id}").json()
+                notes = shop.get("orders/notes")
+                return bol.get("/orders", status=order["status"]), notes
+        ''',
+    }
+    write_tree(tmp_path, case_files(files))
+    report = scopes_json(tmp_path)
+    assert (report["unresolved"], report["complete"]) == ([], True)
+    assert [(o["path"], [loc["line"] for loc in o["locations"]]) for o in report["operations"]] == [
+        ("/retailer/orders", [10])]
+
+
+def test_an_advertising_call_to_a_configured_base_url_is_not_covered(tmp_path: Path) -> None:
+    """The host comes from configuration bolaudit cannot read; the media type says which API."""
+    files = {
+        "ads/client.py": '''
+            import os
+
+            import requests
+
+            ADS_JSON = "application/vnd.advertiser.v11+json"
+
+
+            def report(session: requests.Session, campaign_id):
+                return session.post(os.environ["ADS_URL"] + f"/campaigns/{campaign_id}/performance",
+                                    json={"period": "P7D"},
+                                    headers={"Accept": ADS_JSON, "Content-Type": ADS_JSON})
+        ''',
+    }
+    found = codes(tmp_path, files)
+    assert [c for c in found if c[0] in ("BOL301", "BOL302", "BOL306")] == []
+    report = scopes_json(tmp_path)
+    assert (report["operations"], report["unresolved"], report["complete"]) == ([], [], True)
+    [call] = report["not_covered"]
+    assert (call["path"], call["line"]) == ("ads/client.py", 9)
+    assert "Advertising API" in call["reason"] and "application/vnd.advertiser.v11+json" in call["reason"]

@@ -39,6 +39,12 @@ def classify(
         why = _url_unknown(url)
     else:
         kind = cat.classify_url_host(url.host, url.path_text)
+    if kind in ("unknown", "api") and uncovered_media(headers) is not None and (
+        url.host is None or not url.segments or cat.api_prefix(url.segments) != "covered"
+    ):
+        # ``Accept: application/vnd.advertiser.v11+json`` to a base URL from configuration: the
+        # Advertising API, outside the catalog, whatever the URL turns out to be.
+        return "uncovered", method, None, None
     if kind == "api":
         status = cat.api_prefix(url.segments) if url.segments else "unknown"
         if status == "uncovered-bol":
@@ -58,6 +64,21 @@ def classify(
             if why is None and match.operation is None:
                 why = maybe_longer(cat, method, url)
     return kind, method, match, why
+
+
+# Media types of bol APIs outside the catalog (FACTS.md: the Advertising API's
+# ``application/vnd.advertiser.v10/v11+json``): a request that names one is that API's.
+UNCOVERED_MEDIA = ("application/vnd.advertiser.",)
+
+
+def uncovered_media(headers: DVal) -> str | None:
+    """The media type of a bol API outside the catalog a request sends, or None."""
+    for name in ("accept", "content-type"):
+        value = headers.get(name)
+        known = value.known.lower() if value is not None and value.known else ""
+        if known.startswith(UNCOVERED_MEDIA):
+            return known.split(",", 1)[0].split(";", 1)[0].strip()
+    return None
 
 
 def maybe_longer(cat: Catalog, method: str, url: Url) -> str | None:

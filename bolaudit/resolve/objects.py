@@ -8,6 +8,7 @@ from functools import cached_property
 from bolaudit import clients
 from bolaudit.resolve.contexts import EvaluatorParts, MAX_DEPTH, Callee, Ctx, dedupe, describe, param_key
 from bolaudit.extract.exprtools import dotted
+from bolaudit.resolve import sinks
 from bolaudit.resolve.values import Obj
 from bolaudit.facts import (
     Attr,
@@ -116,10 +117,10 @@ class Objects:
         return dedupe(out)
 
     def callees_of(self, expr: CallExpr, ctx: Ctx) -> list[Callee]:
-        return self._callees(expr.func, ctx)
+        return self._callees(expr.func, ctx, expr.args)
 
     def callees(self, path: str, call: CallFact) -> list[Callee]:
-        found = self._callees(call.callee, self.ev.ctx_for(path, call.func))
+        found = self._callees(call.callee, self.ev.ctx_for(path, call.func), call.args)
         if found and found[0].how == "by-name":
             if found[0].target == (path, call.func):
                 return []  # ``self.session.get`` inside ``get``: not a recursion by name
@@ -138,7 +139,7 @@ class Objects:
         values = self.ev.strings(h.url, self.ev.ctx_for(path, h.func))
         return any(v.prefix().startswith(("http://", "https://")) for v in values)
 
-    def _callees(self, callee: Expr, ctx: Ctx) -> list[Callee]:
+    def _callees(self, callee: Expr, ctx: Ctx, args: tuple[Expr, ...] = ()) -> list[Callee]:
         """The project functions a call reaches, how, and the class ``self`` has there."""
         if isinstance(callee, Attr) and isinstance(callee.base, CallExpr):
             if dotted(callee.base.func) == "super" and ctx.func is not None:
@@ -169,6 +170,7 @@ class Objects:
             and not callee.attr.startswith("__")
             and all(o.kind == "unknown" for o in self.objects(callee.base, ctx))
             and not self._plain_value(callee.base, ctx)
+            and not self._builtin(callee, ctx, args)
         ):
             out = self._by_name(callee)
         return out
@@ -180,6 +182,18 @@ class Objects:
             return False
         sym = self.ev.index.symbol(ctx.path, expr.id)
         return sym.kind == "constant" and isinstance(sym.value, _PLAIN)
+
+    def _builtin(self, callee: Attr, ctx: Ctx, args: tuple[Expr, ...]) -> bool:
+        """``row.get("status")`` on a built-in value (``resolve.sinks.builtin_receiver``)."""
+        base, annotation = callee.base, None
+        if isinstance(base, Param):
+            fn = self.ev.index.functions.get((ctx.path, base.func))
+            spec = next((s for s in fn.params if s.name == base.name), None) if fn else None
+            annotation = spec.annotation if spec is not None else None
+        if isinstance(annotation, (Name, Attr)) and sinks.other_library(self.objects(annotation, ctx)):
+            return True  # ``shop: woocommerce.API``: that library's ``get``
+        values = tuple(v for v, _ in self.ev.resolve(base, ctx)) if isinstance(base, (Name, Param)) else ()
+        return sinks.builtin_receiver(callee, annotation, values, args)
 
     def _by_name(self, callee: Attr) -> list[Callee]:
         """``x.method()`` on an object of unknown type: the project method of that name, if only

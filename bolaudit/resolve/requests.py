@@ -28,6 +28,7 @@ from bolaudit import clients
 from bolaudit.resolve.contexts import Callee, Ctx, func_key
 from bolaudit.resolve.endpoints import BOL_API, BOL_HOSTS, NOT_API, RequestKind, classify, possible, settled
 from bolaudit.resolve.request_parts import RequestParts
+from bolaudit.resolve import sinks
 from bolaudit.resolve.values import DVal, SVal, Url, split_url
 from bolaudit.clients.generated import GENERATED_ORIGIN, package_root
 from bolaudit.facts import CallExpr, CallFact, HttpCall, LibraryName
@@ -200,7 +201,11 @@ class _Resolver:
             return True
         assert h.receiver is not None
         objs = self.ev.objects(h.receiver, self.ev.ctx_for(path, h.func))
-        return bool(objs) and all(o.kind in ("module", "class") for o in objs)
+        if bool(objs) and all(o.kind in ("module", "class") for o in objs):
+            return True
+        # ``wcapi.get("orders")`` on a shop system's or payment provider's client: not bol.
+        urls = [v.text() for v in self.ev.strings(h.url, self.ev.ctx_for(path, h.func))]
+        return sinks.other_service(objs) and not any(sinks.may_be_bol(u) for u in urls)
 
     # ------------------------------------------------------------------ instances
 

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 from bolaudit.catalog import knowledge
 from bolaudit.catalog import ALL_RESOURCES, MANAGE, READ, Catalog, Operation, Resource
 
+from bolaudit.resolve.endpoints import uncovered_media
+
 if TYPE_CHECKING:
     from bolaudit.resolve.requests import ResolvedRequest
 
@@ -230,9 +232,11 @@ def not_covered_reason(request: ResolvedRequest, catalog: Catalog) -> str:
     if request.kind == "plaza":
         return "the retired Plaza API; no fine-grained right covers it (move it to the Retailer API)"
     prefix = catalog.prefix_info(request.url.segments or ())
-    name = prefix.name if prefix is not None else "a bol API"
+    media = uncovered_media(request.headers)
+    name = (prefix.name if prefix is not None else
+            f"Advertising API (it sends {media})" if media and ".advertiser." in media else "a bol API outside the catalog")
     retired = " (retired)" if prefix is not None and prefix.retired else ""
-    return f"the {name}{retired}: not in bolaudit's catalog, and its rights are not part of the " \
+    return f"{'' if name.startswith('a ') else 'the '}{name}{retired}: not in bolaudit's catalog, and its rights are not part of the " \
            "Retailer API's fine-grained access"
 
 
