@@ -8,6 +8,9 @@
   git work tree. About 2,600 Python files, no bol code, but OAuth clients of other services
   (oauthlib, requests-oauthlib, Authlib, google-auth) that say ``client_id``, ``grant_type`` and
   ``fetch_token``: the prefilter's false friends.
+* ``generated-clients``: openapi-generator's (7.x, ``-g python``) and openapi-python-client's
+  clients of every OpenAPI document in ``../shared/bol-api``, made with the generators the test
+  extras install (openapi-generator needs Java); the retailer v10 client alone is ~62k lines.
 """
 
 from __future__ import annotations
@@ -95,4 +98,44 @@ def site_packages(log: Log) -> Corpus:
     return _described(
         "site-packages", root, "requests/sessions.py",
         f"a venv's site-packages, {len(SITE_PACKAGES)} pinned packages (requests, pip, oauthlib, Authlib, ...)",
+    )
+
+
+SHARED_SPECS = REPO.parent / "shared" / "bol-api"
+GENERATORS = ("openapi-generator-cli", "openapi-python-client")
+
+
+def generated_clients(log: Log) -> Corpus:
+    """Both generators' Python clients for every bol document, made once per generator version
+    and set of documents. A document whose ``../common`` references are not published gives a
+    generator nothing to build; the others still count."""
+    import hashlib
+    import json
+    from importlib.metadata import version
+
+    specs = sorted(SHARED_SPECS.glob("*.openapi.*"))
+    if not specs:
+        raise SystemExit(f"the generated-clients corpus needs bol's documents in {SHARED_SPECS}")
+    tools = {tool: version(tool) for tool in GENERATORS}
+    digest = hashlib.sha256(json.dumps(tools, sort_keys=True).encode())
+    for spec in specs:
+        digest.update(spec.name.encode() + spec.read_bytes())
+    root = CORPORA / "generated-clients"
+    if _marker(root).get("version") != digest.hexdigest():
+        log(f"generating clients of {len(specs)} documents with {tools}")
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        bindir = Path(sys.executable).parent
+        for spec in specs:
+            package = "bol_" + "".join(c if c.isalnum() else "_" for c in spec.name.split(".")[0].lower())
+            subprocess.run([str(bindir / "openapi-generator-cli"), "generate", "-g", "python", "-i", str(spec),
+                            "-o", str(root / "openapi-generator" / package), "--package-name", package,
+                            "--skip-validate-spec"], check=False, capture_output=True)
+            subprocess.run([str(bindir / "openapi-python-client"), "generate", "--path", str(spec), "--meta",
+                            "none", "--output-path", str(root / "openapi-python-client" / package)],
+                           check=False, capture_output=True)
+        _finish(root, {"version": digest.hexdigest()})
+    return _described(
+        "generated-clients", root, "openapi-generator/bol_retailer_v10/bol_retailer_v10/api/orders_api.py",
+        "openapi-generator and openapi-python-client output for every document in ../shared/bol-api",
     )

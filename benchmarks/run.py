@@ -245,6 +245,7 @@ PREPARE: dict[str, Callable[[argparse.Namespace, corpora.Log], list[corpora.Corp
     "bol-heavy": lambda args, log: [corpora.bol_heavy(log, args.files)],
     "realworld": lambda args, log: corpus_real.realworld(log),
     "site-packages": lambda args, log: [corpus_real.site_packages(log)],
+    "generated-clients": lambda args, log: [corpus_real.generated_clients(log)],
 }
 
 
