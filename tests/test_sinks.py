@@ -12,7 +12,6 @@ from pathlib import Path
 from bolaudit.rulebase import case_files
 from conftest import audit, write_tree
 
-import pytest
 
 
 def codes(root: Path, files: dict[str, str]) -> list[tuple[str, str, int]]:

@@ -25,7 +25,6 @@ them to a ``Project``.
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 from collections import Counter
@@ -35,7 +34,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bolaudit.facts import DeployUnit as Unit
-from bolaudit.findings import Span
 
 if TYPE_CHECKING:
     from bolaudit.config import Config

@@ -11,9 +11,7 @@ import libcst as cst
 
 from bolaudit.extract import envs, flow
 from bolaudit.extract.core import ExtractorBase
-from bolaudit.extract.frames import Frame
-from bolaudit.facts import Expr, Guard, LoopFact
-from bolaudit.findings import Span
+from bolaudit.facts import Guard, LoopFact
 
 
 class ControlFlowMixin(ExtractorBase):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bolaudit.facts import ModuleFacts
-from bolaudit.findings import Finding, Problem, ProblemKind, Span
+from bolaudit.findings import Problem, ProblemKind, Span
 from bolaudit.bounded.limits import SLICE_ABOVE
 from bolaudit.pipeline.suppress import Suppression, suppressions_in
 

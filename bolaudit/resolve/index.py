@@ -17,8 +17,6 @@ from dataclasses import dataclass
 
 from bolaudit.extract import prefilter
 from bolaudit.facts import (
-    Name,
-    Attr,
     CallFact,
     ClassFact,
     Expr,

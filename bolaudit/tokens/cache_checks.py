@@ -14,12 +14,11 @@ expiry (``now + 3600``), which makes the check hit (and reuse expired tokens, an
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bolaudit.extract.exprtools import dotted, walk
-from bolaudit.facts import CallExpr, Const, Expr, Guard
+from bolaudit.facts import CallExpr, Const, Guard
 
 if TYPE_CHECKING:
     from bolaudit.resolve.index import Scope
