@@ -135,10 +135,14 @@ def _checked(flow: TokenFlow, tr: TokenRequest) -> Outlives | None:
     """A cache check on the way to the token request that never lets the token go stale, or
     only after a fixed validity above the lifetime."""
     assert tr.call is not None
-    sites: list[tuple[Scope, CallFact, frozenset[str]]] = [(tr.scope, tr.call, flow.graph.writes(tr.scope))]
+    # Only what the cache's function and the fetching one write themselves: a positive finding
+    # must not rest on a state some helper three calls down happens to write too.
+    fetcher = _own_writes(flow, tr.scope)
+    sites: list[tuple[Scope, CallFact, frozenset[str]]] = [(tr.scope, tr.call, fetcher)]
     for scope in list(_up(flow, tr.scope))[1:]:
         for path, site, callee in _calls_into(flow, scope, tr):
-            sites.append(((path, site.func), site, flow.graph.writes((path, site.func)) | flow.graph.writes(callee)))
+            sites.append(((path, site.func), site, _own_writes(flow, (path, site.func)) | _own_writes(flow, callee)
+                          | fetcher))
     for scope, call, writes in sites:
         for g in call.guards:
             if not flow.cache.is_cache_check(scope, g, writes):
@@ -187,6 +191,11 @@ def _invalidated(flow: TokenFlow, reads: tuple[str, ...]) -> bool:
                 if wanted & flow.graph.writes(callee.target):
                     return True
     return False
+
+
+def _own_writes(flow: TokenFlow, scope: Scope) -> frozenset[str]:
+    fn = flow.p.functions.get((scope[0], scope[1])) if scope[1] is not None else None
+    return frozenset(fn.writes) if fn is not None else frozenset()
 
 
 def _calls_into(flow: TokenFlow, scope: Scope, tr: TokenRequest) -> list[tuple[str, CallFact, Scope]]:
