@@ -164,6 +164,9 @@ def test_a_worker_that_dies_costs_one_file_not_the_run(tree: Path, monkeypatch: 
         return real(job)
 
     monkeypatch.setattr(workers, "analyze", crashing)
+    # A tree this small is analysed in-process (no pool under POOL_BYTES); the pool is what keeps
+    # a native crash to one file, so this test makes the pool run.
+    monkeypatch.setattr(workers, "POOL_BYTES", 0)
     files = {f"pkg/mod{i}.py": f"BOL_CLIENT_SECRET = '{SECRET}'\n" for i in range(12)}
     files["pkg/crash.py"] = "BOL_URL = 'https://api.bol.com/retailer'\n"
     write_tree(tree, files)
