@@ -88,6 +88,27 @@ class BolClient:
 '''
 
 
+_WORK_ITEMS = '''
+            import os
+            import requests
+
+            ACCOUNTS = {"nl-shop": "SHOP_NL", "be-shop": "SHOP_BE"}
+
+            def get_token(account):
+                prefix = ACCOUNTS[account]
+                resp = requests.post("https://login.bol.com/token", data={"grant_type": "client_credentials"},
+                                     auth=(os.environ[prefix + "_CLIENT_ID"], os.environ[prefix + "_CLIENT_SECRET"]),
+                                     headers={"Accept": "application/json"})
+                return resp.json()["access_token"]
+
+            def confirm(token, line):
+                requests.post("https://api.bol.com/retailer/shipments",
+                              json={"orderItems": [{"orderItemId": line.order_item_id}]},
+                              headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.retailer.v10+json",
+                                       "Content-Type": "application/vnd.retailer.v10+json"})
+            '''
+
+
 class TokenFetchInLoop(ProjectRule):
     """A loop that calls the bol API requests a new token on every iteration.
 
@@ -313,6 +334,21 @@ class TokenFetchInLoop(ProjectRule):
             },
             note="a client per shop, with that shop's credentials",
         ),
+        Valid(
+            _WORK_ITEMS + '''
+            from collections import defaultdict
+
+            def push_tracking(lines):
+                by_account = defaultdict(list)
+                for line in lines:
+                    by_account[line.account_name].append(line)
+                for account, items in by_account.items():
+                    token = get_token(account)
+                    for line in items:
+                        confirm(token, line)
+            ''',
+            note="order lines grouped by account first: one token per account for all of its lines",
+        ),
     ]
     INVALID = [
         Invalid(
@@ -449,6 +485,16 @@ class TokenFetchInLoop(ProjectRule):
             path="integrations/prices.py",
             line=6,
             message="via Bol.__init__ -> Bol._login",
+        ),
+        Invalid(
+            _WORK_ITEMS + '''
+            def push_tracking(lines):
+                for line in lines:
+                    token = get_token(line.account_name)
+                    confirm(token, line)
+            ''',
+            line=21,
+            message="the call to `get_token` requests a new bol token on every iteration",
         ),
     ]
 

@@ -56,14 +56,28 @@ class TokenNotReused(ProjectRule):
     called per request and the chain down to the token request
     (`via BolClient.get_order -> BolClient._headers`).
 
+    Entry points count as callers that run once per outside event, whatever they send: a
+    Django function or class-based view (its `setup()`/`__init__` too: `as_view()` makes an
+    instance per request), a DRF `APIView`/`ViewSet` method, a Flask/FastAPI/Starlette route and
+    a FastAPI dependency (`Depends(...)`) of one, a Celery task, an AWS Lambda or Cloud Functions
+    handler, an MCP tool, an Odoo cron method or button (`_cron_*`, `action_*`), a scheduler job
+    (`schedule.every(1).minutes.do(job)`, APScheduler's `add_job`/`@scheduled_job`). The message
+    names the entry point. A token kept on `flask.g` or on a view instance lives for one request,
+    so it is no cache.
+
     It also reports a token cache that can never hit: a refresh margin at least as long as the
     token lives (`time.time() < expires_at - 300` when `expires_at = now + expires_in` and bol's
-    tokens live 299 s) makes every call fetch a new token.
+    tokens live 299 s) makes every call fetch a new token. The margin counts wherever it is
+    written, in the stored expiry (`now + timedelta(seconds=expires_in - 300)`) or in the
+    comparison, in seconds, `timedelta`, `time.time()`, `time.monotonic()`,
+    `datetime.now()`/`utcnow()`, module constants, or against the JWT's own `exp` claim (bol's:
+    `exp - iat` is 300 s).
 
     Not reported: a token kept on `self`, in a `global`, a dict, a file or a database row with an
     expiry check, a caching decorator (`functools.lru_cache`, `cachetools.cached(TTLCache(...))`),
     a re-login only after a 401, a function that fetches one token for a batch of requests, a
-    scheduler job that only refreshes a stored token, and a script's `main()` run once.
+    scheduler job that only refreshes a stored token or runs less often than a token lives
+    (hourly), and a script's `main()` run once. A cache that keeps a token too long is BOL206's.
 
     ## Why is this bad
     bol's tokens live 299 seconds and are meant to be reused until they expire. The token
@@ -305,6 +319,87 @@ class TokenNotReused(ProjectRule):
             """,
             note="an OAuth2 session that refreshes its token by itself",
         ),
+        Valid(
+            {
+                "bol/__init__.py": "",
+                "bol/auth.py": _AUTH,
+                "jobs.py": """
+                    import os
+                    import requests
+                    from apscheduler.schedulers.blocking import BlockingScheduler
+
+                    from bol.auth import get_token
+
+                    scheduler = BlockingScheduler()
+
+                    @scheduler.scheduled_job("cron", minute=5)
+                    def sync_stock():
+                        token = get_token(os.environ["BOL_CLIENT_ID"], os.environ["BOL_CLIENT_SECRET"])
+                        requests.get("https://api.bol.com/retailer/inventory",
+                                     headers={"Authorization": f"Bearer {token}",
+                                              "Accept": "application/vnd.retailer.v10+json"})
+                """,
+            },
+            note="an hourly scheduler job: one token per run is one per lifetime at most",
+        ),
+        Valid(
+            """
+            import json
+            import os
+            from pathlib import Path
+            import requests
+
+            TOKEN_FILE = Path("bol_token.json")
+            _tokens = {}
+
+            def _new_token():
+                resp = requests.post("https://login.bol.com/token", data={"grant_type": "client_credentials"},
+                                     auth=(os.environ["BOL_CLIENT_ID"], os.environ["BOL_CLIENT_SECRET"]))
+                _tokens["access_token"] = resp.json()["access_token"]
+                TOKEN_FILE.write_text(json.dumps(_tokens))
+                return _tokens["access_token"]
+
+            def _token():
+                if "access_token" not in _tokens and TOKEN_FILE.exists():
+                    _tokens.update(json.loads(TOKEN_FILE.read_text()))
+                return _tokens.get("access_token") or _new_token()
+
+            def get(path):
+                headers = {"Accept": "application/vnd.retailer.v10+json"}
+                resp = requests.get("https://api.bol.com/retailer" + path,
+                                    headers={**headers, "Authorization": f"Bearer {_token()}"})
+                if resp.status_code == 401:
+                    resp = requests.get("https://api.bol.com/retailer" + path,
+                                        headers={**headers, "Authorization": f"Bearer {_new_token()}"})
+                return resp.json()
+            """,
+            note="a module dict and a file, renewed only on 401",
+        ),
+        Valid(
+            """
+            import time
+            import jwt
+            import requests
+
+            class Client:
+                def __init__(self, auth):
+                    self.auth, self._token = auth, None
+
+                def _fresh(self):
+                    if self._token is None:
+                        return False
+                    return jwt.decode(self._token, options={"verify_signature": False})["exp"] - 60 > time.time()
+
+                def orders(self):
+                    if not self._fresh():
+                        self._token = requests.post("https://login.bol.com/token", auth=self.auth,
+                                                    data={"grant_type": "client_credentials"}).json()["access_token"]
+                    return requests.get("https://api.bol.com/retailer/orders",
+                                        headers={"Authorization": f"Bearer {self._token}",
+                                                 "Accept": "application/vnd.retailer.v10+json"}).json()
+            """,
+            note="refresh decided from the JWT's own exp, 60 s early",
+        ),
     ]
     INVALID = [
         Invalid(
@@ -420,6 +515,235 @@ class TokenNotReused(ProjectRule):
             line=8,
             message="via open_orders -> bol_token",
         ),
+        Invalid(
+            {
+                "bol/__init__.py": "",
+                "bol/auth.py": _AUTH,
+                "orders/__init__.py": "",
+                "orders/views.py": """
+                    import os
+                    import requests
+                    from django.http import JsonResponse
+
+                    from bol.auth import get_token
+
+                    def order_detail(request, order_id):
+                        token = get_token(os.environ["BOL_CLIENT_ID"], os.environ["BOL_CLIENT_SECRET"])
+                        resp = requests.get(f"https://api.bol.com/retailer/orders/{order_id}",
+                                            headers={"Authorization": f"Bearer {token}",
+                                                     "Accept": "application/vnd.retailer.v10+json"})
+                        return JsonResponse(resp.json())
+                """,
+            },
+            path="bol/auth.py",
+            line=7,
+            message="`order_detail` requests a new bol token every time it runs",
+        ),
+        Invalid(
+            {
+                "bol/__init__.py": "",
+                "bol/auth.py": _AUTH,
+                "catalog/__init__.py": "",
+                "catalog/views.py": """
+                    import os
+                    import requests
+                    from rest_framework import viewsets
+                    from rest_framework.response import Response
+
+                    from bol.auth import get_token
+
+                    class OfferViewSet(viewsets.ModelViewSet):
+                        def destroy(self, request, *args, **kwargs):
+                            token = get_token(os.environ["BOL_CLIENT_ID"], os.environ["BOL_CLIENT_SECRET"])
+                            requests.delete(f"https://api.bol.com/retailer/offers/{kwargs['pk']}",
+                                            headers={"Authorization": f"Bearer {token}",
+                                                     "Accept": "application/vnd.retailer.v10+json"})
+                            return Response(status=204)
+                """,
+            },
+            path="bol/auth.py",
+            line=7,
+            message="`OfferViewSet.destroy` requests a new bol token every time it runs",
+        ),
+        Invalid(
+            {
+                "bol/__init__.py": "",
+                "bol/auth.py": _AUTH,
+                "bolsync/__init__.py": "",
+                "bolsync/tasks.py": """
+                    import os
+                    import requests
+                    from celery import shared_task
+
+                    from bol.auth import get_token
+
+                    @shared_task(bind=True, max_retries=5)
+                    def push_stock(self, offer_id, amount):
+                        token = get_token(os.environ["BOL_CLIENT_ID"], os.environ["BOL_CLIENT_SECRET"])
+                        requests.put(f"https://api.bol.com/retailer/offers/{offer_id}/stock",
+                                     json={"amount": amount, "managedByRetailer": True},
+                                     headers={"Authorization": f"Bearer {token}",
+                                              "Accept": "application/vnd.retailer.v10+json",
+                                              "Content-Type": "application/vnd.retailer.v10+json"})
+                """,
+            },
+            path="bol/auth.py",
+            line=7,
+            message="the Celery task `push_stock`",
+        ),
+        Invalid(
+            """
+            import time
+            import schedule
+            import requests
+
+            def token():
+                return requests.post("https://login.bol.com/token", data={"grant_type": "client_credentials"},
+                                     auth=("client-id", "client-secret")).json()["access_token"]
+
+            def import_new_orders():
+                orders = requests.get("https://api.bol.com/retailer/orders",
+                                      headers={"Authorization": f"Bearer {token()}",
+                                               "Accept": "application/vnd.retailer.v10+json"}).json()
+                for order in orders.get("orders", []):
+                    print(order["orderId"])
+
+            schedule.every(1).minutes.do(import_new_orders)
+
+            while True:
+                schedule.run_pending()
+                time.sleep(1)
+            """,
+            line=6,
+            message="the scheduler job `import_new_orders`",
+        ),
+        Invalid(
+            """
+            import json
+            import os
+            import requests
+
+            def get_token():
+                return requests.post("https://login.bol.com/token", data={"grant_type": "client_credentials"},
+                                     auth=(os.environ["BOL_CLIENT_ID"], os.environ["BOL_CLIENT_SECRET"])).json()["access_token"]
+
+            def lambda_handler(event, context):
+                token = get_token()
+                for record in event["Records"]:
+                    shipment = json.loads(record["body"])
+                    requests.post("https://api.bol.com/retailer/shipments",
+                                  json={"orderItems": [{"orderItemId": shipment["orderItemId"]}]},
+                                  headers={"Authorization": f"Bearer {token}",
+                                           "Accept": "application/vnd.retailer.v10+json",
+                                           "Content-Type": "application/vnd.retailer.v10+json"})
+            """,
+            line=6,
+            message="the Lambda handler `lambda_handler`",
+        ),
+        Invalid(
+            """
+            import os
+            import httpx
+            from mcp.server.fastmcp import FastMCP
+
+            mcp = FastMCP("bol-seller")
+
+            async def bol_get(path):
+                async with httpx.AsyncClient() as client:
+                    login = await client.post("https://login.bol.com/token", data={"grant_type": "client_credentials"},
+                                              auth=(os.environ["BOL_CLIENT_ID"], os.environ["BOL_CLIENT_SECRET"]))
+                    resp = await client.get("https://api.bol.com/retailer" + path,
+                                            headers={"Authorization": "Bearer " + login.json()["access_token"],
+                                                     "Accept": "application/vnd.retailer.v10+json"})
+                    return resp.json()
+
+            @mcp.tool()
+            async def order_overview(order_id: str) -> dict:
+                return await bol_get(f"/orders/{order_id}")
+            """,
+            line=9,
+            message="`order_overview` requests a new bol token every time it runs",
+        ),
+        Invalid(
+            """
+            import os
+            import requests
+            from flask import Flask, g, jsonify
+
+            app = Flask(__name__)
+
+            def get_token():
+                return requests.post("https://login.bol.com/token", data={"grant_type": "client_credentials"},
+                                     auth=(os.environ["BOL_CLIENT_ID"], os.environ["BOL_CLIENT_SECRET"])).json()["access_token"]
+
+            def bol_token():
+                if "bol_token" not in g:
+                    g.bol_token = get_token()
+                return g.bol_token
+
+            @app.get("/orders")
+            def list_open_orders():
+                resp = requests.get("https://api.bol.com/retailer/orders",
+                                    headers={"Authorization": f"Bearer {bol_token()}",
+                                             "Accept": "application/vnd.retailer.v10+json"})
+                return jsonify(resp.json())
+            """,
+            line=8,
+            message="`list_open_orders` requests a new bol token every time it runs",
+        ),
+        Invalid(
+            """
+            from datetime import datetime, timedelta
+            import requests
+
+            class BolAuth:
+                def __init__(self, client_id, client_secret):
+                    self._credentials = (client_id, client_secret)
+                    self._access_token, self._expires_at = None, datetime.min
+
+                def token(self):
+                    now = datetime.now()
+                    if self._access_token and now < self._expires_at:
+                        return self._access_token
+                    resp = requests.post("https://login.bol.com/token", auth=self._credentials,
+                                         data={"grant_type": "client_credentials"})
+                    data = resp.json()
+                    self._access_token = data["access_token"]
+                    # renew five minutes early, to be on the safe side
+                    self._expires_at = now + timedelta(seconds=data["expires_in"] - 300)
+                    return self._access_token
+            """,
+            line=13,
+            message="can never hit",
+        ),
+        Invalid(
+            """
+            import time
+            import jwt
+            import requests
+
+            LEEWAY = 5 * 60
+
+            class Client:
+                def __init__(self, auth):
+                    self.auth, self._token = auth, None
+
+                def _fresh(self):
+                    if self._token is None:
+                        return False
+                    return jwt.decode(self._token, options={"verify_signature": False})["exp"] - LEEWAY > time.time()
+
+                def orders(self):
+                    if not self._fresh():
+                        self._token = requests.post("https://login.bol.com/token", auth=self.auth,
+                                                    data={"grant_type": "client_credentials"}).json()["access_token"]
+                    return requests.get("https://api.bol.com/retailer/orders",
+                                        headers={"Authorization": f"Bearer {self._token}",
+                                                 "Accept": "application/vnd.retailer.v10+json"}).json()
+            """,
+            line=18,
+            message="refreshes 300 s before the token expires",
+        ),
     ]
 
     def check(self, project: Project) -> Iterator[Finding]:
@@ -443,6 +767,7 @@ def _message(found: PerCallFetch) -> str:
             f"{REASON}: refresh a few seconds before expiry (e.g. `expires_at - 30`)"
         )
     caller = found.scope[1] or "<module>"
+    more = f" (and {found.others} more function{'s' if found.others > 1 else ''})" if found.others else ""
     more = f" (and {found.others} more function{'s' if found.others > 1 else ''})" if found.others else ""
     if found.entry:
         via = f" (via {chain_text(found.chain)})" if len(found.chain) > 1 else ""

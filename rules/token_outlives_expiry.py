@@ -145,6 +145,42 @@ class TokenOutlivesExpiry(ProjectRule):
                 return _token
             """,
         ),
+        Valid(
+            """
+            import requests
+            from cachetools import TTLCache, cached
+
+            @cached(TTLCache(maxsize=1, ttl=240))
+            def bol_token():
+                return requests.post("https://login.bol.com/token", data={"grant_type": "client_credentials"},
+                                     auth=("id", "secret"), headers={"Accept": "application/json"}).json()["access_token"]
+            """,
+            note="a TTL shorter than the token's life",
+        ),
+        Valid(
+            """
+            import time
+            import jwt
+            import requests
+
+            class Client:
+                def __init__(self, auth):
+                    self.auth, self._token = auth, None
+
+                def _fresh(self):
+                    if self._token is None:
+                        return False
+                    return jwt.decode(self._token, options={"verify_signature": False})["exp"] - 60 > time.time()
+
+                def bearer(self):
+                    if not self._fresh():
+                        self._token = requests.post("https://login.bol.com/token", auth=self.auth,
+                                                    data={"grant_type": "client_credentials"},
+                                                    headers={"Accept": "application/json"}).json()["access_token"]
+                    return {"Authorization": f"Bearer {self._token}"}
+            """,
+            note="refresh decided from the JWT's own exp, 60 s early",
+        ),
     ]
 
     INVALID = [
@@ -233,6 +269,43 @@ class TokenOutlivesExpiry(ProjectRule):
             """,
             line=9,
             message="from when the object is made, for as long as it lives",
+        ),
+        Invalid(
+            """
+            from datetime import datetime, timedelta
+            import requests
+
+            class Auth:
+                def __init__(self, auth):
+                    self.auth, self.token, self.valid_until = auth, None, datetime.min
+
+                def get(self):
+                    if self.token and datetime.utcnow() < self.valid_until:
+                        return self.token
+                    self.token = requests.post("https://login.bol.com/token", auth=self.auth,
+                                               data={"grant_type": "client_credentials"},
+                                               headers={"Accept": "application/json"}).json()["access_token"]
+                    self.valid_until = datetime.utcnow() + timedelta(seconds=535)
+                    return self.token
+            """,
+            message="535 s",
+        ),
+        Invalid(
+            """
+            import requests
+            from cachetools import TTLCache, cached
+
+            @cached(cache=TTLCache(maxsize=1, ttl=3600))
+            def authenticate():
+                return requests.post("https://login.bol.com/token", data={"grant_type": "client_credentials"},
+                                     auth=("id", "secret"), headers={"Accept": "application/json"}).json()["access_token"]
+
+            def returns():
+                return requests.get("https://api.bol.com/retailer/returns",
+                                    headers={"Authorization": f"Bearer {authenticate()}",
+                                             "Accept": "application/vnd.retailer.v10+json"}).json()
+            """,
+            message="3600 s",
         ),
     ]
 

@@ -616,3 +616,27 @@ def test_the_same_client_without_the_helper_writing_is_a_fetch_per_iteration(tre
         'self.headers.update({"Authorization": "Bearer " + token})', 'return token')
     flow = flow_of(tree, files)
     assert [(f.scope, f.call.span.line) for f in flow.loop_fetches] == [(("shop/jobs.py", "sync"), 6)]
+
+
+def test_an_item_of_the_loop_variable_is_no_token_cache(tree: Path) -> None:
+    """``line.meta["token"] = get_token()`` in ``for line in lines`` keeps nothing between
+    iterations (each line is a new object): the check on it is no cache, the loop fetches a token
+    per line. A dict of the module written the same way is a cache."""
+    body = """
+        CACHE = {{}}
+
+        def get_token():
+            return requests.post("https://login.bol.com/token", data={{"grant_type": "client_credentials"}},
+                                 auth=("id", "secret")).json()["access_token"]
+
+        def push(lines):
+            for line in lines:
+                if not {store}.get("token"):
+                    {store}["token"] = get_token()
+                requests.put("https://api.bol.com/retailer/orders/" + line.order_id,
+                             headers={{"Authorization": "Bearer " + {store}["token"]}})
+    """
+    per_item = flow_of(tree / "item", module(body.format(store="line.meta")))
+    assert [f.scope[1] for f in per_item.loop_fetches] == ["push"]
+    module_dict = flow_of(tree / "module", module(body.format(store="CACHE")))
+    assert module_dict.loop_fetches == []

@@ -16,7 +16,7 @@ from bolaudit.extract import flow
 from bolaudit.extract.core import ExtractorBase
 from bolaudit.extract.exprtools import cap, choice, concat
 from bolaudit.extract.frames import ClassFrame
-from bolaudit.facts import Const, Expr, Subscript, Unknown
+from bolaudit.facts import Const, Expr, LoopVar, Subscript, Unknown
 
 
 class AssignmentsMixin(ExtractorBase):
@@ -157,7 +157,12 @@ class AssignmentsMixin(ExtractorBase):
         x = self
         base = flow.dotted_node(target.value)
         if base is not None:
-            x.frame.write("item:" + x._normal_state(base))
+            head = base.split(".", 1)[0]
+            if isinstance(x.frame.locals.get(head), LoopVar):
+                # ``line.extra[k] = v`` in ``for line in lines``: the loop's item, not state kept between calls
+                x.frame.write(f"local:{head}")
+            else:
+                x.frame.write("item:" + x._normal_state(base))
         if isinstance(target.value, cst.Attribute) and target.value.attr.value == "headers":
             sl = target.slice[0].slice if len(target.slice) == 1 else None
             if isinstance(sl, cst.Index):

@@ -61,6 +61,11 @@ class EntryPoints:
         return (f"{kind} `{scope[1]}`" + (f" (of {users}" if users else "")
                 + (f" (every {every:g} s)" if every is not None else ""))
 
+    def infrequent(self, scope: Scope, lifetime: float) -> bool:
+        """A scheduler job run no more often than a token lives (``cron`` at a fixed minute: hourly)."""
+        every = self._every.get((scope[0], scope[1])) if scope[1] is not None else None
+        return every is not None and every >= lifetime
+
     @cached_property
     def _all(self) -> dict[tuple[str, str], str]:
         out: dict[tuple[str, str], str] = {}

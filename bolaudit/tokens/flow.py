@@ -248,7 +248,8 @@ class TokenFlow:
             elif entry is not None and (self.graph.api(scope) is not None or self._class_calls_api(scope)
                                         or (entry.startswith("the FastAPI dependency") and self._makes_client(scope))):
                 found = PerCallFetch(src.request, scope, self.chain(scope), None, entry=entry)
-            elif scope[1] is not None and self.graph.api(scope) == "single" and not self._run_once(scope):
+            elif scope[1] is not None and self.graph.api(scope) == "single" and not self._run_once(scope) \
+                    and not self.entries.infrequent(scope, src.request.lifetime):
                 found = PerCallFetch(src.request, scope, self.chain(scope), None)
             if found is None:
                 continue
