@@ -139,11 +139,14 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
             for state in flow.expr_states(value) if value is not None else ():
                 if state not in reads:
                     reads.append(state)
-        clock = flow.reads_clock(test) or any(
+        nodes = flow.walked(test)
+        called = flow.clock_called(nodes)
+        clock = called or any(
             flow.expr_reads_clock(f.locals[name[6:]]) for name in reads
             if name.startswith("local:") and name[6:] in f.locals)
-        return Guard(kind, tuple(reads), flow.margin(test, self._number_constant), flow.http_status(test),
-                     validity=flow.validity(test, self._number_constant), clock=clock)
+        validity = flow.validity(test, self._number_constant) if called else None
+        return Guard(kind, tuple(reads), flow.margin(test, self._number_constant, nodes),
+                     flow.http_status(test, nodes), validity=validity, clock=clock)
 
     def _number_constant(self, name: str) -> float | None:
         if name in self._numbers:

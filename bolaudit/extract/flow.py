@@ -109,11 +109,12 @@ def _normal(dotted: str, self_names: tuple[str, ...]) -> str:
     return dotted
 
 
-def margin(node: cst.CSTNode, number: Callable[[str], float | None] = lambda _: None) -> float | None:
+def margin(node: cst.CSTNode, number: Callable[[str], float | None] = lambda _: None,
+           nodes: list[cst.CSTNode] | None = None) -> float | None:
     """The largest constant number of seconds added/subtracted in a comparison (a refresh margin);
-    ``number`` reads a module constant (``LEEWAY = 5 * 60``)."""
+    ``number`` reads a module constant (``LEEWAY = 5 * 60``); ``nodes``: ``_walk(node)``, if done."""
     best: float | None = None
-    for sub in _walk(node):
+    for sub in nodes if nodes is not None else _walk(node):
         value: float | None = None
         if isinstance(sub, cst.BinaryOperation) and isinstance(
             sub.operator, (cst.Add, cst.Subtract)
@@ -223,9 +224,18 @@ def _mentions_expires_in(node: cst.CSTNode) -> bool:
     return False
 
 
-def http_status(node: cst.CSTNode) -> int | None:
+def walked(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Every node of a condition, once (LibCST's ``children`` is costly: walk a test once)."""
+    return list(_walk(node))
+
+
+def clock_called(nodes: list[cst.CSTNode]) -> bool:
+    return any(isinstance(n, cst.Call) and (dotted_node(n.func) or "").endswith(CLOCKS) for n in nodes)
+
+
+def http_status(node: cst.CSTNode, nodes: list[cst.CSTNode] | None = None) -> int | None:
     """An HTTP 4xx/5xx status a condition compares with (``== 401``, ``HTTPStatus.UNAUTHORIZED``)."""
-    for sub in _walk(node):
+    for sub in nodes if nodes is not None else _walk(node):
         if isinstance(sub, cst.Integer):
             try:
                 v = int(sub.value)
