@@ -640,3 +640,29 @@ def test_an_item_of_the_loop_variable_is_no_token_cache(tree: Path) -> None:
     assert [f.scope[1] for f in per_item.loop_fetches] == ["push"]
     module_dict = flow_of(tree / "module", module(body.format(store="CACHE")))
     assert module_dict.loop_fetches == []
+
+
+def test_a_call_through_an_import_alias_is_followed(tree: Path) -> None:
+    """``from shop.bol import get_order as fetch_order``: the loop calls the function by its alias."""
+    files = {
+        "shop/bol.py": '''
+            import requests
+
+
+            def get_order(client_id, secret, order_id):
+                token = requests.post("https://login.bol.com/token", auth=(client_id, secret),
+                                      data={"grant_type": "client_credentials"}).json()["access_token"]
+                return requests.get(f"https://api.bol.com/retailer/orders/{order_id}",
+                                    headers={"Authorization": f"Bearer {token}"})
+        ''',
+        "shop/sync.py": '''
+            from shop.bol import get_order as fetch_order
+
+
+            def sync(client_id, secret, ids):
+                for i in ids:
+                    fetch_order(client_id, secret, i)
+        ''',
+    }
+    flow = flow_of(tree, files)
+    assert [(f.scope, f.call.span.line) for f in flow.loop_fetches] == [(("shop/sync.py", "sync"), 6)]

@@ -28,6 +28,8 @@ def fill_callers(index: FactIndex, ev: Evaluator) -> Callers:
     names = {q.rsplit(".", 1)[-1] for _, q in index.functions} | {
         q.rsplit(".", 1)[-1] for _, q in index.classes
     }
+    # ``from pkg.op import sync as fetch_order``: the call is ``fetch_order(...)``.
+    names |= {i.local for m in index.modules.values() for i in m.imports if i.name in names}
     pending = sorted(
         (kv for kv in index.calls.items() if _callee_name(kv[1].callee) in names),
         key=lambda kv: (kv[0][0], kv[0][1]),
