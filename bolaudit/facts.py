@@ -303,6 +303,9 @@ class LiteralFact:
     # printed, raised) or "namespace" (an XML namespace) where it certainly is not: the request
     # rules judge a literal where it goes, not where it stands.
     use: str = ""
+    # The module constant the literal is the value of, when ``use`` comes from where that name is
+    # read (``NS = "..."`` then only ``nsmap={None: NS}``): another module may import and send it.
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

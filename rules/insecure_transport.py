@@ -94,6 +94,20 @@ class InsecureTransport(ProjectRule):
                         return await r.json()
             """
         ),
+        Valid(
+            """
+            import requests
+
+            def is_bol(url):
+                # reject links a user pasted; they are compared, never fetched
+                return url.startswith(("http://api.bol.com", "https://api.bol.com"))
+
+            def order(session: requests.Session, order_id):
+                return session.get(f"https://api.bol.com/retailer/orders/{order_id}",
+                                   headers={"Accept": "application/vnd.retailer.v10+json"})
+            """,
+            note="an http:// bol URL only compared",
+        ),
     ]
     INVALID = [
         Invalid(

@@ -107,6 +107,49 @@ class RetiredApiVersion(ProjectRule):
             ''',
             note="docstrings and comments are not code that sends anything",
         ),
+        Valid(
+            """
+            from lxml import etree
+
+            PLAZA_NS = "https://plazaapi.bol.com/services/xsd/v2/plazaapi.xsd"
+
+            def read_export(xml_bytes):
+                # an old Plaza export kept on disk: its XML namespace is a name, not a request
+                root = etree.fromstring(xml_bytes)
+                page = etree.Element("Archive", nsmap={None: PLAZA_NS})
+                page.extend(root.findall("{%s}Order" % PLAZA_NS))
+                return page
+            """,
+            note="an XML namespace is never sent",
+        ),
+        Valid(
+            """
+            import logging
+
+            log = logging.getLogger(__name__)
+
+            def explain(error, url):
+                if url.startswith("https://plazaapi.bol.com"):
+                    log.warning("https://plazaapi.bol.com is retired; stored url %s", url)
+                return str(error).replace("https://plazaapi.bol.com/services/rest", "<plaza>")
+            """,
+            note="compared, logged and replaced in a message: nothing is sent there",
+        ),
+        Valid(
+            """
+            import requests
+
+            V10 = "application/vnd.retailer.v10+json"
+            STALE = "application/vnd.retailer.v9+json"
+
+            def orders(session: requests.Session):
+                r = session.get("https://api.bol.com/retailer/orders", headers={"Accept": V10})
+                if r.headers.get("Content-Type") == STALE:
+                    raise RuntimeError("a proxy answered with a stale cached page")
+                return r.json()
+            """,
+            note="a retired media type only compared with a response's Content-Type",
+        ),
     ]
     INVALID = [
         Invalid(

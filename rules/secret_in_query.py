@@ -103,6 +103,19 @@ class SecretInQuery(ProjectRule):
             """,
             note="not a bol host",
         ),
+        Valid(
+            """
+            import logging
+
+            log = logging.getLogger(__name__)
+
+            def redact(url):
+                if "client_secret=" in url:
+                    log.warning("https://login.bol.com/token?client_secret=... must not be used")
+                return url.split("?", 1)[0]
+            """,
+            note="a secret-looking query only compared and logged: nothing is sent",
+        ),
     ]
     INVALID = [
         Invalid(

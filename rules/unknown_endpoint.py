@@ -106,6 +106,50 @@ class UnknownEndpoint(ProjectRule):
                 return await client.get(f"https://api.bol.com/shared/process-status/{process_id}")
             """
         ),
+        Valid(
+            """
+            import requests
+
+            ADS = "https://api.bol.com/advertiser/sponsored-products/campaign-management"
+
+            def campaigns(session: requests.Session, page):
+                return session.post(f"{ADS}/campaigns/list", json={"page": page},
+                                    headers={"Accept": "application/vnd.advertiser.v11+json",
+                                             "Content-Type": "application/vnd.advertiser.v11+json"})
+            """,
+            note="the Advertising API is bol's, but outside the Retailer catalog: listed as not covered by scopes",
+        ),
+        Valid(
+            {
+                "connector/bol.py": """
+                    import requests
+
+                    class BolApi:
+                        BASE = "https://api.bol.com/retailer"
+
+                        def __init__(self, token):
+                            self.session = requests.Session()
+                            self.session.headers.update({"Authorization": f"Bearer {token}",
+                                                         "Accept": "application/vnd.retailer.v10+json"})
+
+                        def get(self, path, **params):
+                            return self.session.get(self.BASE + path, params=params)
+                    """,
+                "connector/sync.py": """
+                    from woocommerce import API
+                    from connector.bol import BolApi
+
+                    def sync(bol: BolApi, shop: API, settings: dict, rows):
+                        for row in rows:
+                            status = row.get("status")
+                            if settings.get("dry_run") or status != "open":
+                                continue
+                            wc = shop.get(f"orders/{row['id']}").json()
+                            bol.get("/orders", status=wc.get("status"))
+                    """,
+            },
+            note="dict look-ups and a shop system's client are no bol requests, whatever `get` the project defines",
+        ),
     ]
     INVALID = [
         Invalid(

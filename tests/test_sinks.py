@@ -311,3 +311,98 @@ def test_an_advertising_call_to_a_configured_base_url_is_not_covered(tmp_path: P
     [call] = report["not_covered"]
     assert (call["path"], call["line"]) == ("ads/client.py", 9)
     assert "Advertising API" in call["reason"] and "application/vnd.advertiser.v11+json" in call["reason"]
+
+
+def test_a_caching_session_to_bol_is_still_a_request(tmp_path: Path) -> None:
+    files = {
+        "shop/cached.py": '''
+            import requests_cache
+
+            session = requests_cache.CachedSession("bol")
+
+
+            def orders(token):
+                return session.get("https://api.bol.com/retailer/orders",
+                                   headers={"Authorization": f"Bearer {token}",
+                                            "Accept": "application/vnd.retailer.v8+json"})
+        ''',
+    }
+    assert ("BOL303", "shop/cached.py", 9) in codes(tmp_path, files)
+    report = scopes_json(tmp_path)
+    assert [(o["path"], [loc["line"] for loc in o["locations"]]) for o in report["operations"]] == [
+        ("/retailer/orders", [7])]
+
+
+def test_a_namespace_constant_is_silent_until_another_module_sends_it(tmp_path: Path) -> None:
+    quiet = {
+        "legacy/xml.py": '''
+            import xml.etree.ElementTree as ET
+            from lxml import etree
+
+            PLAZA_NS = "https://plazaapi.bol.com/services/xsd/v2/plazaapi.xsd"
+            PLAZA = "https://plazaapi.bol.com/services/rest"
+            STALE = "application/vnd.retailer.v3+json"
+
+
+            def rebuild(xml_bytes, error, content_type):
+                root = etree.Element("Orders", nsmap={None: PLAZA_NS})
+                ET.SubElement(root, "Order", xmlns="https://plazaapi.bol.com/services/xsd/v2/plazaapi.xsd")
+                root.set("xmlns", PLAZA_NS)
+                if content_type == STALE:
+                    raise ValueError(str(error).replace(PLAZA, "<plaza>"))
+                return root.find("{%s}Order" % PLAZA_NS)
+        ''',
+    }
+    assert [c for c in codes(tmp_path, quiet) if c[0] in ("BOL303", "BOL304")] == []
+    sent = dict(quiet)
+    sent["legacy/client.py"] = '''
+        import requests
+        from legacy.xml import PLAZA
+
+
+        def orders(auth):
+            return requests.get(PLAZA + "/orders/v2", headers={"Authorization": auth})
+    '''
+    assert [c for c in codes(tmp_path / "sent", sent) if c[0] == "BOL303"] == [("BOL303", "legacy/xml.py", 5)]
+
+
+def test_a_retired_url_in_settings_is_reported_at_the_literal(tmp_path: Path) -> None:
+    files = {
+        "shop/settings.py": '''
+            BOL_URL = "https://plazaapi.bol.com/services/rest"
+        ''',
+        "shop/client.py": '''
+            import requests
+            from shop import settings
+
+
+            def orders(auth):
+                return requests.get(settings.BOL_URL + "/orders/v2", headers={"Authorization": auth})
+        ''',
+    }
+    assert [c for c in codes(tmp_path, files) if c[0] == "BOL303"] == [("BOL303", "shop/settings.py", 1)]
+    report = scopes_json(tmp_path)
+    assert [(n["path"], n["line"]) for n in report["not_covered"]] == [("shop/client.py", 6)]
+
+
+def test_a_wrapper_held_in_a_dict_still_sends_its_path(tmp_path: Path) -> None:
+    """A key look-up is no request, but a path handed to an object read from a dict is: one
+    wrapper per shop is common in multi-shop connectors."""
+    files = {
+        "erp/bol.py": BOL_WRAPPER,
+        "erp/shops.py": '''
+            from erp.bol import BolApi
+
+
+            def open_orders(clients, shop_id):
+                return clients[shop_id].get("/orders", status="OPEN")
+
+
+            def connect(tokens):
+                return open_orders({shop: BolApi(token) for shop, token in tokens.items()}, "nl")
+        ''',
+    }
+    write_tree(tmp_path, case_files(files))
+    report = scopes_json(tmp_path)
+    assert [(o["path"], [loc["line"] for loc in o["locations"]]) for o in report["operations"]] == [
+        ("/retailer/orders", [5])]

@@ -26,7 +26,7 @@ _TEST_METHODS = frozenset({
 _TEST_FUNCTIONS = frozenset({"search", "match", "fullmatch", "sub", "subn", "findall", "finditer", "compile"})
 _MESSAGE_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
 _LOGGERS = ("log", "logger", "logging", "_logger", "_log", "LOGGER", "LOG", "warnings")
-_NAMESPACE_KEYWORDS = frozenset({"namespaces", "nsmap", "ns"})
+_NAMESPACE_KEYWORDS = frozenset({"namespaces", "nsmap", "ns", "xmlns"})
 
 
 class LiteralsMixin(ExtractorBase):
@@ -36,11 +36,17 @@ class LiteralsMixin(ExtractorBase):
         self._bare_strings: set[cst.CSTNode] = set()
         self._literal_use: dict[cst.CSTNode, str] = {}
         self.literals: list[LiteralFact] = []
+        # ``NAME = "literal"`` at module level: the literal's node -> NAME, and where NAME is read
+        # (the uses marked on it; "" where it may be sent).
+        self._constant_of: dict[cst.CSTNode, str] = {}
+        self._targets: set[cst.CSTNode] = set()
+        self._name_uses: dict[str, set[str]] = {}
+        self._constant_literals: list[tuple[int, str]] = []
 
     # -- where a literal goes: marked on the parent, read when the literal is visited -----------
 
     def _mark_use(self, node: cst.BaseExpression, use: str) -> None:
-        if isinstance(node, (cst.SimpleString, cst.FormattedString)):
+        if isinstance(node, (cst.SimpleString, cst.FormattedString, cst.Name)):
             self._literal_use.setdefault(node, use)
         elif isinstance(node, cst.ConcatenatedString):
             self._mark_use(node.left, use)
@@ -58,6 +64,38 @@ class LiteralsMixin(ExtractorBase):
         self._mark_use(node.left, "test")
         for target in node.comparisons:
             self._mark_use(target.comparator, "test")
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        # ``"{%s}Order" % NS``: ElementTree's ``{namespace}tag``.
+        left = node.left
+        if (isinstance(node.operator, cst.Modulo) and isinstance(left, cst.SimpleString)
+                and left.value.strip("'\"rbuRBU").startswith("{%s}")):
+            self._mark_use(node.right, "namespace")
+
+    def visit_Module(self, node: cst.Module) -> None:
+        for stmt in node.body:
+            if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+                continue
+            assign = stmt.body[0]
+            if (isinstance(assign, cst.Assign) and len(assign.targets) == 1
+                    and isinstance(assign.targets[0].target, cst.Name)
+                    and isinstance(assign.value, (cst.SimpleString, cst.FormattedString))):
+                self._constant_of[assign.value] = assign.targets[0].target.value
+                self._targets.add(assign.targets[0].target)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node not in self._targets:
+            self._name_uses.setdefault(node.value, set()).add(self._literal_use.get(node, ""))
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """A module constant read only where nothing is sent (compared, logged, an XML
+        namespace) takes that use, with its name: the project stage still judges it when another
+        module imports it (``resolve.literals``)."""
+        for at, name in self._constant_literals:
+            uses = self._name_uses.get(name, set())
+            if uses and "" not in uses and not self.literals[at].use:
+                lit = self.literals[at]
+                self.literals[at] = LiteralFact(lit.span, lit.text, min(uses), name)
 
     def visit_Raise(self, node: cst.Raise) -> None:
         if isinstance(node.exc, cst.Call):
@@ -84,6 +122,9 @@ class LiteralsMixin(ExtractorBase):
             use = "message"
         elif name == "register_namespace":
             use = "namespace"
+        elif name == "set" and node.args and isinstance(node.args[0].value, cst.SimpleString) \
+                and node.args[0].value.value.strip("'\"").startswith("xmlns"):
+            use = "namespace"  # ``root.set("xmlns", NS)``
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in _NAMESPACE_KEYWORDS:
                 self._mark_use(arg.value, "namespace")
@@ -119,6 +160,8 @@ class LiteralsMixin(ExtractorBase):
         use = self._literal_use.get(node, "")
         if not use and text.startswith("{http"):
             use = "namespace"  # ElementTree's ``{namespace}tag``
+        if node in self._constant_of:
+            self._constant_literals.append((len(self.literals), self._constant_of[node]))
         self.literals.append(LiteralFact(self.span(node), mask_query(redact(text)), use))
 
 

@@ -32,9 +32,25 @@ def literals_of(facts: ModuleFacts) -> list[Literal]:
 
 def all_literals(index: FactIndex) -> Iterator[Literal]:
     """The literals that may reach a request: not those only compared, searched for, logged,
-    raised or used as an XML namespace (``LiteralFact.use``)."""
-    for _path, facts in index.iter_modules():
-        yield from (Literal(facts.path, lit.span, lit.text) for lit in facts.literals if not lit.use)
+    raised or used as an XML namespace (``LiteralFact.use``), unless the literal is a module
+    constant that another module imports (it may be sent there)."""
+    imported = _imported_names(index)
+    for path, facts in index.iter_modules():
+        for lit in facts.literals:
+            if not lit.use or (lit.name and ({(path, lit.name), (path, "*")} & imported)):
+                yield Literal(facts.path, lit.span, lit.text)
+
+
+def _imported_names(index: FactIndex) -> set[tuple[str, str]]:
+    """(file, name) for every ``from module import name`` of a project module; (file, "*") for
+    ``import module`` and ``from module import *``."""
+    out: set[tuple[str, str]] = set()
+    for path, _facts in index.iter_modules():
+        for imp in index.imports_of(path).values():
+            where = index.module_path(imp.module)
+            if where is not None:
+                out.add((where, imp.name if imp.name is not None else "*"))
+    return out
 
 
 def within(span: Span, inner: Span) -> bool:
