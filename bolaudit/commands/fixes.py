@@ -11,7 +11,6 @@ skipped. Nothing here prints: the command returns the diff and a summary for the
 from __future__ import annotations
 
 import difflib
-import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field

@@ -144,13 +144,13 @@ def validity(node: cst.CSTNode, number: Callable[[str], float | None]) -> float 
             continue
         left, right = sub.left, sub.comparisons[0].comparator
         for clock_side, other in ((left, right), (right, left)):
-            if not _reads_clock(clock_side) and not _reads_clock(other):
+            if not reads_clock(clock_side) and not reads_clock(other):
                 continue
-            if _is_op(clock_side, cst.Subtract) and _reads_clock(clock_side):
+            if _is_op(clock_side, cst.Subtract) and reads_clock(clock_side):
                 value = _constant_seconds(other, number)
                 if value is not None:
                     return value
-            if _is_op(other, cst.Add) and _reads_clock(clock_side) and not _reads_clock(other):
+            if _is_op(other, cst.Add) and reads_clock(clock_side) and not reads_clock(other):
                 assert isinstance(other, cst.BinaryOperation)
                 for part in (other.left, other.right):
                     value = _constant_seconds(part, number)
@@ -165,7 +165,7 @@ def _is_op(node: cst.CSTNode, op: type) -> bool:
 
 def reads_clock(node: cst.CSTNode) -> bool:
     """Whether a condition calls a clock."""
-    return _reads_clock(node)
+    return clock_called(walked(node))
 
 
 def expr_reads_clock(expr: Expr) -> bool:
@@ -175,10 +175,6 @@ def expr_reads_clock(expr: Expr) -> bool:
                                         or any(k.startswith(("exp", "valid")) for k, _ in e.kwargs)):
             return True  # a clock, or a query on an expiry column (``expires_at__gt=...``)
     return False
-
-
-def _reads_clock(node: cst.CSTNode) -> bool:
-    return any(isinstance(s, cst.Call) and (dotted_node(s.func) or "").endswith(CLOCKS) for s in _walk(node))
 
 
 def number_value(node: cst.BaseExpression) -> float | None:
@@ -202,7 +198,7 @@ def stored_expiry(node: cst.CSTNode, number: Callable[[str], float | None]) -> t
             value = _constant_seconds(sub.right, number)
             if value is not None:
                 return ("margin", value)
-    if _mentions_expires_in(node) or not _reads_clock(node):
+    if _mentions_expires_in(node) or not reads_clock(node):
         return None
     for sub in _walk(node):
         if _is_op(sub, cst.Add) and isinstance(sub, cst.BinaryOperation):

@@ -15,21 +15,13 @@ from bolaudit.facts import (
     CallExpr,
     CallFact,
     Choice,
-    Concat,
     Const,
-    DictExpr,
-    Format,
-    Join,
-    Seq,
     Expr,
     HttpCall,
     Name,
     Param,
 )
 
-
-
-_PLAIN = (DictExpr, Seq, Const, Concat, Format, Join)
 
 
 class Objects:
@@ -169,19 +161,10 @@ class Objects:
             and isinstance(callee, Attr)
             and not callee.attr.startswith("__")
             and all(o.kind == "unknown" for o in self.objects(callee.base, ctx))
-            and not self._plain_value(callee.base, ctx)
             and not self._builtin(callee, ctx, args)
         ):
             out = self._by_name(callee)
         return out
-
-    def _plain_value(self, expr: Expr, ctx: Ctx) -> bool:
-        """A module constant holding a dict, list or string (``_api_endpoints.get(key)``): its
-        methods are the built-in type's, never a project method of the same name."""
-        if not isinstance(expr, Name):
-            return False
-        sym = self.ev.index.symbol(ctx.path, expr.id)
-        return sym.kind == "constant" and isinstance(sym.value, _PLAIN)
 
     def _builtin(self, callee: Attr, ctx: Ctx, args: tuple[Expr, ...]) -> bool:
         """``row.get("status")`` on a built-in value (``resolve.sinks.builtin_receiver``)."""

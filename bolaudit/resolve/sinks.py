@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from bolaudit import clients
-from bolaudit.facts import Attr, CallExpr, Const, DictExpr, Expr, Name, Seq, Subscript
+from bolaudit.facts import Attr, CallExpr, Concat, Const, DictExpr, Expr, Format, Join, Name, Seq, Subscript
 from bolaudit.resolve.values import Obj
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -52,8 +52,9 @@ def builtin_receiver(callee: Attr, annotation: Expr | None = None,
     if text is not None and _KEY.fullmatch(text):
         return True
     plain = (annotation is not None and _type_name(annotation) in _PLAIN_TYPES) or (bool(values) and all(
-        isinstance(v, (DictExpr, Seq)) or (isinstance(v, Const) and isinstance(v.value, str)) for v in values
-    ))
+        isinstance(v, (DictExpr, Seq, Concat, Format, Join)) or (isinstance(v, Const) and isinstance(v.value, str))
+        for v in values
+    ))  # an endpoint table ``_api_endpoints.get(key)``, a URL template ``BASE.format(...)``
     if plain or (text is not None and "/" in text):
         # ``clients[shop].get("/orders")``: a path goes to a wrapper, whatever holds it
         return plain

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bolaudit.extract.exprtools import dotted, walk
+from bolaudit.tokens.handlers import web_view_class
 from bolaudit.facts import CallExpr, Const, Guard
 
 if TYPE_CHECKING:
@@ -85,10 +86,6 @@ class CacheChecks:
                 return True
         return False
 
-    def _view(self, cls: tuple[str, str]) -> bool:
-        return any(b.startswith(("django.", "rest_framework.")) and "View" in b.rsplit(".", 1)[-1]
-                   for b in self.p.external_bases(cls))
-
     def _helper_margin(self, scope: Scope, reads: tuple[str, ...]) -> float | None:
         path, func = scope
         cls = self.p.class_of((path, func)) if func is not None else None
@@ -116,7 +113,7 @@ class CacheChecks:
         if state.startswith("self.") and scope[1] is not None:
             cls = self.p.class_of((path, scope[1]))
             classes = [cls, *self.p.subclasses(cls)] if cls is not None else []  # a mixin of views
-            if classes and all(self._view(c) for c in classes[1:] or classes):
+            if classes and all(web_view_class(self.p, c) for c in classes[1:] or classes):
                 return True
         root = state.split(":", 1)[-1].split(".", 1)[0].split("[", 1)[0]
         sym = self.p.symbol(path, root) if root.isidentifier() else None

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from bolaudit.extract.exprtools import dotted
 from bolaudit.facts import Attr, CallExpr, Const, Expr, FunctionFact, Name
-from bolaudit.tokens.handlers import handler_kind
+from bolaudit.tokens.handlers import handler_kind, web_view_class
 
 if TYPE_CHECKING:
     from bolaudit.resolve.index import FactIndex, Scope
@@ -96,6 +96,10 @@ class EntryPoints:
                         out.setdefault((sym.path, sym.name), set()).add(name)
         return out
 
+    def is_dependency(self, scope: Scope) -> bool:
+        """A FastAPI dependency: run per request of the routes that declare it."""
+        return scope[1] is not None and (scope[0], scope[1]) in self._dependencies
+
     def _kind(self, path: str, fn: FunctionFact) -> str | None:
         handler = handler_kind(self.p, path, fn)
         if handler == "MCP tool":
@@ -122,11 +126,9 @@ class EntryPoints:
             return "the Lambda handler"
         if fn.cls is not None:
             method = fn.qualname.rsplit(".", 1)[-1]
-            bases = self.p.external_bases((path, fn.cls))
-            if method in _VIEW_METHODS and any(
-                b.startswith(("django.", "rest_framework.")) and "View" in b.rsplit(".", 1)[-1] for b in bases
-            ):
+            if method in _VIEW_METHODS and web_view_class(self.p, (path, fn.cls)):
                 return "the view method"
+            bases = self.p.external_bases((path, fn.cls))
             if method.startswith(_ODOO_PREFIXES) and any(b.startswith("odoo") for b in bases):
                 return "the Odoo cron or button method"
         return None

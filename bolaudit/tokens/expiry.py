@@ -63,22 +63,8 @@ def outliving(flow: TokenFlow) -> list[Outlives]:
 
 def _renewed(flow: TokenFlow, scope: Scope, call: CallFact) -> bool:
     """Whether a 401/403 (or an exception handler) leads to this token request again."""
-    if _renews(call.guards):
-        return True
-    seen = {scope}
-    queue: deque[tuple[Scope, int]] = deque([(scope, 0)])
-    while queue:
-        cur, level = queue.popleft()
-        if level >= _UP:
-            continue
-        for path, site, _callee in flow.graph.callers_of(cur):
-            if _renews(site.guards):
-                return True
-            caller: Scope = (path, site.func)
-            if caller not in seen and caller[1] is not None:
-                seen.add(caller)
-                queue.append((caller, level + 1))
-    return False
+    return _renews(call.guards) or any(
+        _renews(site.guards) for cur in _up(flow, scope) for _path, site, _callee in flow.graph.callers_of(cur))
 
 
 def _renews(guards: tuple[Guard, ...]) -> bool:

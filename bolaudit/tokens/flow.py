@@ -246,7 +246,7 @@ class TokenFlow:
             if src.never_hit is not None:
                 found = PerCallFetch(src.request, scope, self.chain(scope), src.never_hit)
             elif entry is not None and (self.graph.api(scope) is not None or self._class_calls_api(scope)
-                                        or (entry.startswith("the FastAPI dependency") and self._makes_client(scope))):
+                                        or (self.entries.is_dependency(scope) and self._makes_client(scope))):
                 found = PerCallFetch(src.request, scope, self.chain(scope), None, entry=entry)
             elif scope[1] is not None and self.graph.api(scope) == "single" and not self._run_once(scope) \
                     and not self.entries.infrequent(scope, src.request.lifetime):

@@ -53,7 +53,7 @@ def handler_kind(index: FactIndex, path: str, fn: FunctionFact) -> str | None:
     if fn.cls is None and params[:1] == ["request"]:
         in_views = re.search(r"(?:^|/)views(?:\.py$|/)", path) is not None
         return "route" if in_views or _returns_response(index, path, fn) else None
-    if fn.cls is not None and params[1:2] == ["request"] and _web_class(index, path, fn.cls):
+    if fn.cls is not None and params[1:2] == ["request"] and web_view_class(index, (path, fn.cls)):
         return "route"  # a class-based view's or a DRF viewset's method
     return None
 
@@ -67,10 +67,11 @@ def _returns_response(index: FactIndex, path: str, fn: FunctionFact) -> bool:
     return False
 
 
-def _web_class(index: FactIndex, path: str, cls: str) -> bool:
-    """A Django class-based view or a DRF view or viewset (``View``, ``APIView``, ``ModelViewSet``)."""
+def web_view_class(index: FactIndex, key: tuple[str, str]) -> bool:
+    """A Django class-based view or a DRF view or viewset (``View``, ``APIView``, ``ModelViewSet``):
+    ``as_view()`` makes one instance per request."""
     return any(b.startswith(("django.", "rest_framework.")) and "View" in b.rsplit(".", 1)[-1]
-               for b in index.external_bases((path, cls)))
+               for b in index.external_bases(key))
 
 
 def _is_mcp_server(index: FactIndex, path: str, expr: Expr) -> bool:
