@@ -2,9 +2,10 @@
 
 ``FactExtractor`` (``extract.extractor``) is one LibCST visitor made of parts that each record one
 kind of fact: assignments (``assign``), HTTP calls and sessions (``http``), literals
-(``literals``), control flow (``blocks``). They share the scope frames, the facts collected so
-far and a few helpers. This base declares that shared surface, so each part type-checks on its
-own and none imports the extractor; the stubs only tell the type checker (the real methods come
+(``literals``), control flow (``blocks``), the state conditions read and calls write
+(``state``). They share the scope frames, the facts collected so far and a few helpers. This
+base declares that shared surface, so each part type-checks on its own and none imports the
+extractor; the stubs only tell the type checker (the real methods come
 earlier in ``FactExtractor``'s MRO, which lists this base last).
 """
 
@@ -72,6 +73,9 @@ class ExtractorBase(FastVisitor):
         raise NotImplementedError
 
     def _number_constant(self, name: str) -> float | None:
+        raise NotImplementedError
+
+    def _normal_state(self, dotted_name: str) -> str:
         raise NotImplementedError
 
     _numbers: dict[str, float]

@@ -19,6 +19,7 @@ from bolaudit.extract.assign import AssignmentsMixin
 from bolaudit.extract.blocks import ControlFlowMixin
 from bolaudit.extract.http import HttpFactsMixin
 from bolaudit.extract.literals import LiteralsMixin
+from bolaudit.extract.state import StateMixin
 from bolaudit.extract.positions import Positions
 from bolaudit.facts import (
     Attr,
@@ -28,7 +29,6 @@ from bolaudit.facts import (
     Const,
     Expr,
     FunctionFact,
-    Guard,
     Import,
     LoopFact,
     ModuleFacts,
@@ -41,7 +41,7 @@ from bolaudit.findings import Span
 BUILTINS = {"str", "dict", "map", "super", "open", "print", "len", "isinstance", "getattr"}
 
 
-class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, AssignmentsMixin):
+class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, AssignmentsMixin, StateMixin):
     def __init__(
         self, path: str, module: str, is_package: bool = False, positions: Positions | None = None
     ) -> None:
@@ -65,8 +65,8 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
         self._call_ids: dict[cst.Call, int] = {}
         self._assigned: dict[cst.CSTNode, str] = {}
         self._awaited: set[cst.CSTNode] = set()
-        self._numbers: dict[str, float] = {}
-        self._decorators: set[cst.BaseExpression] = set()  # module constants that are numbers (``LEEWAY = 5 * 60``)
+        self._numbers: dict[str, float] = {}  # module constants that are numbers (``LEEWAY = 5 * 60``)
+        self._decorators: set[cst.BaseExpression] = set()
         self._comp_saved: list[dict[str, Expr | None]] = []
         self.builder = ExprBuilder(self._lookup, self._call_id, self.qualify)
         HttpFactsMixin.__init__(self)
@@ -129,32 +129,6 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
             return None
         f = self.frame
         return flow.state_of(name, f.self_names, set(f.locals) | set(f.params), f.globals)
-
-    def _guard(self, kind: str, test: cst.BaseExpression) -> Guard:
-        f = self.frame
-        reads = list(flow.reads(test, f.self_names, set(f.locals) | set(f.params), f.globals))
-        for name in [r[6:] for r in reads if r.startswith("local:")]:
-            # ``cached = self._tokens.get(key); if cached ...`` reads ``item:self._tokens``.
-            value = f.locals.get(name)
-            for state in flow.expr_states(value) if value is not None else ():
-                if state not in reads:
-                    reads.append(state)
-        nodes = flow.walked(test)
-        called = flow.clock_called(nodes)
-        clock = called or any(
-            flow.expr_reads_clock(f.locals[name[6:]]) for name in reads
-            if name.startswith("local:") and name[6:] in f.locals)
-        validity = flow.validity(test, self._number_constant) if called else None
-        return Guard(kind, tuple(reads), flow.margin(test, self._number_constant, nodes),
-                     flow.http_status(test, nodes), validity=validity, clock=clock)
-
-    def _number_constant(self, name: str) -> float | None:
-        if name in self._numbers:
-            return self._numbers[name]
-        value = self.constants.get(name)
-        if isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
-            return float(value.value)
-        return None
 
     # ------------------------------------------------------------------ imports
 
@@ -348,42 +322,6 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
             return callee, args, kwargs
         return value.args[0], (*value.args[1:], *args), (*value.kwargs, *kwargs)
 
-    def _note_call_writes(self, node: cst.Call, callee: Expr) -> None:
-        if not isinstance(node.func, cst.Attribute):
-            if self.qualify(callee) == "open" and any(
-                isinstance(a.value, cst.SimpleString) and "w" in a.value.value for a in node.args[1:]
-            ):
-                self.frame.write("file")
-            return
-        method = node.func.attr.value
-        base = flow.dotted_node(node.func.value)
-        if method == "write" and self._record_write(node):
-            return
-        if method in flow.DB_WRITES or (method == "execute" and node.args and _sql_write(node.args[0].value)):
-            self.frame.write("db")
-        elif method in flow.FILE_WRITES:
-            self.frame.write("file")
-        elif method in flow.ITEM_WRITES and base is not None:
-            self.frame.write("item:" + self._normal_state(base))
-
-    def _record_write(self, node: cst.Call) -> bool:
-        """An ORM record's ``self.write({"access_token": ...})`` (Odoo; also ``self.sudo().write``)
-        writes the fields ``self.access_token``: a check that reads them is a cache check."""
-        func = node.func
-        assert isinstance(func, cst.Attribute)
-        receiver: cst.BaseExpression = func.value
-        while isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
-            receiver = receiver.func.value  # self.sudo().write, self.with_context(...).write
-        if not (isinstance(receiver, cst.Name) and receiver.value in self.frame.self_names):
-            return False
-        if not node.args or not isinstance(node.args[0].value, cst.Dict):
-            return False
-        for element in node.args[0].value.elements:
-            if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
-                self.frame.write("self." + element.key.value.strip("'\""))
-        self.frame.write("db")
-        return True
-
     def _map_call(self, node: cst.Call, fact: CallFact, args: tuple[Expr, ...]) -> None:
         """``map(fn, items)`` / ``pool.map(fn, items)`` call ``fn`` once per item: a loop."""
         f = self.frame
@@ -428,16 +366,6 @@ def _plain(node: cst.BaseExpression) -> Expr:
 
         return Attr(_plain(node.value), node.attr.value)
     return Const(None)
-
-
-def _sql_write(node: cst.BaseExpression) -> bool:
-    """``cur.execute("UPDATE tokens ...")``: a database write (a token cache refreshed in a table)."""
-    if not isinstance(node, cst.SimpleString):
-        return False
-    try:
-        return flow.is_sql_write(node.evaluated_value)
-    except Exception:  # noqa: BLE001 - literal_eval of an odd literal: not a write we can tell
-        return False
 
 
 def _attr_name(node: cst.Call) -> str | None:
