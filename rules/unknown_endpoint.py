@@ -25,7 +25,10 @@ class UnknownEndpoint(ProjectRule):
     `self._request("GET", "/orders")` several layers deep, path prefixes set in `__init__`) and
     reports, where the endpoint is chosen, a method and path that match no operation in bol's
     OpenAPI documents, with the nearest documented one ("did you mean GET /retailer/orders?").
-    An unknown part of the path (an id, a value read at run time) stands for one path segment.
+    An unknown part of the path (an id, a value read at run time) stands for one path segment;
+    a fixed word does not stand for an id (`PUT /retailer/orders/shipment` is not
+    `/retailer/orders/{order-id}`). A path that v10 removed (`PUT
+    /retailer/orders/{order-item-id}/shipment`) is reported with what v10 has instead.
     A path that is not known well enough (an unresolved parameter that may hold several
     segments, an unknown method) is not reported; nor are bol APIs outside the catalog
     (advertising) or other hosts.
@@ -231,6 +234,22 @@ class UnknownEndpoint(ProjectRule):
             """,
             line=11,
             message="was removed before v10 and fails now; v10 has POST /retailer/shipments",
+        ),
+        Invalid(
+            """
+            # A fixed word where the document has an id: PUT /retailer/orders/shipment only fits
+            # GET /retailer/orders/{order-id} by taking "shipment" for an order id.
+            import requests
+
+            HEADERS = {"Accept": "application/vnd.retailer.v10+json",
+                       "Content-Type": "application/vnd.retailer.v10+json"}
+
+
+            def ship(session: requests.Session, body):
+                return session.put("https://api.bol.com/retailer/orders/shipment", json=body, headers=HEADERS)
+            """,
+            line=10,
+            message="`shipment` would be the {order-id} of GET /retailer/orders/{order-id}",
         ),
     ]
 
