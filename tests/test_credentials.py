@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import re
+import subprocess
+import sys
 import sysconfig
 import types
 from pathlib import Path
@@ -24,7 +26,8 @@ from bolaudit.credentials.readback import read_back
 from bolaudit.credentials.python_visitor import CredentialVisitor
 from bolaudit.facts import CredentialSighting, ModuleFacts, SecretSource
 from bolaudit.findings import Span, text_hash
-from bolaudit.credentials.detectors import plugins, scan_text
+from bolaudit.credentials.detectors import plugins
+from bolaudit.credentials.textscan import PATTERNS, scan_text
 
 # Fake credentials, random but fixed. Kept in pieces so that this file holds no credential in one
 # literal (bolaudit audits its own repository; only tests/fixtures is excluded).
@@ -579,6 +582,30 @@ def test_plugins_are_detect_secrets_detectors_with_permanent_types() -> None:
 
     assert [p.secret_type for p in plugins()] == ["bol client secret", "bol client id", "bol basic auth header"]
     assert all(isinstance(p, RegexBasedDetector) for p in plugins())
+
+
+def test_the_text_scan_runs_the_plugins_patterns() -> None:
+    """The scan and a ``detect-secrets --plugin`` run match the same text: one table feeds both."""
+    assert {p.secret_type: tuple(p.denylist) for p in plugins()} == PATTERNS
+
+
+def test_a_check_run_does_not_import_detect_secrets(tmp_path: Path) -> None:
+    """detect-secrets loads requests, urllib3 and ssl on import (a fifth of a small run's start-up);
+    bolaudit's own scan needs none of it, also when it finds credentials in text and comments."""
+    (tmp_path / ".env").write_text(fill("BOL_CLIENT_ID=@ID@\nBOL_CLIENT_SECRET=@URLSAFE@\n"))
+    (tmp_path / "app.py").write_text(fill("# BOL_CLIENT_SECRET=@URLSAFE@\nimport requests\n"))
+    code = (
+        "import sys\n"
+        "from bolaudit.cli import main\n"
+        "try:\n"
+        f"    main(['check', '--no-cache', '--select', 'BOL101', {str(tmp_path)!r}])\n"
+        "except SystemExit as e:\n"
+        "    print('exit', e.code)\n"
+        "print('detect_secrets' in sys.modules, 'requests' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "BOL101" in result.stdout and "exit 1" in result.stdout, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "False False"
 
 
 def test_plugins_analyze_line_with_context() -> None:

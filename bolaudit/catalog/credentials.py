@@ -1,7 +1,7 @@
 """What bol credentials look like, and how to tell one from a look-alike.
 
 Pure knowledge, shared by the Python visitor (``credential_visitor``) and the text scan
-(``bolaudit.credentials.detectors``): compiled regexes and small functions, no libcst, no detect-secrets.
+(``bolaudit.credentials.textscan`` and the detect-secrets plugins of ``credentials.detectors``): compiled regexes and small functions, no libcst, no detect-secrets.
 
 Shapes (FACTS.md, "What credentials look like"):
 

@@ -1,24 +1,17 @@
-"""The detect-secrets adapter: bol detectors as detect-secrets plugins, and the text scan.
+"""The detect-secrets adapter: bol detectors as detect-secrets plugins.
 
 The only module that imports detect-secrets. The three detectors are ordinary
 ``RegexBasedDetector`` plugins (their ``secret_type`` is permanent: baselines key on it), so
 detect-secrets can load this file with ``--plugin``; ``analyze_string`` keeps what our context
-rules accept, so a plugin run alone does not report every order id.
-
-``scan_text`` does not go through ``detect_secrets.core.scan.scan_line``: that loads every default
-plugin and filter into a process-wide settings singleton, and yields values without positions.
-Instead it runs the plugins' own ``denylist`` regexes once over the whole text (fast: the engine
-hands it only files ``CANDIDATE_BYTES`` picked), takes positions from them, and judges each match
-by its line (``credential_lines``) and its section (``credentials.judge``). No filter, baseline or
-network is involved.
+rules accept, so a plugin run alone does not report every order id. Their patterns are
+``credentials.textscan.PATTERNS``, which bolaudit's own text scan runs without importing
+detect-secrets (see there).
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Generator, Iterable
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -27,15 +20,14 @@ from detect_secrets.plugins.base import RegexBasedDetector
 from bolaudit.credentials import groups as cg
 from bolaudit.credentials import lines as cl
 from bolaudit.catalog import credentials as cr
-from bolaudit.facts import CredentialKind, CredentialSighting, SecretSource, SourceKind
-from bolaudit.findings import Span
+from bolaudit.credentials.textscan import PATTERNS
 
 
 class BolClientSecretDetector(RegexBasedDetector):
     """A bol.com client secret: 64 characters with bol's punctuation, or 86-87 of base64url."""
 
     secret_type = "bol client secret"
-    denylist = (cr.SECRET_RUN_RE, cr.PCT_RUN_RE)
+    denylist = PATTERNS[secret_type]
 
     def analyze_string(self, string: str, **kwargs: Any) -> Generator[str, None, None]:
         yield from _accepted(string, self.denylist, cr.CLIENT_SECRET)
@@ -45,7 +37,7 @@ class BolClientIdDetector(RegexBasedDetector):
     """A bol.com client id: a UUID in a credential context (never an order or offer id)."""
 
     secret_type = "bol client id"
-    denylist = (cr.UUID_RUN_RE,)
+    denylist = PATTERNS[secret_type]
 
     def analyze_string(self, string: str, **kwargs: Any) -> Generator[str, None, None]:
         yield from _accepted(string, self.denylist, cr.CLIENT_ID)
@@ -55,7 +47,7 @@ class BolBasicAuthDetector(RegexBasedDetector):
     """A ready ``Basic`` header (or bare base64) whose decoded form is ``client_id:client_secret``."""
 
     secret_type = "bol basic auth header"
-    denylist = (cr.BASIC_RUN_RE,)
+    denylist = PATTERNS[secret_type]
 
     def analyze_string(self, string: str, **kwargs: Any) -> Generator[str, None, None]:
         pairs = cl.read_line(string, cl.find_matches(string))[1]
@@ -83,211 +75,3 @@ def plugins() -> tuple[RegexBasedDetector, ...]:
     return (BolClientSecretDetector(), BolClientIdDetector(), BolBasicAuthDetector())
 
 
-_DETECTOR_OF = {
-    "bol client secret": cl.SECRET,
-    "bol client id": cl.UUID,
-    "bol basic auth header": cl.BASIC,
-}
-
-_LABELS = {
-    "env": ".env entry",
-    "compose": "compose environment",
-    "yaml": "YAML key",
-    "json": "JSON key",
-    "toml": "TOML key",
-    "ini": "INI key",
-    "markdown": "Markdown",
-    "dockerfile": "Dockerfile",
-    "shell": "shell",
-    "text": "text",
-    "notebook": "notebook text",
-    "comment": "comment",
-}
-
-
-def file_kind(rel_path: str) -> str:
-    name = rel_path.rsplit("/", 1)[-1].lower()
-    if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
-        return "env"
-    if name.endswith((".yml", ".yaml")):
-        return "compose" if "compose" in name else "yaml"
-    if name.startswith("dockerfile") or name.endswith(".dockerfile"):
-        return "dockerfile"
-    for kind, suffixes in (
-        ("json", (".json", ".ipynb")), ("toml", (".toml",)),
-        ("ini", (".ini", ".cfg", ".conf", ".properties")),
-        ("markdown", (".md", ".markdown", ".rst")), ("shell", (".sh", ".bash", ".zsh")),
-    ):
-        if name.endswith(suffixes):
-            return kind
-    return "text"
-
-
-@dataclass
-class _Scan:
-    kind: str
-    sightings: list[CredentialSighting] = field(default_factory=list)
-    sources: list[SecretSource] = field(default_factory=list)
-    pairs: int = 0
-    found: dict[str, set[str]] | None = None
-
-    def pair_id(self) -> str:
-        self.pairs += 1
-        return f"pair-{self.pairs}"
-
-    def add(self, kind: CredentialKind, value: str, span: Span, context: str, pair: str = "") -> None:
-        if self.found is not None:
-            self.found.setdefault(kind, set()).add(value)
-        self.sightings.append(
-            CredentialSighting(kind, cr.fingerprint(value), cr.mask(value), span, context, pair)
-        )
-
-
-def scan_text(
-    rel_path: str, text: str, found: dict[str, set[str]] | None = None, kind: str | None = None
-) -> tuple[list[CredentialSighting], list[SecretSource]]:
-    """Credential sightings and secret sources in a non-Python text file. Never raises on content.
-
-    ``found`` gathers the values themselves by kind (for ``credentials.scrub``; never stored);
-    ``kind`` overrides the kind of file the name says (``file_kind``)."""
-    scan = _Scan(kind or file_kind(rel_path), found=found)
-    lines = text.split("\n")
-    starts = [0]
-    for line in lines[:-1]:
-        starts.append(starts[-1] + len(line) + 1)
-    by_line: dict[int, list[cl.Match]] = {}
-    for plugin in plugins():
-        for regex in plugin.denylist:
-            detector = cl.PCT if regex is cr.PCT_RUN_RE else _DETECTOR_OF[plugin.secret_type]
-            for m in regex.finditer(text):
-                n = bisect.bisect_right(starts, m.start()) - 1
-                by_line.setdefault(n, []).append(
-                    cl.Match(detector, m.start() - starts[n], m.end() - starts[n])
-                )
-    sections = _sections(scan.kind, lines)
-    groups: dict[int, list[tuple[int, cl.LineCandidate]]] = {}
-    for n in sorted(by_line):
-        line = lines[n].rstrip("\r")
-        candidates, pairs = cl.read_line(line, by_line[n])
-        for p in pairs:
-            pid = scan.pair_id()
-            scan.add(cr.CLIENT_ID, p.client_id, _span(n, p.id_span), p.context, pid)
-            scan.add(cr.CLIENT_SECRET, p.secret, _span(n, p.secret_span), p.context, pid)
-        for c in candidates:
-            if c.names[:1] == ("value",) and n > 0:
-                c = _named_by_previous(lines, n, c)
-            groups.setdefault(sections[n], []).append((n, c))
-    for section in sorted(groups):
-        _judge_section(scan, groups[section])
-    if scan.kind in ("env", "compose"):
-        scan.sources.extend(_env_sources(scan.kind, lines, sections))
-    scan.sightings.sort(key=lambda s: (s.span, s.kind))
-    return scan.sightings, scan.sources
-
-
-def _span(n: int, cols: tuple[int, int]) -> Span:
-    return Span(n + 1, cols[0] + 1, n + 1, cols[1] + 1)
-
-
-_K8S_NAME = re.compile(r"^\s*-?\s*name:\s*[\"']?([A-Za-z_][\w.\-]*)")
-
-
-def _named_by_previous(lines: list[str], n: int, c: cl.LineCandidate) -> cl.LineCandidate:
-    """``- name: BOL_CLIENT_SECRET`` / ``value: ...`` (Kubernetes, compose long form)."""
-    if re.match(r"^\s*value\s*:", lines[n]):
-        m = _K8S_NAME.match(lines[n - 1])
-        if m:
-            return cl.LineCandidate(c.value, c.start, c.end, (m.group(1),), c.default_of)
-    return c
-
-
-def _judge_section(scan: _Scan, items: list[tuple[int, cl.LineCandidate]]) -> None:
-    refs = [cg.Candidate(c.value, c.names, ref=i) for i, (_, c) in enumerate(items)]
-    verdicts = cg.judge(refs)
-    pair_ids = {n: scan.pair_id() for n in sorted({v.pair for v in verdicts if v.pair})}
-    for v in verdicts:
-        n, c = items[v.ref]
-        scan.add(v.kind, c.value, _span(n, (c.start, c.end)), _context(scan.kind, c), pair_ids.get(v.pair, ""))
-
-
-def _context(kind: str, c: cl.LineCandidate) -> str:
-    if c.default_of:
-        var = cr.telling_name(c.default_of) or "a variable"
-        return f"default of ${{{var}}}" if kind in ("env", "compose", "shell", "dockerfile") else f"default of {var}"
-    label = _LABELS[kind]
-    name = cr.telling_name(cr.best_name(c.names))
-    if name:
-        return f"{label} {name}"
-    return {"markdown": "Markdown text", "text": "text", "notebook": "notebook text", "comment": "comment"}.get(
-        kind, f"{label} value"
-    )
-
-
-_INI_HEADER = re.compile(r"^\s*\[[^\]]*\]\s*$")
-
-
-def _sections(kind: str, lines: list[str]) -> list[int]:
-    """Section number of every line: what counts as "seen together" for pairing."""
-    if kind == "compose":
-        units = _compose_units(lines)
-        order = {u: i for i, u in enumerate(dict.fromkeys(units))}
-        return [order[u] for u in units]
-    out: list[int] = []
-    section = 0
-    for line in lines:
-        if kind == "env":
-            pass
-        elif kind in ("ini", "toml"):
-            section += bool(_INI_HEADER.match(line))
-        elif not line.strip():
-            section += 1
-        out.append(section)
-    return out
-
-
-_TOP_KEY = re.compile(r"^([A-Za-z_][\w.\-]*)\s*:")
-_KEY = re.compile(r"^(\s+)([A-Za-z0-9_][\w.\-]*)\s*:\s*(?:#.*)?$")
-
-
-def _compose_units(lines: list[str]) -> list[str]:
-    """The compose service each line belongs to ("" outside ``services:``)."""
-    out: list[str] = []
-    in_services, indent, unit = False, -1, ""
-    for line in lines:
-        top = _TOP_KEY.match(line)
-        if top:
-            in_services, indent, unit = top.group(1) == "services", -1, ""
-        elif in_services:
-            key = _KEY.match(line.rstrip("\r"))
-            if key and (indent < 0 or len(key.group(1)) == indent):
-                indent, unit = len(key.group(1)), key.group(2)
-        out.append(unit)
-    return out
-
-
-_ENV_REF = re.compile(
-    r"""^\s*(?:export\s+|-\s*)?["']?([A-Za-z_][\w.\-]*)["']?\s*[=:]\s*["']?(\$\{?([A-Za-z_]\w*)[^"'\s]*)"""
-)
-_PASS_THROUGH = re.compile(r"^\s*-\s*([A-Za-z_]\w*)\s*$|^\s+([A-Za-z_]\w*)\s*:\s*$")
-
-
-def _env_sources(kind: str, lines: list[str], sections: list[int]) -> Iterable[SecretSource]:
-    """Credential variables a ``.env``/compose file defines by reference (``${X}``) or passes through."""
-    units = _compose_units(lines) if kind == "compose" else [""] * len(lines)
-    source_kind: SourceKind = "compose-env" if kind == "compose" else "env-file"
-    for n, raw in enumerate(lines):
-        line = raw.rstrip("\r")
-        m = _ENV_REF.match(line)
-        if m:
-            role = cr.credential_role(m.group(1)) or cr.credential_role(m.group(3))
-            if role:
-                span = Span(n + 1, m.start(2) + 1, n + 1, m.end(2) + 1)
-                yield SecretSource(source_kind, m.group(3), role, span, units[n])
-            continue
-        m = _PASS_THROUGH.match(line) if kind == "compose" else None
-        if m:
-            group = 1 if m.group(1) else 2
-            role = cr.credential_role(m.group(group))
-            if role:
-                span = Span(n + 1, m.start(group) + 1, n + 1, m.end(group) + 1)
-                yield SecretSource(source_kind, m.group(group), role, span, units[n])

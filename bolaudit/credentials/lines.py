@@ -1,6 +1,6 @@
 """Credentials in one line of text: what the detectors matched, and the name each value is bound to.
 
-Shared by the text scan (``bolaudit.credentials.detectors``, whose detect-secrets plugins find the matches) and
+Shared by the text scan (``bolaudit.credentials.textscan``, whose patterns the detect-secrets plugins carry) and
 the Python visitor (credentials embedded in a longer string literal, such as an ``.env`` example in
 a docstring). Works for ``.env``, YAML, JSON, TOML, INI, Dockerfiles, shell, Markdown prose and
 code blocks alike: the name is whatever key-like word sits right before the value, behind a

@@ -120,7 +120,7 @@ def _compose_env(out: Collector, service: str, unit: UnitNode, key_node: Node, e
     """Variables the service interpolates or passes through, and literals it gets through an alias
     or merge key; what comes through an alias is reported where the service uses it.
 
-    ``bolaudit.credentials.detectors`` finds block-style entries by their lines as well (BOL103 counts a place
+    ``bolaudit.credentials.textscan`` finds block-style entries by their lines as well (BOL103 counts a place
     once); a literal written in the service is its sighting, inside the service's lines.
     """
     entries: list[tuple[str, str | None, Node, Node]] = []  # name, value, entry node, report site

@@ -114,7 +114,7 @@ def _with_notebook_text(result: FileResult, job: FileJob, text: str, seen: Seen)
 
 
 def _with_text_sightings(result: FileResult, job: FileJob, text: str, seen: Seen, kind: str) -> FileResult:
-    from bolaudit.credentials.detectors import scan_text
+    from bolaudit.credentials.textscan import scan_text
 
     found, _ = scan_text(job.rel, text, seen, kind=kind)
     if not found:
@@ -127,7 +127,7 @@ def _with_text_sightings(result: FileResult, job: FileJob, text: str, seen: Seen
 
 def _scan_text(job: FileJob, text: str, seen: Seen) -> FileResult:
     from bolaudit.extract.deploy_sources import scan_deploy
-    from bolaudit.credentials.detectors import scan_text
+    from bolaudit.credentials.textscan import scan_text
 
     sightings, sources_ = scan_text(job.rel, text, seen)
     # Compose/Kubernetes/workflow units and secret references, .env definitions (for BOL103).
