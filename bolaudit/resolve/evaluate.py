@@ -353,6 +353,15 @@ class Evaluator:
         that finding nothing means the key is certainly absent)."""
         if ctx.depth > MAX_DEPTH:
             return [], False
+        # Memoised like values: a headers dict built from spreads of spreads is looked up once
+        # per key and context, not once per request that sends it.
+        found = self.memoised("d:" + key, expr, ctx, lambda e, c: self._dict_lookup(e, key, c))
+        if found is None:  # the dict spreads itself
+            return [], False
+        assert isinstance(found, tuple)
+        return found
+
+    def _dict_lookup(self, expr: Expr, key: str, ctx: Ctx) -> tuple[list[tuple[Expr, Ctx]], bool]:
         out: list[tuple[Expr, Ctx]] = []
         complete = True
         todo: list[tuple[Expr, Ctx]] = [(expr, ctx)]

@@ -62,6 +62,8 @@ class FactIndex:
         self.http_in: dict[tuple[str, str | None], list[HttpCall]] = {}
         self.header_sets_in: dict[str, list[HeaderSet]] = {}
         self._by_method_name: dict[str, list[FuncKey]] | None = None
+        self._mro: dict[FuncKey, tuple[FuncKey, ...]] = {}  # the index is read-only once built
+        self._subclasses: dict[FuncKey, list[FuncKey]] | None = None
         self._constants: dict[str, dict[str, Expr]] = {}
         self._imports: dict[str, dict[str, Import]] = {}
         for path, m in self.modules.items():
@@ -159,6 +161,12 @@ class FactIndex:
 
     def mro(self, cls: FuncKey) -> list[FuncKey]:
         """Project classes in method resolution order (depth-first, no duplicates; enough here)."""
+        found = self._mro.get(cls)
+        if found is None:
+            found = self._mro[cls] = tuple(self._mro_of(cls))
+        return list(found)
+
+    def _mro_of(self, cls: FuncKey) -> list[FuncKey]:
         out: list[FuncKey] = []
         stack = [cls]
         while stack and len(out) < 32:
@@ -210,7 +218,12 @@ class FactIndex:
         return self._by_method_name.get(name, [])
 
     def subclasses(self, cls: FuncKey) -> list[FuncKey]:
-        return [c for c in self.classes if c != cls and cls in self.mro(c)]
+        if self._subclasses is None:
+            self._subclasses = {}
+            for c in self.classes:
+                for base in self.mro(c)[1:]:
+                    self._subclasses.setdefault(base, []).append(c)
+        return list(self._subclasses.get(cls, ()))
 
     def iter_modules(self) -> Iterator[tuple[str, ModuleFacts]]:
         yield from sorted(self.modules.items())
