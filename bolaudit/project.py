@@ -31,7 +31,7 @@ from bolaudit.facts import ModuleFacts
 from bolaudit.resolve.callers import fill_callers
 from bolaudit.resolve.contexts import Callers
 from bolaudit.resolve.evaluate import Evaluator
-from bolaudit.resolve.index import FactIndex
+from bolaudit.resolve.index import Deferred, FactIndex
 from bolaudit.resolve.requests import ResolvedRequest, resolve_all
 from bolaudit.tokens.callgraph import CallGraph
 from bolaudit.tokens.exposure import Exposure, find_exposures
@@ -41,9 +41,12 @@ from bolaudit.tokens.flow import TokenFlow
 class Project:
     """The facts of one audit and what bolaudit derives from them, each built once."""
 
-    def __init__(self, modules: Mapping[str, ModuleFacts], config: Config | None = None) -> None:
+    def __init__(self, modules: Mapping[str, ModuleFacts], config: Config | None = None,
+                 deferred: Mapping[str, Deferred] | None = None) -> None:
+        """``deferred``: modules not analysed yet; what the project stage asks of them is in
+        ``index.asked`` (the engine analyses those and builds the project again)."""
         self.config = config or Config()
-        self.index = FactIndex(modules)
+        self.index = FactIndex(modules, deferred)
 
     @property
     def modules(self) -> dict[str, ModuleFacts]:

@@ -79,6 +79,7 @@ class ExtractorBase(FastVisitor):
         raise NotImplementedError
 
     _numbers: dict[str, float]
+    _tests: dict[int, tuple[cst.BaseExpression, tuple[bool, float | None, int | None, float | None]]]
 
     # -- from the assignments part (``assign``)
 

@@ -82,8 +82,16 @@ def literal_value(raw: str) -> str | None:
         quote = m.group(2)
         body = raw[m.end() : len(raw) - len(quote)]
         if raw.endswith(quote) and len(raw) >= m.end() + len(quote):
-            if "\\" not in body or "r" in m.group(1).lower():
+            prefix = m.group(1).lower()
+            if "\\" not in body or "r" in prefix:
                 return body
+            if body.isascii() and "b" not in prefix:
+                # Python's own escapes for a str literal; ASCII source reads the same as
+                # ``unicode_escape`` reads it (docstrings of generated code are full of ``\n``).
+                try:
+                    return body.encode("ascii").decode("unicode_escape")
+                except UnicodeDecodeError:
+                    return None  # a malformed escape: the literal would not compile either
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes warn; not our business

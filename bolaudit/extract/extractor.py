@@ -66,6 +66,7 @@ class FactExtractor(HttpFactsMixin, LiteralsMixin, ControlFlowMixin, Assignments
         self._assigned: dict[cst.CSTNode, str] = {}
         self._awaited: set[cst.CSTNode] = set()
         self._numbers: dict[str, float] = {}  # module constants that are numbers (``LEEWAY = 5 * 60``)
+        self._tests: dict[int, tuple[cst.BaseExpression, tuple[bool, float | None, int | None, float | None]]] = {}
         self._decorators: set[cst.BaseExpression] = set()
         self._comp_saved: list[dict[str, Expr | None]] = []
         self.builder = ExprBuilder(self._lookup, self._call_id, self.qualify)

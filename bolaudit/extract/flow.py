@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 import libcst as cst
 
 from bolaudit.extract.exprtools import dotted as dotted_expr, walk as walk_expr
+from bolaudit.extract.walk import children
 from bolaudit.facts import Attr, CallExpr, Concat, Choice, Expr, Format, Name, Param, Subscript
 
 FILE_CHECKS = ("exists", "is_file", "isfile", "getmtime", "stat")
@@ -98,7 +99,7 @@ def reads(
                     base = dotted_node(target.comparator)
                     if base is not None:
                         add("item:" + _normal(base, self_names))
-        stack.extend(reversed(sub.children))
+        stack.extend(reversed(children(sub)))
     return tuple(out)
 
 
@@ -286,7 +287,7 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         yield cur
         if isinstance(cur, (cst.Lambda, cst.FunctionDef)):
             continue
-        stack.extend(reversed(cur.children))
+        stack.extend(reversed(children(cur)))
 
 
 def expr_states(expr: Expr, depth: int = 0) -> list[str]:

@@ -79,6 +79,11 @@ VALUE_SHAPE = re.compile(
 )
 
 
+def oauth_words(low: bytes) -> bool:
+    """The lower-cased bytes say a token grant's words (``OAUTH_WORDS``)."""
+    return _any_word(low, OAUTH_WORDS)
+
+
 def _any_word(low: bytes, groups: dict[bytes, tuple[bytes, ...]]) -> bool:
     return any(anchor in low and any(w in low for w in words) for anchor, words in groups.items())
 
@@ -108,6 +113,46 @@ def api_matters(data: bytes, lowered: bytes | None = None, *, oauth_alone: bool 
     if oauth and _bol_word(data, low, _ANY, alnum=False):
         return True
     return _bol_word(data, low, API_NAMES, alnum=True)
+
+
+_DOCSTRING_START = re.compile(rb'\A(?:\xef\xbb\xbf)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*[rRuU]?("""|\'\'\')')
+
+
+def without_docstring(data: bytes) -> bytes | None:
+    """A Python module's bytes with its docstring blanked, or None when it has none.
+
+    bol named only in a module's docstring is documentation, not bol code: every model module of a
+    client generated from bol's OpenAPI documents repeats the document's description (with its
+    api.bol.com links) at its top, and would otherwise pull in hundreds of modules that never
+    touch the API."""
+    m = _DOCSTRING_START.match(data)
+    if m is None:
+        return None
+    end = data.find(m.group(1), m.end())
+    if end < 0:
+        return None
+    return data[: m.start(1)] + b" " * (end + 3 - m.start(1)) + data[end + 3 :]
+
+
+def api_in_code(data: bytes, module: str, is_package: bool, in_project: Callable[[str], bool]) -> bool:
+    """``api_matters`` (token grants only beside "bol") on a Python module's code: without its
+    docstring (``without_docstring``) and without its imports of project modules, which the import
+    closures follow: ``from bol_retailer_v10.models.order import Order`` in a generated model
+    names a package, not the API; the model matters if ``order`` does."""
+    code = without_docstring(data) or data
+    if not api_matters(code, code.lower(), oauth_alone=False):
+        return False
+
+    def blank(m: re.Match[bytes]) -> bytes:
+        names = imported_modules(m.group(0), module, is_package)
+        if m.group(3) is None:  # from X import a, b: X is what is imported from
+            raw = m.group(1).decode("ascii", "replace")
+            level = len(raw) - len(raw.lstrip("."))
+            names = {_absolute(raw.lstrip("."), level, module, is_package)}
+        return b" " * len(m.group(0)) if names and all(in_project(n) for n in names) else m.group(0)
+
+    code = _IMPORT.sub(blank, code)
+    return api_matters(code, code.lower(), oauth_alone=False)
 
 
 def credentials_matter(data: bytes, candidate: re.Pattern[bytes], lowered: bytes | None = None) -> bool:

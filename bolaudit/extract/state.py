@@ -28,14 +28,24 @@ class StateMixin(ExtractorBase):
             for state in flow.expr_states(value) if value is not None else ():
                 if state not in reads:
                     reads.append(state)
-        nodes = flow.walked(test)
-        called = flow.clock_called(nodes)
+        called, margin, status, validity = self._test_facts(test)
         clock = called or any(
             flow.expr_reads_clock(f.locals[name[6:]]) for name in reads
             if name.startswith("local:") and name[6:] in f.locals)
+        return Guard(kind, tuple(reads), margin, status, validity=validity, clock=clock)
+
+    def _test_facts(self, test: cst.BaseExpression) -> tuple[bool, float | None, int | None, float | None]:
+        """What a condition says by itself (a clock call, a margin, a status, a validity): the
+        same for its ``if``, ``else`` and early-return guards, so worked out once per test."""
+        found = self._tests.get(id(test))
+        if found is not None and found[0] is test:
+            return found[1]
+        nodes = flow.walked(test)
+        called = flow.clock_called(nodes)
         validity = flow.validity(test, self._number_constant) if called else None
-        return Guard(kind, tuple(reads), flow.margin(test, self._number_constant, nodes),
-                     flow.http_status(test, nodes), validity=validity, clock=clock)
+        facts = (called, flow.margin(test, self._number_constant, nodes), flow.http_status(test, nodes), validity)
+        self._tests[id(test)] = (test, facts)
+        return facts
 
     def _number_constant(self, name: str) -> float | None:
         if name in self._numbers:

@@ -35,6 +35,28 @@ _LEAFISH = {
 _NODE_TYPES = frozenset(all_node_classes())
 
 
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """``node.children`` in source order, without whitespace and punctuation nodes, and without
+    LibCST's cost: its ``children`` rebuilds the node to collect them (a third of the time the
+    token checks spent walking conditions and assignments)."""
+    cls = type(node)
+    names = _CHILD_FIELDS.get(cls)
+    if names is None:
+        names = _CHILD_FIELDS[cls] = tuple(fields(cls))
+    out: list[cst.CSTNode] = []
+    for name in names:
+        child = getattr(node, name)
+        kind = type(child)
+        if kind is list or kind is tuple:
+            out.extend(item for item in child if type(item) not in _LEAFISH and isinstance(item, cst.CSTNode))
+        elif kind not in _LEAFISH and isinstance(child, cst.CSTNode):
+            out.append(child)
+    return out
+
+
 class _Plan:
     """Which functions to call at which node type and field, for one batch of visitor classes.
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bolaudit.pipeline.filestage import FileResult
     from bolaudit.pipeline.freshness import Watch
     from bolaudit.pipeline.lastrun import LastRun
+    from bolaudit.resolve.index import Deferred
     from bolaudit.pipeline.sources import SourceFile
 
 @dataclass
@@ -133,17 +134,24 @@ def run(
         reported = set(datas)
         selection.read_all(selection.context_files(datas, config), datas, [], config.max_file_size)
 
-    modules, wanted = selection.select(datas, CANDIDATE_BYTES)
+    modules, wanted, deferred = selection.select(datas, CANDIDATE_BYTES, reported or ())
     keys: dict[str, str] = {}
-    results = _analysed(sorted(wanted), datas, modules, cache_, config, debug, result, keys, progress) if wanted else {}
-    result.files_analysed = len(results)
-    result.texts = {rel: datas[rel][1] for rel in results}
+    everything = sorted(wanted)
+
+    def analyse(rels: list[str]) -> dict[str, FileResult]:
+        return _analysed(rels, datas, modules, cache_, config, debug, result, keys, progress, everything)
+
+    results = analyse(sorted(wanted - deferred)) if wanted else {}
     if results:
         if progress is not None:
             progress("checking", len(results), len(results))
-        _project_stage(result, results, reported, config, debug, rules)
+        pending = {rel: _deferred(modules(rel)[0], datas[rel][1]) for rel in deferred}
+        _project_stage(result, results, reported, config, debug, rules, pending, analyse)
+        result.texts = {rel: datas[rel][1] for rel in results if reported is None or rel in reported}
+        _apply_suppressions(result, result.findings, {rel: r.suppressions for rel, r in results.items()}, config)
     else:  # nothing can matter: no project stage, no rule module imported
         result._project_factory = lambda: _project({}, config)
+    result.files_analysed = len(results)
     saved = cache_.save()  # before the record, which is only good with the results it names
     if key is not None and watch is not None and rules:
         _remember(result, key, watch, started, {rel: keys[rel] for rel in sorted(results)}, config, saved)
@@ -156,19 +164,36 @@ def _project_stage(
     reported: set[str] | None,
     config: Config,
     debug: bool,
-    rules: bool = True,
+    rules: bool,
+    pending: Mapping[str, Deferred],
+    analyse: Callable[[list[str]], dict[str, FileResult]],
 ) -> None:
-    """Cross-file findings, then everything filtered by the config and inline suppressions."""
-    project = _project({rel: r.facts for rel, r in sorted(results.items())}, config)
+    """Cross-file findings, filtered by the config (``result.findings``; the caller applies the
+    inline suppressions).
+
+    Deferred modules (``selection.select``) are analysed when the project stage asks for one of
+    their names: the stage runs, the modules it asked for are analysed and added to ``results``,
+    and it runs again, until it asks for nothing new. Only the last round's findings count; a
+    module nothing asks for is never parsed."""
+    while True:
+        facts = {rel: r.facts for rel, r in sorted(results.items())}
+        project = _project(facts, config, {rel: d for rel, d in pending.items() if rel not in results})
+        problems: list[Problem] = []
+        findings = _project_findings(project, config, debug, problems) if rules else []
+        if not rules:
+            project.requests  # what ``scopes`` reads: asks the same questions
+        asked = sorted(project.index.asked - results.keys())
+        if not asked:
+            break
+        results.update(analyse(asked))
     result._project = project
     for r in results.values():
         result.problems.extend(r.problems)
-    findings = _project_findings(project, config, debug, result.problems) if rules else []
+    result.problems.extend(problems)
     findings = [f for f in findings if _enabled(f, config)]
     if reported is not None:
         findings = [f for f in findings if f.path in reported]
-        result.texts = {rel: data for rel, data in result.texts.items() if rel in reported}
-    _apply_suppressions(result, findings, {rel: r.suppressions for rel, r in results.items()}, config)
+    result.findings = findings
 
 
 def _analysed(
@@ -181,15 +206,17 @@ def _analysed(
     result: RunResult,
     keys: dict[str, str],
     progress: Progress | None = None,
+    everything: list[str] | None = None,
 ) -> dict[str, FileResult]:
     """The per-file stage's result for each wanted file: from the cache, else analysed.
-    ``keys`` gets each file's content key."""
+    ``keys`` gets each file's content key; ``everything``: all the files the run may analyse
+    (what a big module's slice keeps depends on all of them, deferred ones included)."""
     from bolaudit.pipeline.cache import content_key
     from bolaudit.pipeline.filestage import FileJob
     from bolaudit.pipeline.workers import analyze_all
 
     located: dict[str, tuple[str, bool]] = {}
-    seeds = _slice_seeds(wanted, datas, modules)
+    seeds = _slice_seeds(everything if everything is not None else wanted, datas, modules)
     for rel in wanted:
         f, data = datas[rel]
         module, is_package = modules(rel) if f.kind == "python" else ("", False)
@@ -197,8 +224,8 @@ def _analysed(
         kept, follow = seeds.get(rel, ((), ()))
         context = repr((kept, follow)) if kept or follow else ""  # a slice depends on them
         keys[rel] = content_key(data, f.kind, module, config.cache_key() + context)
-    results = cache_.lookup(keys)
-    result.files_cached = len(results)
+    results = cache_.lookup({rel: keys[rel] for rel in wanted})
+    result.files_cached += len(results)
     jobs: list[tuple[FileJob, str]] = []
     for rel in wanted:
         if rel not in results:
@@ -243,10 +270,16 @@ def _slice_seeds(
     return out
 
 
-def _project(facts: Mapping[str, ModuleFacts], config: Config) -> Project:
+def _project(facts: Mapping[str, ModuleFacts], config: Config, deferred: Mapping[str, Deferred] | None = None) -> Project:
     from bolaudit.project import Project
 
-    return Project(facts, config)
+    return Project(facts, config, deferred)
+
+
+def _deferred(module: str, data: bytes) -> Deferred:
+    from bolaudit.resolve.index import Deferred
+
+    return Deferred(module, data)
 
 
 def _make_folder(config: Config) -> None:

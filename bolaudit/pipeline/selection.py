@@ -45,9 +45,17 @@ _SKIP, _NOTHING, _API, _WANTED = range(4)  # what select makes of one file's byt
 
 
 def select(
-    datas: Datas, candidate: re.Pattern[bytes]
-) -> tuple[Callable[[str], tuple[str, bool]], set[str]]:
-    """Which files can matter, decided from their bytes and the import closure; no parsing."""
+    datas: Datas, candidate: re.Pattern[bytes], named: Iterable[str] = ()
+) -> tuple[Callable[[str], tuple[str, bool]], set[str], set[str]]:
+    """Which files can matter, decided from their bytes and the import closure; no parsing.
+
+    Returns the module namer, the wanted files, and the deferred ones among them: Python modules
+    wanted only because a wanted file imports them, whose bytes say nothing of bol, OAuth,
+    credentials or HTTP (``slicing.HTTP_WORDS``). Such a module can only lend definitions (an
+    endpoint class, a constant, a helper) to the code that imports it; the engine analyses it
+    when the project stage asks for one of its names (``FactIndex.asked``), not before. A
+    generated client's hundreds of model modules are never asked for. ``named`` files (given one
+    by one) are never deferred."""
     from bolaudit.extract import prefilter
     from bolaudit.credentials.apps import deploy_matters
 
@@ -57,6 +65,14 @@ def select(
         if rel not in names:
             names[rel] = module_name(datas[rel][0].path, rel)
         return names[rel]
+
+    aliases: dict[str, str] = {}
+
+    def in_project(name: str) -> bool:
+        if not aliases:
+            aliases.update(prefilter.module_aliases(
+                (rel, module_of(rel)[0]) for rel, (f, _) in datas.items() if f.kind == "python"))
+        return prefilter.lookup_module(name, aliases) is not None
 
     def verdict(item: tuple[str, tuple[SourceFile, bytes]]) -> int:
         rel, (f, data) = item
@@ -68,7 +84,8 @@ def select(
         # A Python file's importers are followed, so OAuth words alone do not make it matter
         # (``prefilter.OAUTH_WORDS``); a text file's words are only its own.
         if prefilter.api_matters(data, low, oauth_alone=f.kind != "python"):
-            return _API
+            if f.kind != "python" or prefilter.api_in_code(data, *module_of(rel), in_project):
+                return _API
         if prefilter.credentials_matter(data, candidate, low):
             return _WANTED
         if f.kind == "text" and deploy_matters(rel, low):
@@ -93,10 +110,21 @@ def select(
                 api[rel] = module_of(rel)
         if v in (_API, _WANTED):
             wanted.add(rel)
+    deferred: set[str] = set()
     if api:
         wanted |= prefilter.importers_closure(api, python, module_of)
-        wanted |= prefilter.imports_closure(wanted, python, module_of)
-    return module_of, wanted
+        imported = prefilter.imports_closure(wanted, python, module_of)
+        wanted |= imported
+        from bolaudit.extract.slicing import HTTP_WORDS
+
+        keep = set(named)
+        deferred = {
+            rel for rel in imported
+            if rel not in keep and datas[rel][0].kind == "python"
+            and not any(word in (low := python[rel].lower()) for word in HTTP_WORDS)
+            and not prefilter.oauth_words(low)
+        }
+    return module_of, wanted, deferred
 
 
 def _as_utf8(data: bytes) -> bytes:

@@ -184,7 +184,7 @@ class Binding:
             # ``self.ev.x`` set from a parameter of ``__init__`` (or of a setter method): the values
             # its call sites pass, on instances of self's class or of a subclass.
             out: list[tuple[Expr, Ctx]] = []
-            for site_path, call, callee in self.ev.callers.get(key, [])[: 4 * MAX_ALTERNATIVES]:
+            for site_path, call, callee in self.ev.sites_of(key)[: 4 * MAX_ALTERNATIVES]:
                 if callee.self_cls is None or c.self_cls not in self.ev.index.mro(callee.self_cls):
                     continue
                 caller = self.ev.ctx_for(site_path, call.func)

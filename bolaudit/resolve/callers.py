@@ -22,6 +22,16 @@ ROUNDS = 6
 
 def fill_callers(index: FactIndex, ev: Evaluator) -> Callers:
     """Fill ``ev.callers`` (function -> the call sites that reach it: caller path, the call, how)."""
+    index.asking, hits = False, index.deferred_hits
+    try:
+        return _fill(index, ev)
+    finally:
+        index.asking = True
+        if index.deferred_hits != hits:
+            ev.clear()  # values worked out without asking: the resolution asks again
+
+
+def _fill(index: FactIndex, ev: Evaluator) -> Callers:
     callers = ev.callers
     # A call can only reach a project function whose name it ends in (or a class, for a
     # constructor): the others (print, json, requests.get...) are never evaluated, in no round.

@@ -26,6 +26,7 @@ from bolaudit.resolve.contexts import (
     func_key,
     param_key,
 )
+from bolaudit.resolve.index import caller_word
 from bolaudit.resolve.objects import Objects
 from bolaudit.resolve.stringops import apply_format, product, strip, urljoin_values
 from bolaudit.resolve.values import DVal, Hole, Obj, SVal, combine
@@ -71,8 +72,15 @@ class Evaluator:
         self._objects = Objects(self)
         self._related_cache: dict[tuple[str, str], set[tuple[str, str]]] = {}
 
+    def sites_of(self, key: tuple[str, str]) -> list[tuple[str, CallFact, Callee]]:
+        """The call sites that reach function ``key`` (``callers``); deferred modules that name it
+        (its class, for ``__init__``) are asked for, since their calls would be sites too."""
+        self.index.ask_mentions(caller_word(key[1]))
+        return self.callers.get(key, [])
+
     def clear(self) -> None:
         self._memo.clear()
+        self._related_cache.clear()
         self._binding = Binding(self)
         self._objects = Objects(self)
 

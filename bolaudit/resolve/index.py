@@ -12,6 +12,7 @@ May import: the leaf types, ``extract`` (module names of paths). Nothing else of
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ from bolaudit.facts import (
 )
 
 MAX_IMPORT_HOPS = 8
+_INDENTED_DEF = re.compile(rb"^[ \t]+(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,20 @@ class Symbol:
     value: Expr | None = None
 
 
+def caller_word(qualname: str) -> str:
+    """The word a call of function ``qualname`` says: its name, or its class's for ``__init__``."""
+    parts = qualname.split(".")
+    return parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A module the engine has not analysed yet: its dotted name and its bytes."""
+
+    module: str
+    data: bytes
+
+
 FuncKey = tuple[str, str]  # (path, qualname)
 Scope = tuple[str, str | None]  # (path, qualname of a function, or None: module level)
 
@@ -49,9 +65,23 @@ Scope = tuple[str, str | None]  # (path, qualname of a function, or None: module
 class FactIndex:
     """The facts of every analysed module, indexed; names resolved across imports."""
 
-    def __init__(self, modules: Mapping[str, ModuleFacts]) -> None:
+    def __init__(self, modules: Mapping[str, ModuleFacts], deferred: Mapping[str, Deferred] | None = None) -> None:
         self.modules: dict[str, ModuleFacts] = dict(modules)
-        self._aliases = prefilter.module_aliases((p, m.module) for p, m in self.modules.items())
+        # Modules not analysed yet (``selection.select``): a name that leads into one is answered
+        # as unknown, and the module is recorded in ``asked``; the engine then analyses what
+        # was asked for and builds the project again, until nothing new is asked.
+        self._deferred = {p: d for p, d in (deferred or {}).items() if p not in self.modules}
+        self.asked: set[str] = set()
+        # False while the callers index is built: that a deferred function is called from
+        # analysed code says nothing until the function itself is asked for (the index is
+        # built again, with it, in the round that analyses its module).
+        self.asking = True
+        self.deferred_hits = 0  # answers that a deferred module made unknown (asked or not)
+        self._mentions: set[bytes] = set()
+        self._deferred_defs: dict[str, list[str]] | None = None
+        self._aliases = prefilter.module_aliases(
+            [*((p, m.module) for p, m in self.modules.items()), *((p, d.module) for p, d in self._deferred.items())]
+        )
         self._module_paths: dict[str, str | None] = {}
         self.functions: dict[FuncKey, FunctionFact] = {}
         self.classes: dict[FuncKey, ClassFact] = {}
@@ -86,10 +116,41 @@ class FactIndex:
 
     # ------------------------------------------------------------------ modules and names
 
-    def module_path(self, name: str) -> str | None:
+    def module_path(self, name: str, ask: bool = True) -> str | None:
+        """The analysed project module imported as ``name``; ``ask``: a deferred one is asked
+        for (False where an answer about a module not analysed changes nothing)."""
         if name not in self._module_paths:
             self._module_paths[name] = prefilter.lookup_module(name, self._aliases)
-        return self._module_paths[name]
+        path = self._module_paths[name]
+        if path is not None and path in self._deferred:
+            self.deferred_hits += 1
+            if ask:
+                self.ask([path])
+            return None
+        return path
+
+    def ask(self, paths: list[str]) -> None:
+        if self.asking:
+            self.asked.update(paths)
+
+    def ask_mentions(self, name: str) -> None:
+        """A question about every module (the subclasses of a class ``name``): the deferred
+        modules whose bytes say ``name`` as a word are asked for."""
+        word = name.encode()
+        if not self._deferred or word in self._mentions or not self.asking:
+            return
+        self._mentions.add(word)
+        pattern = re.compile(rb"(?<!\w)" + re.escape(word) + rb"\b")
+        self.ask([p for p, d in self._deferred.items() if word in d.data and pattern.search(d.data)])
+
+    def deferred_methods(self, name: str) -> list[str]:
+        """Deferred modules whose bytes define a method ``name`` (an indented ``def``)."""
+        if self._deferred_defs is None:
+            self._deferred_defs = {}
+            for p, d in self._deferred.items():
+                for found in dict.fromkeys(_INDENTED_DEF.findall(d.data)):
+                    self._deferred_defs.setdefault(found.decode("ascii", "replace"), []).append(p)
+        return list(self._deferred_defs.get(name, ()))
 
     def imports_of(self, path: str) -> Mapping[str, Import]:
         return self._imports.get(path, {})
@@ -163,7 +224,10 @@ class FactIndex:
         """Project classes in method resolution order (depth-first, no duplicates; enough here)."""
         found = self._mro.get(cls)
         if found is None:
-            found = self._mro[cls] = tuple(self._mro_of(cls))
+            hits = self.deferred_hits
+            found = tuple(self._mro_of(cls))
+            if hits == self.deferred_hits:  # not cut short by a module not analysed yet
+                self._mro[cls] = found
         return list(found)
 
     def _mro_of(self, cls: FuncKey) -> list[FuncKey]:
@@ -218,12 +282,16 @@ class FactIndex:
         return self._by_method_name.get(name, [])
 
     def subclasses(self, cls: FuncKey) -> list[FuncKey]:
-        if self._subclasses is None:
-            self._subclasses = {}
+        self.ask_mentions(cls[1].rsplit(".", 1)[-1])
+        found = self._subclasses
+        if found is None:
+            hits, found = self.deferred_hits, {}
             for c in self.classes:
                 for base in self.mro(c)[1:]:
-                    self._subclasses.setdefault(base, []).append(c)
-        return list(self._subclasses.get(cls, ()))
+                    found.setdefault(base, []).append(c)
+            if hits == self.deferred_hits:
+                self._subclasses = found
+        return list(found.get(cls, ()))
 
     def iter_modules(self) -> Iterator[tuple[str, ModuleFacts]]:
         yield from sorted(self.modules.items())

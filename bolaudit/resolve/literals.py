@@ -47,7 +47,7 @@ def _imported_names(index: FactIndex) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
     for path, _facts in index.iter_modules():
         for imp in index.imports_of(path).values():
-            where = index.module_path(imp.module)
+            where = index.module_path(imp.module, ask=False)  # a module not read has no literals
             if where is not None:
                 out.add((where, imp.name if imp.name is not None else "*"))
     return out

@@ -183,7 +183,13 @@ class Objects:
         one class hierarchy defines it (a documented approximation; ``get``-like names that
         several classes define stay unresolved)."""
         candidates = self.ev.index.methods_named(callee.attr)
-        if not candidates or len(candidates) > 3:
+        unread = self.ev.index.deferred_methods(callee.attr)
+        if len(candidates) + len(unread) > 3:
+            return []  # (counted without analysing modules not read yet: ``to_dict`` of 600 models)
+        if unread:
+            self.ev.index.ask(unread)  # they decide; the next round has them
+            return []
+        if not candidates:
             return []
         classes = [self.ev.index.class_of(c) for c in candidates]
         roots = {c for c in classes if c is not None and not any(

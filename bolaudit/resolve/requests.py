@@ -180,7 +180,7 @@ class _Resolver:
             seen = {todo[0][0]}
             while todo:
                 key, depth = todo.pop()
-                for path, call, _callee in self.ev.callers.get(key, [])[:MAX_INSTANCES]:
+                for path, call, _callee in self.ev.sites_of(key)[:MAX_INSTANCES]:
                     site = Site(path, call.span, call.func)
                     if not path.startswith(root):
                         out.append(dataclasses.replace(req, site=site, chain=(site, *req.chain)))
@@ -245,7 +245,7 @@ class _Resolver:
             return [_Instance(ctx0, ())]
         if depth >= MAX_LAYERS:
             return [_Instance(ctx0, (), f"wrappers more than {MAX_LAYERS} calls deep are not followed")]
-        sites = [s for s in self.ev.callers.get(target, []) if (s[0], s[1].id) not in seen]
+        sites = [s for s in self.ev.sites_of(target) if (s[0], s[1].id) not in seen]
         out: list[_Instance] = []
         for n, (site_path, call, callee) in enumerate(sites):
             budget[0] -= 1

@@ -22,7 +22,7 @@ from bolaudit.extract.exprtools import dotted, walk
 from bolaudit.facts import Attr, CallExpr, CallFact, Const, Expr, Guard, LoopFact, Name
 from bolaudit.findings import Span
 
-from bolaudit.resolve.index import Scope
+from bolaudit.resolve.index import Scope, caller_word
 
 if TYPE_CHECKING:
     from bolaudit.resolve.index import FactIndex
@@ -226,6 +226,7 @@ class CallGraph:
         if scope[1] is None:
             return []
         key = (scope[0], scope[1])
+        self.p.ask_mentions(caller_word(key[1]))  # a deferred module's calls would be callers too
         return [*self.callers.get(key, []), *self._extra_callers.get(key, [])]
 
 

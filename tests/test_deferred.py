@@ -1,0 +1,213 @@
+"""Modules analysed when the project stage asks for them (issue 16).
+
+A Python module wanted only because bol code imports it, and whose bytes say nothing of bol, OAuth,
+credentials or HTTP, is deferred: it can only lend definitions (an endpoint class, a constant, a
+helper) to the code that imports it. The engine analyses it when resolving a request or a token
+asks for one of its names, and runs the project stage again. A generated client's model modules
+are never asked for; an integration's endpoint groups are. Either way the findings are those of a
+run that analyses every wanted module (the oracle below switches deferral off).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bolaudit.pipeline import engine, selection
+from bolaudit.pipeline.engine import RunResult
+from conftest import audit, write_tree
+
+REPO = Path(__file__).resolve().parents[1]
+DOCSTRING = '''"""
+    v10 - Retailer API
+
+    The bol.com API for retailers. See [authentication](https://api.bol.com/retailer/public/Retailer-API/authentication.html).
+
+    Do not edit the class manually.
+"""  # noqa: E501
+'''
+
+# A client shaped like openapi-generator's: an API module that says the paths, model modules whose
+# docstring links api.bol.com and which import each other by the bol-named package's name.
+GENERATED = {
+    "bol_retailer/__init__.py": "",
+    "bol_retailer/models/__init__.py": "",
+    "bol_retailer/models/order_item.py": DOCSTRING + '''
+from pydantic import BaseModel
+
+
+class OrderItem(BaseModel):
+    order_item_id: str
+
+    def to_dict(self):
+        return self.model_dump(by_alias=True)
+
+    @classmethod
+    def from_dict(cls, obj):
+        return cls.model_validate({"orderItemId": obj.get("orderItemId")})
+''',
+    "bol_retailer/models/order.py": DOCSTRING + '''
+from pydantic import BaseModel
+from bol_retailer.models.order_item import OrderItem
+
+
+class Order(BaseModel):
+    order_id: str
+    items: list[OrderItem]
+
+    def to_dict(self):
+        return self.model_dump(by_alias=True)
+
+    @classmethod
+    def from_dict(cls, obj):
+        return cls.model_validate({"orderId": obj.get("orderId"),
+                                   "items": [OrderItem.from_dict(i) for i in obj.get("items", [])]})
+''',
+    "bol_retailer/models/reduced_order.py": DOCSTRING + '''
+from pydantic import BaseModel
+
+
+class ReducedOrder(BaseModel):
+    order_id: str
+
+    def to_dict(self):
+        return self.model_dump(by_alias=True)
+''',
+    "bol_retailer/api/orders_api.py": DOCSTRING + '''
+import requests
+
+from bol_retailer.models.order import Order
+from bol_retailer.models.reduced_order import ReducedOrder
+
+HOST = "https://api.bol.com"
+
+
+class OrdersApi:
+    def __init__(self, session: requests.Session):
+        self.session = session
+
+    def get_order(self, order_id: str) -> Order:
+        response = self.session.get(
+            HOST + "/retailer/orders/" + order_id,
+            headers={"Accept": "application/vnd.retailer.v10+json"},
+        )
+        return Order.from_dict(response.json())
+
+    def get_orders(self) -> list[ReducedOrder]:
+        response = self.session.get(HOST + "/retailer/orders")
+        return [ReducedOrder(**o) for o in response.json()["orders"]]
+''',
+}
+
+# An integration's endpoint groups in a module that never says bol: asked for, and resolved.
+ENDPOINT_GROUPS = {
+    "shop/__init__.py": "",
+    "shop/paths.py": '''
+class Shipments:
+    collection = "shipments"
+
+    @staticmethod
+    def one(shipment_id):
+        return "shipments/" + shipment_id
+''',
+    "shop/bol.py": '''
+import requests
+
+from shop.paths import Shipments
+
+BASE = "https://api.bol.com/retailer/"
+ACCEPT = {"Accept": "application/vnd.retailer.v10+json"}
+
+
+def shipments():
+    return requests.get(BASE + Shipments.collection, headers=ACCEPT, timeout=10)
+
+
+def shipment(shipment_id):
+    return requests.get(BASE + Shipments.one(shipment_id), timeout=10)
+''',
+}
+
+
+def _without_deferral(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = selection.select
+
+    def select(*args: object, **kwargs: object) -> tuple[object, set[str], set[str]]:
+        namer, wanted, _ = real(*args, **kwargs)  # type: ignore[arg-type]
+        return namer, wanted, set()
+
+    monkeypatch.setattr(selection, "select", select)
+
+
+def _outcome(result: RunResult) -> tuple[list[str], list[str]]:
+    project = result.project
+    assert project is not None
+    findings = sorted(f"{f.path}:{f.span.line}:{f.span.column} {f.code} {f.message}" for f in result.findings)
+    requests = sorted(f"{r.site.path}:{r.site.span.line} {r.kind} {r.endpoint}" for r in project.requests)
+    return findings, requests
+
+
+def test_model_modules_of_a_generated_client_are_never_parsed(tmp_path: Path) -> None:
+    write_tree(tmp_path, GENERATED)
+    result = audit(tmp_path)
+    project = result.project
+    assert project is not None
+    assert sorted(project.modules) == ["bol_retailer/api/orders_api.py"]
+    endpoints = sorted(r.endpoint for r in project.requests)
+    assert endpoints == ["GET /retailer/orders", "GET /retailer/orders/{?}"]
+
+
+def test_a_module_the_resolver_asks_for_is_analysed(tmp_path: Path) -> None:
+    write_tree(tmp_path, ENDPOINT_GROUPS)
+    project = audit(tmp_path).project
+    assert project is not None
+    assert "shop/paths.py" in project.modules
+    assert sorted(r.endpoint for r in project.requests) == ["GET /retailer/shipments", "GET /retailer/shipments/{?}"]
+
+
+@pytest.mark.parametrize("tree", ["generated", "endpoint-groups"])
+def test_findings_and_requests_are_those_of_a_run_that_reads_everything(
+    tree: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, GENERATED if tree == "generated" else ENDPOINT_GROUPS)
+    deferred = _outcome(audit(tmp_path))
+    _without_deferral(monkeypatch)
+    assert _outcome(audit(tmp_path)) == deferred
+
+
+def _fixture_trees() -> list[Path]:
+    roots = [REPO / "examples" / "shop-sync", *sorted((REPO / "tests" / "fixtures" / "integrations").iterdir())]
+    roots += sorted(p for p in (REPO / "tests" / "fixtures" / "scopes").iterdir() if p.is_dir())
+    return [r for r in roots if r.is_dir()]
+
+
+@pytest.mark.parametrize("root", _fixture_trees(), ids=lambda p: p.name)
+def test_every_fixture_integration_gives_the_same_result_deferred_or_not(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deferred = _outcome(audit(root))
+    _without_deferral(monkeypatch)
+    assert _outcome(audit(root)) == deferred
+
+
+def test_a_named_file_is_never_deferred(tmp_path: Path) -> None:
+    """pre-commit names the files it changed: a model module named beside the API module that
+    imports it is analysed, though a module it imports is not."""
+    write_tree(tmp_path, GENERATED)
+    from bolaudit.config import Config
+
+    named = [tmp_path / "bol_retailer" / "api" / "orders_api.py", tmp_path / "bol_retailer" / "models" / "order.py"]
+    result = engine.run(named, Config(root=tmp_path, use_cache=False), debug=True)
+    assert result.project is not None
+    assert sorted(result.project.modules) == ["bol_retailer/api/orders_api.py", "bol_retailer/models/order.py"]
+
+
+def test_bol_named_only_in_a_docstring_or_an_import_of_a_project_module_is_not_bol_code(tmp_path: Path) -> None:
+    from bolaudit.extract import prefilter
+
+    data = GENERATED["bol_retailer/models/order.py"].encode()
+    assert prefilter.api_matters(data)  # the bytes say api.bol.com and bol_retailer
+    assert not prefilter.api_in_code(data, "bol_retailer.models.order", False, lambda name: name.startswith("bol_retailer"))
+    # An installed bol SDK is not a project module: importing it is bol code.
+    assert prefilter.api_in_code(data, "bol_retailer.models.order", False, lambda name: False)
