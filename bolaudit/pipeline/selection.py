@@ -51,7 +51,7 @@ def select(
 
     Returns the module namer, the wanted files, and the deferred ones among them: Python modules
     wanted only because a wanted file imports them, whose bytes say nothing of bol, OAuth,
-    credentials or HTTP (``slicing.HTTP_WORDS``). Such a module can only lend definitions (an
+    credentials or HTTP (``slicing.HTTP_WORDS``), and is no package's ``__init__``. Such a module can only lend definitions (an
     endpoint class, a constant, a helper) to the code that imports it; the engine analyses it
     when the project stage asks for one of its names (``FactIndex.asked``), not before. A
     generated client's hundreds of model modules are never asked for. ``named`` files (given one
@@ -66,13 +66,15 @@ def select(
             names[rel] = module_name(datas[rel][0].path, rel)
         return names[rel]
 
-    aliases: dict[str, str] = {}
+    tops: set[str] = set()
 
     def in_project(name: str) -> bool:
-        if not aliases:
-            aliases.update(prefilter.module_aliases(
-                (rel, module_of(rel)[0]) for rel, (f, _) in datas.items() if f.kind == "python"))
-        return prefilter.lookup_module(name, aliases) is not None
+        """``name`` is in one of the project's own top-level packages (or modules), read or not:
+        a pre-commit run reads only the modules a named file imports."""
+        if not tops:
+            tops.update(module_of(rel)[0].split(".")[0] for rel, (f, _) in datas.items() if f.kind == "python")
+            tops.add("")
+        return name.split(".")[0] in tops and bool(name)
 
     def verdict(item: tuple[str, tuple[SourceFile, bytes]]) -> int:
         rel, (f, data) = item
@@ -120,7 +122,8 @@ def select(
         keep = set(named)
         deferred = {
             rel for rel in imported
-            if rel not in keep and datas[rel][0].kind == "python"
+            # A package's ``__init__`` re-exports: nearly every name lookup passes through it.
+            if rel not in keep and datas[rel][0].kind == "python" and not module_of(rel)[1]
             and not any(word in (low := python[rel].lower()) for word in HTTP_WORDS)
             and not prefilter.oauth_words(low)
         }

@@ -134,13 +134,14 @@ class FactIndex:
             self.asked.update(paths)
 
     def ask_mentions(self, name: str) -> None:
-        """A question about every module (the subclasses of a class ``name``): the deferred
-        modules whose bytes say ``name`` as a word are asked for."""
+        """A question about every module (the call sites of a function ``name``, the subclasses
+        of a class ``name``): the deferred modules whose bytes say ``name`` where a call, an
+        argument or a base class list would (before ``(``, ``,`` or ``)``) are asked for."""
         word = name.encode()
         if not self._deferred or word in self._mentions or not self.asking:
             return
         self._mentions.add(word)
-        pattern = re.compile(rb"(?<!\w)" + re.escape(word) + rb"\b")
+        pattern = re.compile(rb"(?<!\w)" + re.escape(word) + rb"\s*[(),]")
         self.ask([p for p, d in self._deferred.items() if word in d.data and pattern.search(d.data)])
 
     def deferred_methods(self, name: str) -> list[str]:
