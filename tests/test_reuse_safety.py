@@ -135,7 +135,7 @@ def test_a_record_is_not_reused_with_results_it_was_not_made_from(tmp_path: Path
     before = operations(root, config)
     results = next((tmp_path / "cache").rglob("results.json"))
     older = results.read_bytes()
-    write_tree(root, {"webshop/bol/stock.py": "x = 1\n"})
+    write_tree(root, {"webshop/bol/stock.py": "BOL_STOCK_SYNC = False  # still read: it says bol\n"})
     age(root)
     operations(root, config)
     after = operations(root, config)

@@ -89,7 +89,9 @@ def literal_value(raw: str) -> str | None:
                 # Python's own escapes for a str literal; ASCII source reads the same as
                 # ``unicode_escape`` reads it (docstrings of generated code are full of ``\n``).
                 try:
-                    return body.encode("ascii").decode("unicode_escape")
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")  # invalid escapes warn; not our business
+                        return body.encode("ascii").decode("unicode_escape")
                 except UnicodeDecodeError:
                     return None  # a malformed escape: the literal would not compile either
     try:
