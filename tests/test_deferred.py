@@ -133,9 +133,9 @@ def shipment(shipment_id):
 def _without_deferral(monkeypatch: pytest.MonkeyPatch) -> None:
     real = selection.select
 
-    def select(*args: object, **kwargs: object) -> tuple[object, set[str], set[str]]:
+    def select(*args: object, **kwargs: object) -> tuple[object, set[str], dict[str, bool]]:
         namer, wanted, _ = real(*args, **kwargs)  # type: ignore[arg-type]
-        return namer, wanted, set()
+        return namer, wanted, {}
 
     monkeypatch.setattr(selection, "select", select)
 
@@ -211,3 +211,71 @@ def test_bol_named_only_in_a_docstring_or_an_import_of_a_project_module_is_not_b
     assert not prefilter.api_in_code(data, "bol_retailer.models.order", False, lambda name: name.startswith("bol_retailer"))
     # An installed bol SDK is not a project module: importing it is bol code.
     assert prefilter.api_in_code(data, "bol_retailer.models.order", False, lambda name: False)
+
+
+def _python_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.py") if ".git" not in p.parts)
+
+
+@pytest.mark.parametrize("root", _fixture_trees(), ids=lambda p: p.name)
+def test_a_file_named_alone_gives_the_same_result_deferred_or_not(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pre-commit's runs: every Python file of every fixture integration, named alone."""
+    from bolaudit.config import Config
+
+    def each() -> list[tuple[str, list[str], list[str]]]:
+        out = []
+        for path in _python_files(root):
+            rel = str(path.relative_to(root))
+            result = engine.run([path], Config(root=root, use_cache=False), debug=True)
+            findings, requests = _outcome(result)
+            # What a named run reports: findings and requests at the named file.
+            out.append((rel, findings, [r for r in requests if r.startswith(rel + ":")]))
+        return out
+
+    deferred = each()
+    _without_deferral(monkeypatch)
+    assert each() == deferred
+
+
+def test_bol_com_in_code_counts_as_a_host_not_as_the_shops_name() -> None:
+    from bolaudit.extract import prefilter
+
+    def says(code: str) -> bool:
+        return prefilter.api_in_code(code.encode(), "shop.m", False, lambda name: False)
+
+    assert not says('total: float = Field(description="The commission for selling at bol.com.")\n')
+    assert says('BASE = "https://api.bol.com/retailer"\n')
+    assert says('HOST = "bol.com/"\n')
+    assert says('example = "billie@verkopen.bol.com"\n')
+
+
+def test_the_context_of_a_named_file_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    """A named run reads at most ``MAX_CONTEXT_FILES`` imported modules: which ones must not
+    change from one process to the next (a set's order follows the hash seed)."""
+    import subprocess
+    import sys
+
+    from bolaudit.pipeline.selection import MAX_CONTEXT_FILES
+
+    files = {"pkg/__init__.py": ""}
+    names = [f"m{i:03d}" for i in range(MAX_CONTEXT_FILES + 40)]
+    files["pkg/main.py"] = "".join(f"from pkg import {n}\n" for n in names) + 'URL = "https://api.bol.com/retailer/orders"\n'
+    files.update({f"pkg/{n}.py": f"X = {i}\n" for i, n in enumerate(names)})
+    write_tree(tmp_path, files)
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from bolaudit.config import Config\n"
+        "from bolaudit.pipeline import selection, sources\n"
+        "root = Path(sys.argv[1]); config = Config(root=root, use_cache=False)\n"
+        "found, _, config = sources.gather([root / 'pkg' / 'main.py'], config, None, None)\n"
+        "datas = {}; selection.read_all(found, datas, [], config.max_file_size)\n"
+        "print(sorted(f.rel for f in selection.context_files(datas, config)))\n"
+    )
+    seen = {
+        subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True,
+                       env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(seen) == 1

@@ -41,6 +41,9 @@ OAUTH_WORDS: dict[bytes, tuple[bytes, ...]] = {
 # bol's hosts (api.bol.com, login.bol.com, "bol.com" in a docstring), but not a host that ends in
 # "bol.com" (rebol.com, a COBOL site): "bol" must start a word.
 _BOL_HOST = re.compile(rb"bol\.com", re.IGNORECASE)
+# In code, bol.com counts as a host (``api.bol.com``, ``https://bol.com/``, an address at a
+# bol.com domain), not as the shop's name in a message or a field description.
+_BOL_HOST_IN_CODE = re.compile(rb"(?<=[./@])bol\.com|bol\.com/", re.IGNORECASE)
 # bol-named identifiers (BOL_API_URL, bol_client, BolClient), checked only when "bol" is there.
 API_NAMES = re.compile(rb"(?:BOL|bol|Bol)_|Bol[A-Z]")
 _ANY = re.compile(rb"")
@@ -94,11 +97,12 @@ _IMPORT = re.compile(
 )
 
 
-def api_matters(data: bytes, lowered: bytes | None = None, *, oauth_alone: bool = True) -> bool:
+def api_matters(data: bytes, lowered: bytes | None = None, *, oauth_alone: bool = True, prose: bool = True) -> bool:
     """The bytes mention bol's API: hosts, media types, bol-named identifiers, token grants.
 
     ``oauth_alone=False``: token grants count only where "bol" starts a word in the file too
     (``OAUTH_WORDS``); the engine asks so of Python files, whose importers it follows.
+    ``prose=False``: "bol.com" counts only as a host (``api_in_code``).
     """
     low = data.lower() if lowered is None else lowered
     if _any_word(low, API_WORDS):
@@ -108,7 +112,9 @@ def api_matters(data: bytes, lowered: bytes | None = None, *, oauth_alone: bool 
         return True
     if b"bol" not in low:
         return False
-    if b"bol.com" in low and _bol_word(low, low, _BOL_HOST, alnum=True):
+    if b"bol.com" in low and (
+        _bol_word(low, low, _BOL_HOST, alnum=True) if prose else _BOL_HOST_IN_CODE.search(low) is not None
+    ):
         return True
     if oauth and _bol_word(data, low, _ANY, alnum=False):
         return True
@@ -135,12 +141,13 @@ def without_docstring(data: bytes) -> bytes | None:
 
 
 def api_in_code(data: bytes, module: str, is_package: bool, in_project: Callable[[str], bool]) -> bool:
-    """``api_matters`` (token grants only beside "bol") on a Python module's code: without its
+    """``api_matters`` (token grants only beside "bol", bol.com only as a host) on a Python
+    module's code: without its
     docstring (``without_docstring``) and without its imports of project modules, which the import
     closures follow: ``from bol_retailer_v10.models.order import Order`` in a generated model
     names a package, not the API; the model matters if ``order`` does."""
     code = without_docstring(data) or data
-    if not api_matters(code, code.lower(), oauth_alone=False):
+    if not api_matters(code, code.lower(), oauth_alone=False, prose=False):
         return False
 
     def blank(m: re.Match[bytes]) -> bytes:
@@ -152,7 +159,7 @@ def api_in_code(data: bytes, module: str, is_package: bool, in_project: Callable
         return b" " * len(m.group(0)) if names and all(in_project(n) for n in names) else m.group(0)
 
     code = _IMPORT.sub(blank, code)
-    return api_matters(code, code.lower(), oauth_alone=False)
+    return api_matters(code, code.lower(), oauth_alone=False, prose=False)
 
 
 def credentials_matter(data: bytes, candidate: re.Pattern[bytes], lowered: bytes | None = None) -> bool:

@@ -134,18 +134,19 @@ def run(
         reported = set(datas)
         selection.read_all(selection.context_files(datas, config), datas, [], config.max_file_size)
 
-    modules, wanted, deferred = selection.select(datas, CANDIDATE_BYTES, reported or ())
+    # ``scopes`` lists every request the run reads, so its named runs defer as whole-tree runs do.
+    modules, wanted, deferred = selection.select(datas, CANDIDATE_BYTES, reported or (), context=rules)
     keys: dict[str, str] = {}
     everything = sorted(wanted)
 
     def analyse(rels: list[str]) -> dict[str, FileResult]:
         return _analysed(rels, datas, modules, cache_, config, debug, result, keys, progress, everything)
 
-    results = analyse(sorted(wanted - deferred)) if wanted else {}
+    results = analyse(sorted(wanted - deferred.keys())) if wanted else {}
     if results:
         if progress is not None:
             progress("checking", len(results), len(results))
-        pending = {rel: _deferred(modules(rel)[0], datas[rel][1]) for rel in deferred}
+        pending = {rel: _deferred(modules(rel)[0], datas[rel][1], inert) for rel, inert in deferred.items()}
         _project_stage(result, results, reported, config, debug, rules, pending, analyse)
         result.texts = {rel: datas[rel][1] for rel in results if reported is None or rel in reported}
         _apply_suppressions(result, result.findings, {rel: r.suppressions for rel, r in results.items()}, config)
@@ -276,10 +277,10 @@ def _project(facts: Mapping[str, ModuleFacts], config: Config, deferred: Mapping
     return Project(facts, config, deferred)
 
 
-def _deferred(module: str, data: bytes) -> Deferred:
+def _deferred(module: str, data: bytes, inert: bool) -> Deferred:
     from bolaudit.resolve.index import Deferred
 
-    return Deferred(module, data)
+    return Deferred(module, data, inert)
 
 
 def _make_folder(config: Config) -> None:

@@ -45,17 +45,20 @@ _SKIP, _NOTHING, _API, _WANTED = range(4)  # what select makes of one file's byt
 
 
 def select(
-    datas: Datas, candidate: re.Pattern[bytes], named: Iterable[str] = ()
-) -> tuple[Callable[[str], tuple[str, bool]], set[str], set[str]]:
+    datas: Datas, candidate: re.Pattern[bytes], named: Iterable[str] = (), context: bool = True
+) -> tuple[Callable[[str], tuple[str, bool]], set[str], dict[str, bool]]:
     """Which files can matter, decided from their bytes and the import closure; no parsing.
 
-    Returns the module namer, the wanted files, and the deferred ones among them: Python modules
-    wanted only because a wanted file imports them, whose bytes say nothing of bol, OAuth,
-    credentials or HTTP (``slicing.HTTP_WORDS``), and is no package's ``__init__``. Such a module can only lend definitions (an
-    endpoint class, a constant, a helper) to the code that imports it; the engine analyses it
-    when the project stage asks for one of its names (``FactIndex.asked``), not before. A
-    generated client's hundreds of model modules are never asked for. ``named`` files (given one
-    by one) are never deferred."""
+    Returns the module namer, the wanted files, and the deferred ones among them (each with
+    whether it is inert): Python modules wanted only because a wanted file imports them, whose
+    bytes say nothing of bol, OAuth, credentials or HTTP (``slicing.HTTP_WORDS``), and that are
+    no package's ``__init__``. Such a module can only lend definitions (an endpoint class, a
+    constant, a helper) to the code that imports it; the engine analyses it when the project
+    stage asks for one of its names (``FactIndex.asked``), not before. A generated client's
+    hundreds of model modules are never asked for. ``named`` files (given one by one) are never
+    deferred; with ``context`` (a run that reports on the named files only) every other module
+    not holding a credential is, and one is inert only if neither it nor a module it imports
+    speaks HTTP, bol or a token grant."""
     from bolaudit.extract import prefilter
     from bolaudit.credentials.apps import deploy_matters
 
@@ -119,15 +122,32 @@ def select(
         wanted |= imported
         from bolaudit.extract.slicing import HTTP_WORDS
 
+        def inert(rel: str) -> bool:
+            low = python[rel].lower()
+            return not any(word in low for word in HTTP_WORDS) and not prefilter.oauth_words(low)
+
         keep = set(named)
+        if keep and context:
+            # A named run reports on the named files only: every other module is there to lend
+            # them definitions (its requests and tokens are asked for through the names the
+            # named files use), so it waits to be asked for, unless it may hold a credential.
+            # One that speaks HTTP, says bol or a token grant, or imports one that does, is
+            # asked for also when analysed code merely calls into it (a loop's callee may
+            # request a token).
+            deferred = {
+                rel for rel in wanted - keep
+                if datas[rel][0].kind == "python" and not module_of(rel)[1]
+                and _decodes(python[rel]) and not prefilter.credentials_matter(python[rel], candidate)
+            }
+            active = {rel: module_of(rel) for rel in deferred if rel in api or not inert(rel)}
+            reaching = prefilter.importers_closure(active, python, module_of) if active else set()
+            return module_of, wanted, {rel: rel not in reaching for rel in deferred}
         deferred = {
             rel for rel in imported
             # A package's ``__init__`` re-exports: nearly every name lookup passes through it.
-            if rel not in keep and datas[rel][0].kind == "python" and not module_of(rel)[1]
-            and not any(word in (low := python[rel].lower()) for word in HTTP_WORDS)
-            and not prefilter.oauth_words(low)
+            if rel not in keep and datas[rel][0].kind == "python" and not module_of(rel)[1] and inert(rel)
         }
-    return module_of, wanted, deferred
+    return module_of, wanted, dict.fromkeys(deferred, True)
 
 
 def _as_utf8(data: bytes) -> bytes:
@@ -192,7 +212,8 @@ def context_files(datas: Datas, config: Config) -> list[SourceFile]:
         if depth >= MAX_CONTEXT_DEPTH:
             continue
         module, is_package = module_name(path, "")
-        for name in prefilter.imported_modules(data, module, is_package):
+        # In a fixed order: where ``MAX_CONTEXT_FILES`` cuts must not depend on hash seeds.
+        for name in sorted(prefilter.imported_modules(data, module, is_package)):
             for candidate in _module_files(name, roots):
                 real = candidate.resolve()
                 if real in seen:

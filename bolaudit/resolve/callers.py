@@ -38,6 +38,8 @@ def _fill(index: FactIndex, ev: Evaluator) -> Callers:
     names = {q.rsplit(".", 1)[-1] for _, q in index.functions} | {
         q.rsplit(".", 1)[-1] for _, q in index.classes
     }
+    # A module not analysed yet may define it: its resolution asks for the module.
+    names |= index.deferred_names()
     # ``from pkg.op import sync as fetch_order``: the call is ``fetch_order(...)``.
     names |= {i.local for m in index.modules.values() for i in m.imports if i.name in names}
     pending = sorted(

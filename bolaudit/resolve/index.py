@@ -31,6 +31,7 @@ from bolaudit.facts import (
 )
 
 MAX_IMPORT_HOPS = 8
+_DEF = re.compile(rb"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 _INDENTED_DEF = re.compile(rb"^[ \t]+(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 
 
@@ -56,6 +57,9 @@ class Deferred:
 
     module: str
     data: bytes
+    # Neither it nor what it imports speaks HTTP, bol or a token grant: a call into it from
+    # analysed code reaches no request (so building the callers index does not ask for it).
+    inert: bool = True
 
 
 FuncKey = tuple[str, str]  # (path, qualname)
@@ -72,12 +76,12 @@ class FactIndex:
         # was asked for and builds the project again, until nothing new is asked.
         self._deferred = {p: d for p, d in (deferred or {}).items() if p not in self.modules}
         self.asked: set[str] = set()
-        # False while the callers index is built: that a deferred function is called from
-        # analysed code says nothing until the function itself is asked for (the index is
+        # False while the callers index is built: that an inert deferred function is called
+        # from analysed code says nothing until the function itself is asked for (the index is
         # built again, with it, in the round that analyses its module).
         self.asking = True
         self.deferred_hits = 0  # answers that a deferred module made unknown (asked or not)
-        self._mentions: set[bytes] = set()
+        self._mentions: dict[bytes, list[str]] = {}
         self._deferred_defs: dict[str, list[str]] | None = None
         self._aliases = prefilter.module_aliases(
             [*((p, m.module) for p, m in self.modules.items()), *((p, d.module) for p, d in self._deferred.items())]
@@ -130,19 +134,24 @@ class FactIndex:
         return path
 
     def ask(self, paths: list[str]) -> None:
-        if self.asking:
-            self.asked.update(paths)
+        self.asked.update(p for p in paths if self.asking or not self._deferred[p].inert)
 
     def ask_mentions(self, name: str) -> None:
         """A question about every module (the call sites of a function ``name``, the subclasses
         of a class ``name``): the deferred modules whose bytes say ``name`` where a call, an
         argument or a base class list would (before ``(``, ``,`` or ``)``) are asked for."""
-        word = name.encode()
-        if not self._deferred or word in self._mentions or not self.asking:
+        if not self._deferred:
             return
-        self._mentions.add(word)
-        pattern = re.compile(rb"(?<!\w)" + re.escape(word) + rb"\s*[(),]")
-        self.ask([p for p, d in self._deferred.items() if word in d.data and pattern.search(d.data)])
+        word = name.encode()
+        found = self._mentions.get(word)
+        if found is None:
+            pattern = re.compile(rb"(?<!\w)" + re.escape(word) + rb"\s*[(),]")
+            found = self._mentions[word] = [p for p, d in self._deferred.items() if word in d.data and pattern.search(d.data)]
+        self.ask(found)
+
+    def deferred_names(self) -> set[str]:
+        """The functions and classes deferred modules define, read from their bytes."""
+        return {n.decode("ascii", "replace") for d in self._deferred.values() for n in _DEF.findall(d.data)}
 
     def deferred_methods(self, name: str) -> list[str]:
         """Deferred modules whose bytes define a method ``name`` (an indented ``def``)."""
