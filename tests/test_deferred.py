@@ -130,6 +130,20 @@ def shipment(shipment_id):
 }
 
 
+@pytest.fixture(autouse=True)
+def defer_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These trees are small: below ``DEFER_BYTES`` the engine parses everything up front."""
+    monkeypatch.setattr(engine, "DEFER_BYTES", 0)
+
+
+def test_a_small_tree_is_read_up_front(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project-stage round costs more than parsing a few small modules."""
+    monkeypatch.setattr(engine, "DEFER_BYTES", 48 * 1024)
+    write_tree(tmp_path, GENERATED)
+    project = audit(tmp_path).project
+    assert project is not None and "bol_retailer/models/order.py" in project.modules
+
+
 def _without_deferral(monkeypatch: pytest.MonkeyPatch) -> None:
     real = selection.select
 

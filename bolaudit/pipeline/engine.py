@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from bolaudit.resolve.index import Deferred
     from bolaudit.pipeline.sources import SourceFile
 
+# Deferring modules pays when parsing them would cost more than running the project stage once
+# more (``_project_stage``): on the public bol clients a round costs about what LibCST and the
+# extractors take for 40-60 KB of Python.
+DEFER_BYTES = 48 * 1024
+
+
 @dataclass
 class RunResult:
     findings: list[Finding]
@@ -142,6 +148,8 @@ def run(
     def analyse(rels: list[str]) -> dict[str, FileResult]:
         return _analysed(rels, datas, modules, cache_, config, debug, result, keys, progress, everything)
 
+    if sum(len(datas[rel][1]) for rel in deferred) < DEFER_BYTES:
+        deferred = {}  # parsing them costs less than one more round of the project stage
     results = analyse(sorted(wanted - deferred.keys())) if wanted else {}
     if results:
         if progress is not None:
