@@ -293,3 +293,28 @@ def test_the_context_of_a_named_file_does_not_depend_on_the_hash_seed(tmp_path: 
         for seed in ("1", "2", "3", "4")
     }
     assert len(seen) == 1
+
+
+def test_a_helper_that_calls_a_token_fetching_client_is_read_for_a_named_loop(tmp_path: Path) -> None:
+    """``sync.py`` named alone loops over ``helpers.ship``, which says nothing of HTTP but calls a
+    client that fetches a token per request (and holds a credential, so it is read anyway):
+    the helper is asked for when the loop's calls are resolved, and BOL201 is found."""
+    write_tree(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/client.py": (
+            "import requests\n\nCLIENT_ID = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d'\n\n"
+            "def token():\n"
+            "    return requests.post('https://login.bol.com/token', data={'grant_type': 'client_credentials'},\n"
+            "                         auth=(CLIENT_ID, 'x'), timeout=10).json()['access_token']\n\n"
+            "def ship(item):\n"
+            "    return requests.post('https://api.bol.com/retailer/shipments', json={'orderItems': [item]},\n"
+            "                         headers={'Authorization': 'Bearer ' + token(),\n"
+            "                                  'Accept': 'application/vnd.retailer.v10+json'}, timeout=10)\n"
+        ),
+        "shop/helpers.py": "from shop import client\n\n\ndef ship_one(item):\n    return client.ship(item)\n",
+        "shop/sync.py": "from shop.helpers import ship_one\n\n\ndef run(items):\n    for item in items:\n        ship_one(item)\n",
+    })
+    from bolaudit.config import Config
+
+    named = engine.run([tmp_path / "shop" / "sync.py"], Config(root=tmp_path, use_cache=False), debug=True)
+    assert [f.code for f in named.findings] == ["BOL201"]

@@ -139,7 +139,7 @@ def select(
                 if datas[rel][0].kind == "python" and not module_of(rel)[1]
                 and _decodes(python[rel]) and not prefilter.credentials_matter(python[rel], candidate)
             }
-            active = {rel: module_of(rel) for rel in deferred if rel in api or not inert(rel)}
+            active = {rel: module_of(rel) for rel in wanted if rel in python and (rel in api or not inert(rel))}
             reaching = prefilter.importers_closure(active, python, module_of) if active else set()
             return module_of, wanted, {rel: rel not in reaching for rel in deferred}
         deferred = {
