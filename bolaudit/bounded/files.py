@@ -26,6 +26,13 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BINARY = getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
+def is_within(path: Path, top: Path) -> bool:
+    """``path.is_relative_to(top)`` for absolute, normalised paths, by their text: pathlib's own
+    parses both paths again on every call, and listing a large tree asks this per file and folder."""
+    inner, outer = os.fspath(path), os.fspath(top)
+    return inner == outer or inner.startswith(outer if outer.endswith(os.sep) else outer + os.sep)
+
+
 class NotRegular(OSError):
     """The path is a FIFO, a device, a socket or a folder: not read, not written."""
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from bolaudit.bounded.files import is_within
 from bolaudit.config.keys import ConfigError
 
 _UNKNOWN = object()  # not asked yet (None is an answer: the defaults)
@@ -107,20 +108,21 @@ class ConfigTree:
     watched: list[str] = field(default_factory=list)
     _by_folder: dict[Path, Layer | None] = field(default_factory=dict)
     _layers: dict[Path, Layer] = field(default_factory=dict)
-    _answers: dict[Path, object] = field(default_factory=dict)
+    _answers: dict[str, object] = field(default_factory=dict)
 
     def governing(self, folder: Path) -> Layer | None:
         """The layer judging files directly in ``folder`` (a real, absolute path); None: the
         defaults (no config up to where the search stops)."""
-        known = self._answers.get(folder, _UNKNOWN)
+        key = os.fspath(folder)  # a Path hashes its parts on every lookup; its text is kept
+        known = self._answers.get(key, _UNKNOWN)
         if known is not _UNKNOWN:  # asked once per file listed: pathlib's checks add up
             return cast("Layer | None", known)
         found = self._governing(folder)
-        self._answers[folder] = found
+        self._answers[key] = found
         return found
 
     def _governing(self, folder: Path) -> Layer | None:
-        if not folder.is_relative_to(self.root):
+        if not is_within(folder, self.root):
             return None  # only files under the root are audited with a config (see ``run_top``)
         passed: list[Path] = []
         found: Layer | None = None
@@ -132,7 +134,7 @@ class ConfigTree:
             self.watched.append(os.fspath(current))
             found = self._read(current)
             if found is not None or self._stops(current):
-                if found is None and current != self.root and current.is_relative_to(self.root):
+                if found is None and current != self.root and is_within(current, self.root):
                     found = self._layer(current, None, {})  # a nested repository: defaults there
                 break
         for current in passed:
@@ -146,7 +148,7 @@ class ConfigTree:
     def _stops(self, folder: Path) -> bool:
         """Where the search ends, this folder included: a repository's top, the home folder, or
         (outside the home folder) the top of the run."""
-        if os.path.lexists(folder / ".git") or folder == folder.parent or folder == self.home:
+        if os.path.lexists(os.path.join(os.fspath(folder), ".git")) or folder == folder.parent or folder == self.home:
             return True
         below_home = self.home is not None and self.root.is_relative_to(self.home)
         return folder == self.root and not below_home
@@ -154,9 +156,12 @@ class ConfigTree:
     def _read(self, folder: Path) -> Layer | None:
         from bolaudit.config.files import CONFIG_NAME, PYPROJECT, config_in, file_values
 
-        for name in (CONFIG_NAME, PYPROJECT):  # an edit that adds or drops [tool.bolaudit]
-            if os.path.isfile(folder / name):
-                self.watched.append(os.fspath(folder / name))
+        base = os.fspath(folder)
+        present = [name for name in (CONFIG_NAME, PYPROJECT) if os.path.isfile(os.path.join(base, name))]
+        # Watched: an edit that adds or drops [tool.bolaudit].
+        self.watched.extend(os.path.join(base, name) for name in present)
+        if not present:
+            return None  # most folders: two stats, no second look
         try:
             found = config_in(folder)
             if found is None:

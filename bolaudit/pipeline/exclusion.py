@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bolaudit.bounded.files import is_within
+
 from bolaudit.config import Config, Layer
 from bolaudit.config.tree import ConfigTree, home_folder
 
@@ -113,7 +115,7 @@ class Scope:
         chain: list[Path] = []
         current = folder
         while current not in self._folders:
-            if not current.is_relative_to(self.top) or current == current.parent:
+            if not is_within(current, self.top) or current == current.parent:
                 return False
             chain.append(current)
             current = current.parent

@@ -23,7 +23,7 @@ from bolaudit.config import Config, Layer
 from bolaudit.extract.decoding import Decoded, DecodeFailure, decode_python, decode_text
 from bolaudit.findings import Problem, ProblemKind
 from bolaudit.pipeline.listing import GitTimeout, ancestors_ignores, git_files, git_toplevel, walk
-from bolaudit.bounded.files import NotRegular, TooLarge, read_head, read_regular
+from bolaudit.bounded.files import NotRegular, TooLarge, is_within, read_head, read_regular
 
 if TYPE_CHECKING:
     from bolaudit.pipeline.exclusion import Exclusions, Scope
@@ -176,7 +176,7 @@ def _listed(
         if listed is not None:
             named = sorted(group, key=lambda folder: len(folder.parts), reverse=True)
             for path in listed:  # judged under the nearest folder named that holds it
-                scope = rules.scope(next((f for f in named if path.is_relative_to(f)), group[0]))
+                scope = rules.scope(next((f for f in named if is_within(path, f)), group[0]))
                 found.append(_candidate(path, config, from_git=True, excluded=scope.excluded(path, False), top=top))
             if watch is not None and top is not None:
                 for folder in group:
