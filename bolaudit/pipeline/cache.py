@@ -189,6 +189,8 @@ class Cache:
         from bolaudit.pipeline.jsoncodec import SchemaError
 
         found: dict[str, FileResult] = {}
+        if not self._lines and not self._new:
+            return found  # no cache, or a cold one: the decoder (10 ms of type hints) is not needed
         decode = _codec().decoder(FileResult)
         with no_gc():
             for rel, key in wanted.items():
