@@ -762,3 +762,25 @@ def test_candidate_bytes_covers_every_percent_encoded_finding() -> None:
                 if sightings:
                     assert cr.CANDIDATE_BYTES.search(source.encode()) is not None, source
     assert found > 20
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=30),
+       st.sampled_from(["\\n", "\\t", "\\\\", "\\'", "\\x41", "\\u00e9", "\\N{BULLET}", "\\d", "\\0", "\\101"]),
+       st.sampled_from(["", "u", "U"]))
+@settings(max_examples=300, deadline=None)
+def test_a_literal_with_escapes_reads_as_python_reads_it(text: str, escape: str, prefix: str) -> None:
+    """String values with escapes are decoded without compiling them (``exprtools.literal_value``):
+    the same value as ``ast.literal_eval`` or None where Python would not compile the literal."""
+    import ast
+    import warnings
+
+    from bolaudit.extract.exprtools import literal_value
+
+    raw = prefix + "'" + text.replace("\\", "\\\\").replace("'", "\\'") + escape + "'"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected: object = ast.literal_eval(raw)
+    except (SyntaxError, ValueError):
+        expected = None
+    assert literal_value(raw) == expected

@@ -9,7 +9,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from bolaudit.extract.walk import walk
+from bolaudit.extract.walk import children, walk
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = [
@@ -69,3 +69,29 @@ def test_the_node_classes_from_the_generated_table_are_libcsts() -> None:
     from bolaudit.extract.cst_order import all_node_classes, scan_node_classes
 
     assert all_node_classes() == scan_node_classes()
+
+
+def _every_node(node: cst.CSTNode) -> list[cst.CSTNode]:
+    out = [node]
+    for child in node.children:
+        out.extend(_every_node(child))
+    return out
+
+
+_PUNCTUATION = (
+    cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline, cst.Comment,
+    cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.LeftParen, cst.RightParen,
+    cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.ImportStar,
+)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_children_are_libcsts_without_whitespace_and_punctuation(source: str) -> None:
+    """``walk.children`` (which the condition checks walk) gives what LibCST's ``children`` gives,
+    in the same order, less whitespace and punctuation, at every node of the module."""
+    module = cst.parse_module(source)
+    nodes = _every_node(module)
+    for node in nodes:
+        expected = [c for c in node.children if not isinstance(c, _PUNCTUATION)]
+        assert children(node) == expected, type(node).__name__
+    assert len(nodes) > 20

@@ -47,9 +47,9 @@ def analyze_all(jobs: list[FileJob], processes: int, debug: bool,
     ``progress`` is told (done, total) as results come in."""
     workers = worker_count(processes, len(jobs))
     told = progress or (lambda done, total: None)
-    forked = _forks()
-    least = POOL_BYTES if forked else SPAWNED_POOL_BYTES
-    if len(jobs) < POOL_THRESHOLD or workers <= 1 or sum(len(j.data) for j in jobs) < least:
+    size = sum(len(j.data) for j in jobs)
+    forked = size >= POOL_BYTES and _forks()  # (multiprocessing is imported only when it may be used)
+    if len(jobs) < POOL_THRESHOLD or workers <= 1 or size < (POOL_BYTES if forked else SPAWNED_POOL_BYTES):
         done: list[FileResult] = []
         for job in jobs:
             done.append(_safe_analyze(job, debug))
