@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bolaudit.credentials import groups as cg
+from bolaudit.extract.deploy_names import env_file
 from bolaudit.credentials import lines as cl
 from bolaudit.catalog import credentials as cr
 from bolaudit.facts import CredentialKind, CredentialSighting, SecretSource, SourceKind
@@ -54,7 +55,7 @@ _LABELS = {
 
 def file_kind(rel_path: str) -> str:
     name = rel_path.rsplit("/", 1)[-1].lower()
-    if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
+    if env_file(name):
         return "env"
     if name.endswith((".yml", ".yaml")):
         return "compose" if "compose" in name else "yaml"

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bolaudit.catalog import credentials as cr
+from bolaudit.extract.deploy_names import env_file
 from bolaudit.extract.deploy_workflows import is_workflow, workflow
 from bolaudit.extract.deploy_yaml import (
     Collector,
@@ -62,7 +63,7 @@ def scan_deploy(rel_path: str, text: str) -> DeployFacts:
     """Sources and unit declarations of one text file (nothing for files of other kinds)."""
     name = rel_path.rsplit("/", 1)[-1].lower()
     out = Collector(rel_path, text)
-    if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
+    if env_file(name):
         _env_defines(out)
     elif name.endswith((".yml", ".yaml")):
         for doc in documents(text):

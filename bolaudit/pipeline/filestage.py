@@ -126,12 +126,16 @@ def _with_text_sightings(result: FileResult, job: FileJob, text: str, seen: Seen
 
 
 def _scan_text(job: FileJob, text: str, seen: Seen) -> FileResult:
-    from bolaudit.extract.deploy_sources import scan_deploy
+    from bolaudit.extract.deploy_names import may_deploy
     from bolaudit.credentials.textscan import scan_text
 
     sightings, sources_ = scan_text(job.rel, text, seen)
     # Compose/Kubernetes/workflow units and secret references, .env definitions (for BOL103).
-    deploy = scan_deploy(job.rel, text) if job.kind == "text" else None
+    deploy = None
+    if job.kind == "text" and may_deploy(job.rel):
+        from bolaudit.extract.deploy_sources import scan_deploy  # (PyYAML: only for these)
+
+        deploy = scan_deploy(job.rel, text)
     facts = ModuleFacts(
         job.rel, "", sightings=tuple(sightings),
         secret_sources=tuple(sources_) + (deploy.sources if deploy else ()),
