@@ -16,7 +16,7 @@ from bolaudit.project import Project
 from bolaudit.pipeline.cache import _codec as results_codec
 from bolaudit.config import Config
 from bolaudit.pipeline.filestage import FileJob, FileResult, analyze
-from bolaudit.findings import Finding, Severity, Span
+from bolaudit.findings import Finding, Span
 from bolaudit.pipeline.freshness import Snapshot
 from bolaudit.pipeline.jsoncodec import Codec, SchemaError
 from bolaudit.pipeline.lastrun import LastRun

@@ -20,7 +20,7 @@ from bolaudit.pipeline.engine import run
 from bolaudit.facts import ModuleFacts
 from bolaudit.pipeline.filestage import FileResult
 from bolaudit.findings import ProblemKind
-from conftest import age, git, write_tree
+from conftest import git, write_tree
 
 SECRET = "Pq3!xT7@vB2-kN9+zR4(mW6)yH1?cJ8_dF5eL0gS3aU7iO2nK4tV9wX1rQ6bM8zD"
 LEAK = f"BOL_CLIENT_SECRET = '{SECRET}'\n"

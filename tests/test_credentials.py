@@ -18,7 +18,6 @@ from bolaudit.extract.positions import traverse
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from libcst.metadata import MetadataWrapper
 
 from bolaudit.catalog import credentials as cr
 from bolaudit.credentials.groups import Candidate, judge

@@ -10,6 +10,7 @@ search.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 
@@ -80,6 +81,16 @@ VALUE_SHAPE = re.compile(
     rb"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-|[A-Za-z0-9!?()@+\-_]{64}|[A-Za-z0-9+/]{40}"
     rb"|(?:[A-Za-z0-9!?()@+\-_]{1,63}%[0-9A-Fa-f]{2}){4}"  # percent-encoded, in a form body
 )
+
+
+@functools.cache
+def http_words() -> tuple[bytes, ...]:
+    """Words of code that speaks HTTP: the engine defers no module whose bytes say one of these
+    (``selection.select``), and a big module's slice keeps every unit that does (``slicing``).
+    (The HTTP libraries' adapters are imported only when a run has bol code to judge.)"""
+    from bolaudit import clients
+
+    return (b"headers", b"session", b"urlopen", *(word.encode() for word in clients.MODULE_WORDS))
 
 
 def oauth_words(low: bytes) -> bool:

@@ -22,18 +22,13 @@ import tokenize
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from bolaudit import clients
 from bolaudit.bounded.limits import SLICE_ABOVE
 
-__all__ = ["HTTP_WORDS", "SLICE_ABOVE", "Sliced", "enclosing_statement", "slice_module"]
+__all__ = ["SLICE_ABOVE", "Sliced", "enclosing_statement", "slice_module"]
 
 # Keep the whole module when the slice would hold nearly all of it anyway.
 _WORTH_IT = 0.85
 
-# HTTP code is what the rules read, wherever it is called from: a unit that speaks HTTP is kept
-# even when nothing in the file names it (``client.login()`` is called from another module). The
-# engine defers no module whose bytes say one of these (``selection.select``).
-HTTP_WORDS = (b"headers", b"session", b"urlopen", *(word.encode() for word in clients.MODULE_WORDS))
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CONTINUES = frozenset({"elif", "else", "except", "finally"})
 _ASSIGN = frozenset({"=", ":=", "+=", "-=", "*=", "/=", "//=", "%=", "**=", "@=", "&=", "|=", "^=", ">>=", "<<="})
@@ -249,7 +244,9 @@ def slice_module(
         data = texts[i].encode("utf-8", "surrogatepass")
         low = data.lower()
         return (
-            any(word in low for word in HTTP_WORDS)
+            # HTTP code is what the rules read, wherever it is called from: a unit that speaks
+            # HTTP is kept even when nothing in the file names it (``client.login()``).
+            any(word in low for word in prefilter.http_words())
             or prefilter.api_matters(data, low)
             or matters.search(data) is not None
         )

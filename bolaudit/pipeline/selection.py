@@ -51,7 +51,7 @@ def select(
 
     Returns the module namer, the wanted files, and the deferred ones among them (each with
     whether it is inert): Python modules wanted only because a wanted file imports them, whose
-    bytes say nothing of bol, OAuth, credentials or HTTP (``slicing.HTTP_WORDS``), and that are
+    bytes say nothing of bol, OAuth, credentials or HTTP (``prefilter.http_words``), and that are
     no package's ``__init__``. Such a module can only lend definitions (an endpoint class, a
     constant, a helper) to the code that imports it; the engine analyses it when the project
     stage asks for one of its names (``FactIndex.asked``), not before. A generated client's
@@ -120,11 +120,9 @@ def select(
         wanted |= prefilter.importers_closure(api, python, module_of)
         imported = prefilter.imports_closure(wanted, python, module_of)
         wanted |= imported
-        from bolaudit.extract.slicing import HTTP_WORDS
-
         def inert(rel: str) -> bool:
             low = python[rel].lower()
-            return not any(word in low for word in HTTP_WORDS) and not prefilter.oauth_words(low)
+            return not any(word in low for word in prefilter.http_words()) and not prefilter.oauth_words(low)
 
         keep = set(named)
         if keep and context:
