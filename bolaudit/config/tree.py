@@ -14,7 +14,7 @@ relative to it, so they mean the same from any folder the command is run in.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -126,7 +126,7 @@ class ConfigTree:
             return None  # only files under the root are audited with a config (see ``run_top``)
         passed: list[Path] = []
         found: Layer | None = None
-        for current in (folder, *folder.parents):
+        for current in _upwards(folder):
             if current in self._by_folder:
                 found = self._by_folder[current]
                 break
@@ -182,6 +182,18 @@ class ConfigTree:
         layer = Layer(path, inner, outer, error=error, **per_file(values))
         self._layers[folder] = layer
         return layer
+
+
+def _upwards(folder: Path) -> Iterator[Path]:
+    """``folder`` and its parents, made one at a time: the search usually stops at the first
+    folder already answered (``(folder, *folder.parents)`` made them all, per folder)."""
+    current = folder
+    while True:
+        yield current
+        parent = current.parent
+        if parent == current:
+            return
+        current = parent
 
 
 def per_file(values: Mapping[str, object]) -> dict[str, Any]:

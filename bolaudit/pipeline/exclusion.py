@@ -57,6 +57,8 @@ class Exclusions:
     def matches(self, layer: Layer, path: Path, is_dir: bool, dropped: frozenset[Dropped] = frozenset()) -> bool:
         """Whether ``layer``'s exclude or ``--exclude`` matches ``path``, the ``dropped``
         patterns set aside."""
+        if not layer.exclude and not self.config.command_line.exclude:
+            return False  # nothing to match: most trees, most layers
         rel = _relative(path, self.config.root)
         if rel is None or not layer.contains(rel):
             return False
@@ -98,17 +100,26 @@ class Scope:
         self.owner = owner
         self.top = top
         self._folders: dict[Path, bool] = {top: False}
+        self._top_text = os.fspath(top)
+        # A listed file's folder (by its text): whether it is left out, and the layer judging it.
+        self._parents: dict[str, tuple[bool, Layer]] = {}
         self._dropped: frozenset[Dropped] = frozenset()
         if top != owner.config.root and not owner.config.command_line.force_exclude:
             self._dropped = owner.matching(owner.layer_of(top.parent), top)
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
         """Whether ``path`` (at or below the scope's top) is left out."""
-        if path == self.top:
+        text = os.fspath(path)
+        if text == self._top_text:
             return False
-        if self.folder_excluded(path.parent):
+        parent = os.path.dirname(text)
+        known = self._parents.get(parent)
+        if known is None:  # once per folder: the files of a folder share its verdict and layer
+            folder = path.parent
+            known = self._parents[parent] = (self.folder_excluded(folder), self.owner.layer_of(folder))
+        if known[0]:
             return True
-        return self.owner.matches(self.owner.layer_of(path.parent), path, is_dir, self._dropped)
+        return self.owner.matches(known[1], path, is_dir, self._dropped)
 
     def folder_excluded(self, folder: Path) -> bool:
         """Whether ``folder`` or a folder above it (below the top) is left out."""
