@@ -118,16 +118,15 @@ def api_matters(data: bytes, lowered: bytes | None = None, *, oauth_alone: bool 
     low = data.lower() if lowered is None else lowered
     if _any_word(low, API_WORDS):
         return True
-    oauth = _any_word(low, OAUTH_WORDS)
-    if oauth and oauth_alone:
+    if oauth_alone and _any_word(low, OAUTH_WORDS):
         return True
     if b"bol" not in low:
-        return False
+        return False  # (most Python files: the OAuth words are not looked for at all)
     if b"bol.com" in low and (
         _bol_word(low, low, _BOL_HOST, alnum=True) if prose else _BOL_HOST_IN_CODE.search(low) is not None
     ):
         return True
-    if oauth and _bol_word(data, low, _ANY, alnum=False):
+    if _any_word(low, OAUTH_WORDS) and _bol_word(data, low, _ANY, alnum=False):
         return True
     return _bol_word(data, low, API_NAMES, alnum=True)
 

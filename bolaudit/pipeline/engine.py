@@ -151,7 +151,12 @@ def run(
     if sum(len(datas[rel][1]) for rel in deferred) < DEFER_BYTES:
         deferred = {}  # parsing them costs less than one more round of the project stage
     results = analyse(sorted(wanted - deferred.keys())) if wanted else {}
-    if results:
+    if results and not any(map(_says_something, results.values())):
+        # Text files that held nothing after all (a document whose words only looked like
+        # credentials): no rule can find anything, so no rule module is imported.
+        facts = {rel: r.facts for rel, r in results.items()}
+        result._project_factory = lambda: _project(facts, config)
+    elif results:
         if progress is not None:
             progress("checking", len(results), len(results))
         pending = {rel: _deferred(modules(rel)[0], datas[rel][1], inert) for rel, inert in deferred.items()}
@@ -277,6 +282,16 @@ def _slice_seeds(
         others = (datas[other][1] for other in code if other != rel)
         out[rel] = (tuple(sorted(imported_names(module, others))) if module else (), follow)
     return out
+
+
+def _says_something(r: FileResult) -> bool:
+    """Whether a file's result can give a rule anything: Python code always can; a text file only
+    with what its scan found (sightings, sources, units, definitions), an error, a problem, or an
+    inline directive (reported when unused)."""
+    f = r.facts
+    return bool(f.module or f.path.endswith((".py", ".pyi", ".pyw", ".ipynb")) or f.functions or f.calls
+                or f.sightings or f.secret_sources or f.units or f.env_defines or f.errors
+                or r.problems or r.suppressions)
 
 
 def _project(facts: Mapping[str, ModuleFacts], config: Config, deferred: Mapping[str, Deferred] | None = None) -> Project:
