@@ -14,17 +14,16 @@ from typing import TYPE_CHECKING
 
 from bolaudit.config import Config, Layer
 from bolaudit.findings import Finding, Problem, ProblemKind
+from bolaudit.pipeline import filejobs
 from bolaudit.pipeline.suppress import Suppressed, Suppression, UnusedSuppression
 
 if TYPE_CHECKING:
     from bolaudit.project import Project
-    from bolaudit.pipeline.cache import Cache
     from bolaudit.facts import ModuleFacts
     from bolaudit.pipeline.filestage import FileResult
     from bolaudit.pipeline.freshness import Watch
     from bolaudit.pipeline.lastrun import LastRun
     from bolaudit.resolve.index import Deferred
-    from bolaudit.pipeline.sources import SourceFile
 
 # Deferring modules pays when parsing them would cost more than running the project stage once
 # more (``_project_stage``): on the public bol clients a round costs about what LibCST and the
@@ -79,7 +78,7 @@ class _DiskTexts(Mapping[str, bytes]):
         return len(self.rels)
 
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total): "parsing" files, "checking"
+Progress = filejobs.Progress  # (stage, done, total): "parsing" files, "checking"
 
 
 def run(
@@ -143,10 +142,14 @@ def run(
     # ``scopes`` lists every request the run reads, so its named runs defer as whole-tree runs do.
     modules, wanted, deferred = selection.select(datas, CANDIDATE_BYTES, reported or (), context=rules)
     keys: dict[str, str] = {}
-    everything = sorted(wanted)
+    seeds = filejobs.slice_seeds(sorted(wanted), datas, modules)  # deferred modules count too
+
+    counts: dict[str, int] = {}
 
     def analyse(rels: list[str]) -> dict[str, FileResult]:
-        return _analysed(rels, datas, modules, cache_, config, debug, result, keys, progress, everything)
+        found = filejobs.analysed(rels, datas, modules, cache_, config, debug, counts, keys, seeds, progress)
+        result.files_cached = counts.get("cached", 0)
+        return found
 
     if sum(len(datas[rel][1]) for rel in deferred) < DEFER_BYTES:
         deferred = {}  # parsing them costs less than one more round of the project stage
@@ -208,80 +211,6 @@ def _project_stage(
     if reported is not None:
         findings = [f for f in findings if f.path in reported]
     result.findings = findings
-
-
-def _analysed(
-    wanted: list[str],
-    datas: dict[str, tuple[SourceFile, bytes]],
-    modules: Callable[[str], tuple[str, bool]],
-    cache_: Cache,
-    config: Config,
-    debug: bool,
-    result: RunResult,
-    keys: dict[str, str],
-    progress: Progress | None = None,
-    everything: list[str] | None = None,
-) -> dict[str, FileResult]:
-    """The per-file stage's result for each wanted file: from the cache, else analysed.
-    ``keys`` gets each file's content key; ``everything``: all the files the run may analyse
-    (what a big module's slice keeps depends on all of them, deferred ones included)."""
-    from bolaudit.pipeline.cache import content_key
-    from bolaudit.pipeline.filestage import FileJob
-    from bolaudit.pipeline.workers import analyze_all
-
-    located: dict[str, tuple[str, bool]] = {}
-    seeds = _slice_seeds(everything if everything is not None else wanted, datas, modules)
-    for rel in wanted:
-        f, data = datas[rel]
-        module, is_package = modules(rel) if f.kind == "python" else ("", False)
-        located[rel] = (module, is_package)
-        kept, follow = seeds.get(rel, ((), ()))
-        context = repr((kept, follow)) if kept or follow else ""  # a slice depends on them
-        keys[rel] = content_key(data, f.kind, module, config.cache_key() + context)
-    results = cache_.lookup({rel: keys[rel] for rel in wanted})
-    result.files_cached += len(results)
-    jobs: list[tuple[FileJob, str]] = []
-    for rel in wanted:
-        if rel not in results:
-            f, data = datas[rel]
-            module, is_package = located[rel]
-            kept, follow = seeds.get(rel, ((), ()))
-            jobs.append((FileJob(str(f.path), rel, f.kind, module, is_package, data, kept, follow), keys[rel]))
-    told = None if progress is None else (lambda done, total: progress("parsing", done, total))
-    for (job, file_key), res in zip(jobs, analyze_all([j for j, _ in jobs], config.jobs, debug, told)):
-        results[job.rel] = res
-        if not any(p.kind is ProblemKind.INTERNAL for p in res.problems):
-            cache_.put(job.rel, file_key, res)
-    return results
-
-
-def _slice_seeds(
-    wanted: list[str],
-    datas: dict[str, tuple[SourceFile, bytes]],
-    modules: Callable[[str], tuple[str, bool]],
-) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """For each big Python file or notebook (analysed by slice): the names the other analysed
-    files take from it (a base class or a constant used elsewhere is kept though nothing in it
-    says bol), and the last names of the modules that mention bol (what uses them is kept)."""
-    from bolaudit.bounded.limits import SLICE_ABOVE
-
-    code = [rel for rel in wanted if datas[rel][0].kind in ("python", "notebook")]
-    big = [rel for rel in code if len(datas[rel][1]) > SLICE_ABOVE]
-    if not big:
-        return {}
-    from bolaudit.extract.prefilter import api_matters
-    from bolaudit.extract.slicing import imported_names
-
-    follow = tuple(sorted({
-        name.rsplit(".", 1)[-1] for rel in code
-        if datas[rel][0].kind == "python" and (name := modules(rel)[0]) and api_matters(datas[rel][1])
-    }))
-    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-    for rel in big:
-        module = modules(rel)[0] if datas[rel][0].kind == "python" else ""
-        others = (datas[other][1] for other in code if other != rel)
-        out[rel] = (tuple(sorted(imported_names(module, others))) if module else (), follow)
-    return out
 
 
 def _says_something(r: FileResult) -> bool:
