@@ -13,10 +13,11 @@ known is ``Unknown`` with a reason, never a guess.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from bolaudit.findings import Span
+
+from bolaudit.records import record
 
 # The symbolic values facts are made of, re-exported: most readers of facts need both.
 from bolaudit.symbolic import (
@@ -54,7 +55,7 @@ SourceKind = Literal["env", "env-file", "compose-env", "compose-alias", "k8s-sec
 # Module structure
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Import:
     """``import a.b as c`` -> Import("c", "a.b", None); ``from .x import y as z`` -> Import("z", "pkg.x", "y")."""
 
@@ -64,7 +65,7 @@ class Import:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ParamSpec:
     name: str
     kind: str  # "positional" (incl. positional-only), "keyword" (keyword-only), "*args", "**kwargs"
@@ -72,7 +73,7 @@ class ParamSpec:
     annotation: Expr | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class FunctionFact:
     """A function or method. ``qualname`` is ``Class.method``, ``func``, or ``outer.inner``."""
 
@@ -91,7 +92,7 @@ class FunctionFact:
     return_annotation: Expr | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ClassFact:
     qualname: str
     bases: tuple[Expr, ...]
@@ -109,7 +110,7 @@ class ClassFact:
 # Control flow around calls
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Guard:
     """A condition a call depends on.
 
@@ -137,7 +138,7 @@ class Guard:
     clock: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class LoopFact:
     """A loop: ``for``, ``async for``, ``while``, a comprehension, ``map(...)`` or ``gather(*gen)``."""
 
@@ -150,7 +151,7 @@ class LoopFact:
     parent: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class CallFact:
     """A call whose callee is a name or an attribute chain, anywhere in the module.
 
@@ -172,7 +173,7 @@ class CallFact:
     awaited: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class HttpCall:
     """An HTTP request made through a known client library.
 
@@ -203,7 +204,7 @@ class HttpCall:
     purpose: CallPurpose = "request"
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class SessionFact:
     """A session/client object being constructed: ``requests.Session()``, ``httpx.Client(...)``...
 
@@ -226,7 +227,7 @@ class SessionFact:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class HeaderSet:
     """Default headers set on a session after creation.
 
@@ -247,7 +248,7 @@ class HeaderSet:
 # Credentials
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class CredentialSighting:
     """A bol credential literal in a file (never the value itself).
 
@@ -269,7 +270,7 @@ class CredentialSighting:
     # memory only, never in facts; see bolaudit.credentials.verify.
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class SecretSource:
     """A place where a credential comes from without being a literal.
 
@@ -291,7 +292,7 @@ class SecretSource:
 # What the HTTP extractor notes beside the calls, for the request resolution and the rules.
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class LiteralFact:
     """A string literal that looks like a URL, a path or a bol media type, where it is written:
     BOL303/304/305 report at the literal even where no request resolves. Query values and
@@ -308,7 +309,7 @@ class LiteralFact:
     name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Branch:
     """``if method == "GET": requests.get(...)``: the HTTP call ``call`` is only sent when
     parameter ``param`` has one of ``values`` (none of them, when ``negated``; compared
@@ -321,7 +322,7 @@ class Branch:
     folded: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class VerifyOff:
     """``session.verify = False`` in ``func``: TLS checks off for every request on that session,
     which is a local session (``how`` ``call``: its constructor's ``CallFact.id`` in ``call``),
@@ -337,7 +338,7 @@ class VerifyOff:
 # What deployment files declare (compose, Kubernetes, workflows, env files), for BOL103.
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class DeployUnit:
     """A deployable unit a file declares, over ``line``..``end_line`` of ``path``. ``folder`` is the
     root-relative folder whose code it runs (``.`` the root, "" unknown); ``env_files`` the
@@ -354,7 +355,7 @@ class DeployUnit:
     env_files: tuple[tuple[str, Span], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class EnvDefine:
     """An env file defines a credential variable: ``name`` holds a ``role`` (line ``line``)."""
 
@@ -375,7 +376,7 @@ IF_ELSE = "bolaudit:if"
 # One file
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ModuleFacts:
     """Everything the project stage needs from one file.
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from bolaudit.records import record
 
 
 class Severity(enum.Enum):
@@ -20,7 +22,7 @@ class Severity(enum.Enum):
     NOTE = "note"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(slots=True, order=True)
 class Span:
     """A region of a file. Lines and columns are 1-based, as editors show them."""
 
@@ -34,7 +36,7 @@ class Span:
         return Span(line, column, line, column)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Fix:
     """A safe, mechanical edit that resolves a finding.
 
@@ -49,7 +51,7 @@ class Fix:
     withheld: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Finding:
     """One problem in the audited code, reported by one rule at one place.
 
@@ -107,7 +109,7 @@ class ProblemKind(enum.Enum):
     INTERNAL = "internal"
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Problem:
     """Something bolaudit could not do for a file; the run goes on."""
 
@@ -116,7 +118,7 @@ class Problem:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Mask:
     """A secret as it may be shown: the first and last few characters at most."""
 
@@ -133,7 +135,7 @@ class Mask:
         return self.shown
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class RuleInfo:
     """What a reporter needs to know about a rule (SARIF's reportingDescriptor)."""
 

@@ -23,10 +23,10 @@ import inspect
 import pkgutil
 import textwrap
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from bolaudit.findings import Finding, Fix, RuleInfo, Severity, Span, text_hash
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     from bolaudit.project import Project
@@ -38,7 +38,7 @@ Files = str | Mapping[str, str]
 """A case's code: one Python file's source (named ``example.py``), or {relative path: content}."""
 
 
-@dataclass(frozen=True)
+@record
 class Valid:
     """Code on which the rule must report nothing (``token_claims``: see ``Invalid``)."""
 
@@ -47,7 +47,7 @@ class Valid:
     token_claims: Mapping[str, object] | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Invalid:
     """Code on which the rule must report.
 

@@ -10,25 +10,26 @@ the cache as JSON, their annotations the schema); this module imports nothing of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Union
 
+from bolaudit.records import record
 
-@dataclass(frozen=True, slots=True)
+
+@record(slots=True)
 class Const:
     """A literal: str, bytes (decoded latin-1), number, bool or None."""
 
     value: str | int | float | bool | None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Name:
     """A module-level name (a global, an import, a function, a class), resolved in the module."""
 
     id: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Param:
     """A parameter of the function ``func`` (qualified name within its module)."""
 
@@ -36,7 +37,7 @@ class Param:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class LoopVar:
     """A name bound by the loop ``loop`` (its ``LoopFact.id``), e.g. ``account`` in ``for account in ...``."""
 
@@ -44,7 +45,7 @@ class LoopVar:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Attr:
     """``base.attr``. ``self``/``cls`` are ``Name("self")``/``Name("cls")`` inside methods."""
 
@@ -52,7 +53,7 @@ class Attr:
     attr: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Subscript:
     """``base[key]``, e.g. ``config["bol"]["url"]`` or ``os.environ["X"]`` (see ``EnvVar``)."""
 
@@ -60,14 +61,14 @@ class Subscript:
     key: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Concat:
     """String concatenation: ``+``, f-strings, implicitly concatenated literals."""
 
     parts: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Format:
     """``template % args`` (style ``"%"``) or ``template.format(*args, **kwargs)`` (style ``"{}"``)."""
 
@@ -77,7 +78,7 @@ class Format:
     style: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Join:
     """``sep.join(items)``; ``items`` is a ``Seq`` when the iterable is a literal list/tuple."""
 
@@ -85,14 +86,14 @@ class Join:
     items: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Seq:
     """A literal list or tuple."""
 
     items: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class UrlJoin:
     """``urllib.parse.urljoin(base, rel)`` (also ``httpx.URL(base).join(rel)``)."""
 
@@ -100,14 +101,14 @@ class UrlJoin:
     rel: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class DictExpr:
     """A dict display or ``dict(...)`` call. A ``None`` key means ``**value`` is spread in."""
 
     items: tuple[tuple[Expr | None, Expr], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class EnvVar:
     """``os.getenv(var, default)``, ``os.environ.get(var, default)`` or ``os.environ[var]``."""
 
@@ -115,14 +116,14 @@ class EnvVar:
     default: Expr | None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Choice:
     """One of several values: ``a or b``, ``a if c else b``, a name assigned on several paths."""
 
     options: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class CallExpr:
     """A call whose result is the value, e.g. ``requests.Session()`` or ``get_token()``.
 
@@ -135,7 +136,7 @@ class CallExpr:
     call: int = -1
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Unknown:
     """A value bolaudit cannot know statically; ``reason`` says why (shown to users)."""
 

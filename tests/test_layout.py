@@ -11,6 +11,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 # Lowest first. A module may import its own package and any package of a lower layer.
 LAYERS: list[set[str]] = [
+    {"records"},
     {"findings", "symbolic", "bounded"},
     {"facts"},
     {"config", "catalog", "clients"},

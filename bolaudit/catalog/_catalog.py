@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
+
+from bolaudit.records import record
 
 from ._load import CatalogError
 from ._match import Segments, literal_as_parameter, match_operation, nearest_operation, show, template_segments
@@ -33,7 +34,7 @@ LEGACY_SCOPE = "retailer"
 ScopeOverrides = Mapping[str, str | Sequence[str]] | Iterable[tuple[str, str]]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@record(eq=False, repr=False)
 class Catalog:
     """Everything bolaudit knows about bol's APIs, from ``data/catalog.json``."""
 

@@ -11,10 +11,11 @@ May import: the leaf types. Nothing else of bolaudit.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from bolaudit.facts import CallExpr, Const, Expr, LibraryName
+from bolaudit.records import record
 
 BaseJoin = Literal["append", "urljoin"]
 
@@ -25,7 +26,7 @@ COMMON_SESSION_SENDERS: dict[str, str | None] = {**VERB_SENDERS, "request": None
 COMMON_BODY_KEYWORDS = ("json", "data", "content", "files")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class SendSignature:
     """Where a sender takes its arguments: positions of method and url, and keyword names."""
 
@@ -45,7 +46,7 @@ def _verify_keyword(kwargs: Mapping[str, Expr]) -> Expr | None:
     return kwargs.get("verify")
 
 
-@dataclass(frozen=True)
+@record
 class ClientLibrary:
     """What bolaudit needs to know of one HTTP client library."""
 

@@ -17,11 +17,11 @@ to go to (the generated client exists to call it), when the path starts with a b
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from collections.abc import Iterator
 
 from bolaudit.facts import Attr, CallExpr, Choice, Const, DictExpr, Expr, Subscript
+from bolaudit.records import record
 
 GENERATED_ORIGIN = "https://api.bol.com"
 # ``self.api_client.select_header_accept([...])``: the first media type the document lists is sent.
@@ -29,7 +29,7 @@ HEADER_SELECTORS = frozenset({"select_header_accept", "select_header_content_typ
 _OPC_CLIENT_GETTERS = frozenset({"get_httpx_client", "get_async_httpx_client"})
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Operation:
     method: Expr
     path: Expr

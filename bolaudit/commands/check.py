@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from bolaudit.config import Config
 from bolaudit.findings import ProblemKind, RuleInfo, Span
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     from bolaudit.project import Project
@@ -23,7 +23,7 @@ FATAL = (ProblemKind.CONFIG, ProblemKind.INTERNAL)
 MARKS_FIXES = ("text", "json", "sarif", "markdown")
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     stdout: str
     stderr: str

@@ -14,7 +14,6 @@ given), 1 a grant is missing or insufficient, 2 an error.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from bolaudit.commands.check import FATAL, Outcome
 from bolaudit.commands.token import Environment, KeySource, Obtained, TokenSource
 from bolaudit.config import Config
 from bolaudit.findings import Problem
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     from bolaudit.catalog import Catalog
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "markdown")
 
 
-@dataclass(frozen=True)
+@record
 class ScopesResult:
     report: ScopesReport
     problems: tuple[Problem, ...]

@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bolaudit.commands.check import Outcome
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     from bolaudit.catalog import Catalog
@@ -31,7 +31,7 @@ DEFAULT_TIMEOUT = 10.0
 MAX_KEY_FILE = 64 * 1024
 
 
-@dataclass(frozen=True)
+@record
 class TokenSource:
     """Where the token comes from: exactly one of ``file`` (a path or ``-``), ``env``, ``live``."""
 
@@ -44,7 +44,7 @@ class TokenSource:
         return self.file is not None or self.env is not None or self.live
 
 
-@dataclass(frozen=True)
+@record
 class KeySource:
     """How to verify the signature (RS256): a JWKS URL or a PEM public key file, or neither."""
 
@@ -52,7 +52,7 @@ class KeySource:
     public_key: Path | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Obtained:
     """A decoded token and where it came from. The token text itself is not kept."""
 
@@ -63,7 +63,7 @@ class Obtained:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Environment:
     """What getting a token reads from the outside world (tests give their own)."""
 

@@ -13,12 +13,12 @@ import os
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bolaudit.findings import Finding
 from bolaudit.credentials.verify import DEFAULT_TIMEOUT, MAX_REQUESTS, Place, Read, Unreadable, Verification
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     from bolaudit.project import Project
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 CODE = "BOL101"
 
 
-@dataclass(frozen=True)
+@record
 class Annotated:
     findings: list[Finding]
     suppressed: list[Suppressed]

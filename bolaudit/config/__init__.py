@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from bolaudit.config.keys import (
     Where,
 )
 from bolaudit.config.tree import Layer
+from bolaudit.records import record
 
 __all__ = [
     "DEFAULT_MAX_FILE_SIZE",
@@ -47,7 +48,7 @@ __all__ = [
 DEFAULT_CACHE_NAME = ".bolaudit_cache"
 
 
-@dataclass(frozen=True)
+@record
 class CommandLine:
     """What the command line says about every file, whatever its config: ``select`` (given:
     replaces the config's ``select`` and ``ignore``), ``extend_select`` and ``ignore`` (adjust
@@ -61,7 +62,7 @@ class CommandLine:
     force_exclude: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     # The file the run's own settings came from (``--config``, or the nearest config), or None.
     config_file: Path | None = None

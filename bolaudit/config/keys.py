@@ -11,13 +11,13 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from bolaudit.catalog import knowledge
 from bolaudit.findings import Mask
 from bolaudit.bounded.limits import MAX_FILE_SIZE, MAX_JOBS, MAX_WARN_DAYS
+from bolaudit.records import record
 
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 DEFAULT_TOKEN_URL = knowledge.token_url()
@@ -41,7 +41,7 @@ class ConfigError(Exception):
     """A configuration file or option is invalid; the message names the file and the key."""
 
 
-@dataclass(frozen=True)
+@record
 class Where:
     """Where a value came from: ``prefix`` names the file and section, ``key`` the key."""
 

@@ -21,11 +21,12 @@ from typing import Any, cast
 
 from bolaudit.bounded.files import is_within
 from bolaudit.config.keys import ConfigError
+from bolaudit.records import record
 
 _UNKNOWN = object()  # not asked yet (None is an answer: the defaults)
 
 
-@dataclass(frozen=True)
+@record
 class Layer:
     """What one config file says about the files it judges (its folder and below, until a nearer
     config). Patterns are relative to the config's folder; ``local`` turns a root-relative path

@@ -29,11 +29,12 @@ import os
 import posixpath
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bolaudit.facts import DeployUnit as Unit
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     from bolaudit.config import Config
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 MARKERS = frozenset({"pyproject.toml", "setup.py", "setup.cfg", "Dockerfile", "manage.py", "package.json"})
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class App:
     """``key`` is the identity, ``name`` what messages show. ``kind``: folder, configured, root,
     compose-service, k8s-container, gha-job."""
@@ -101,7 +102,7 @@ def _inside(path: str, folder: str) -> bool:
     return not folder or path == folder or path.startswith(folder + "/")
 
 
-@dataclass(frozen=True)
+@record
 class AppMap:
     """Answers "which app is this place in?"."""
 

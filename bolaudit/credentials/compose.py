@@ -11,12 +11,12 @@ at its own characters. Nothing is evaluated: only literals and the three ways of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import libcst as cst
 
 from bolaudit.credentials.literals import literal_value
 from bolaudit.extract.exprtools import literal_value as source_value
+from bolaudit.records import record
 
 HOLE = "\x00"
 # A long SQL or help text can chain thousands of pieces; such an expression is left to the
@@ -25,7 +25,7 @@ MAX_PIECES = 128
 MAX_DEPTH = 48
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Piece:
     """``value[start:end]`` of a ``Composed`` is the literal ``node`` (a ``SimpleString`` or an
     f-string's text part); ``verbatim`` when those characters stand in its source as they are."""
@@ -36,7 +36,7 @@ class Piece:
     verbatim: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Composed:
     value: str
     pieces: tuple[Piece, ...]

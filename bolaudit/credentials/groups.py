@@ -12,7 +12,6 @@ several, those whose names agree once the role words are dropped (``BOL_NL_CLIEN
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from bolaudit.facts import CredentialKind
 from bolaudit.catalog.credentials import (
@@ -26,9 +25,10 @@ from bolaudit.catalog.credentials import (
     pair_key,
     weak_role,
 )
+from bolaudit.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Candidate:
     """A literal value seen in a group. ``names`` are the names it is bound to (target, key,
     keyword, the env var whose default it is); ``hint`` is a role its position gives it (the halves
@@ -40,7 +40,7 @@ class Candidate:
     ref: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Verdict:
     """A candidate that is a credential. ``pair`` numbers the id/secret pairs of the group (0: none)."""
 

@@ -13,7 +13,6 @@ section by ``credentials.judge``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from urllib.parse import unquote
 
@@ -27,6 +26,7 @@ from bolaudit.catalog.credentials import (
     is_client_id,
     is_secret,
 )
+from bolaudit.records import record
 
 SECRET, UUID, BASIC, PCT = "secret", "uuid", "basic", "pct"
 DETECTORS = ((SECRET, SECRET_RUN_RE), (UUID, UUID_RUN_RE), (BASIC, BASIC_RUN_RE), (PCT, PCT_RUN_RE))
@@ -43,7 +43,7 @@ _SHELL_DEFAULT = re.compile(r"\$\{([A-Za-z_]\w*):?[-=]$")
 _PAIR_GAP = re.compile(r"""\\?["'`]?[ \t]*[:,][ \t]*\\?["'`]?""")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Match:
     """A detector's hit: ``line[start:end]``."""
 
@@ -52,7 +52,7 @@ class Match:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class LineCandidate:
     """A value to judge with its section. ``default_of`` is the variable whose default it is."""
 
@@ -63,7 +63,7 @@ class LineCandidate:
     default_of: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class LinePair:
     """A client id and secret the line pairs by itself; for a Basic header both spans are the header."""
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bolaudit.extract.exprtools import dotted
@@ -40,6 +39,7 @@ from bolaudit.facts import (
     Seq,
     Subscript,
 )
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     from bolaudit.resolve.index import FactIndex
@@ -56,7 +56,7 @@ MAX_REACH = 4000  # places one program is followed to, so that a huge tree stays
 MAX_DEPTH = 8
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Program:
     """An entry module; ``kind`` says why it is one (``main guard``, ``MCP server``...)."""
 
@@ -64,7 +64,7 @@ class Program:
     kind: str
 
 
-@dataclass(frozen=True)
+@record
 class ProgramMap:
     programs: tuple[Program, ...]
     reach: Mapping[str, frozenset[str]]  # place (path) -> the entry paths of the programs reaching it

@@ -26,7 +26,6 @@ false negatives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import libcst as cst
 
@@ -45,12 +44,13 @@ from bolaudit.credentials.literals import (
     literal_value,
 )
 from bolaudit.facts import CredentialKind, SecretSource
+from bolaudit.records import record
 
 _AUTH_WORDS = frozenset({"auth", "credentials", "creds", "basicauth"})
 _BASIC_AUTH = frozenset({"HTTPBasicAuth", "BasicAuth", "HTTPDigestAuth"})
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class _Item:
     node: cst.BaseExpression
     value: str

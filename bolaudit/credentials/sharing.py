@@ -25,13 +25,13 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bolaudit.credentials.apps import App, AppMap, defines_of
 from bolaudit.credentials.programs import ProgramMap, excluded
 from bolaudit.facts import CredentialSighting, ModuleFacts
 from bolaudit.findings import Span
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -44,7 +44,7 @@ _GHA_NAME = re.compile(r"secrets\.(\S+)(?: \(environment (.+)\))?")
 Group = tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Member:
     """A place in ``app`` that holds or receives the credential of ``group``. ``via`` says how, for
     sources ("" for a literal); ``fingerprint`` is the literal's SHA-256 ("" for sources)."""
@@ -61,7 +61,7 @@ class Member:
         return (self.path, self.span, self.app.key)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Shared:
     """A member in another app than the group's first member; ``apps`` all apps of the group, the
     first member's first and this member's second."""

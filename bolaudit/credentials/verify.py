@@ -27,6 +27,7 @@ from bolaudit.credentials.readback import read_back_all
 from bolaudit.credentials.apps import AppMap
 from bolaudit.facts import CredentialSighting, ModuleFacts
 from bolaudit.findings import Span
+from bolaudit.records import record
 
 MAX_REQUESTS = 10
 DEFAULT_TIMEOUT = 10.0
@@ -34,7 +35,7 @@ _MAX_NAME = 60
 
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Unreadable:
     """Why a file's text is not read back (e.g. a symlink that leaves the project)."""
 
@@ -45,13 +46,13 @@ Read = Callable[[str], "str | Unreadable | None"]
 """The text of a file as the per-file stage saw it (root-relative path), or None / why not."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Place:
     path: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class PairRef:
     """Where a secret's client id is (no values, only places and fingerprints)."""
 
@@ -65,7 +66,7 @@ class PairRef:
         return (self.id_fingerprint, self.secret_fingerprint)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Verification:
     """``status``: ``live``, ``rejected`` or ``unverified`` (``reason`` says why)."""
 

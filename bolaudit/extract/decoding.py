@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+
+from bolaudit.records import record
 
 BINARY_SNIFF = 8 * 1024
 
@@ -24,7 +25,7 @@ _UTF16_BOMS = ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _PRINTABLE = bytes([9, 10, 13, *range(32, 256)])
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Decoded:
     """A file's text and how it was read.
 
@@ -43,7 +44,7 @@ class Decoded:
         return self.line_map[min(max(line, 1), len(self.line_map)) - 1]
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class DecodeFailure:
     """Why a file cannot be read as source, and where (1-based, as BOL000 reports it)."""
 

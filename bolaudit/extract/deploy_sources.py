@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -44,6 +43,7 @@ from bolaudit.extract.deploy_yaml import (
 )
 from bolaudit.facts import CredentialKind, DeployUnit, EnvDefine, SecretSource
 from bolaudit.findings import Span
+from bolaudit.records import record
 
 __all__ = ["DeployFacts", "scan_deploy"]
 
@@ -52,7 +52,7 @@ _REF = re.compile(r"^\$\{?([A-Za-z_]\w*)")
 _DEFINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][\w.\-]*)\s*=\s*(.*?)\s*$")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class DeployFacts:
     sources: tuple[SecretSource, ...] = ()
     units: tuple[DeployUnit, ...] = ()

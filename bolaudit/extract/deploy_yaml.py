@@ -19,6 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bolaudit.facts import CredentialKind, DeployUnit, EnvDefine, SecretSource, SourceKind
 from bolaudit.findings import Span
+from bolaudit.records import record
 
 __all__ = ["Collector", "UnitNode", "documents", "get", "items", "resolve",
            "scalars", "seq", "string"]
@@ -94,7 +95,7 @@ def resolve(base: str, relative: str) -> str:
     return posixpath.normpath(posixpath.join(base.strip("/") or ".", relative))
 
 
-@dataclass(frozen=True)
+@record
 class UnitNode:
     """A unit's key (``orders:``, ``- name: app``) and body, to tell its own lines from an alias."""
 

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from bolaudit.bounded.limits import SLICE_ABOVE
+from bolaudit.records import record
 
 __all__ = ["SLICE_ABOVE", "Sliced", "enclosing_statement", "slice_module"]
 
@@ -34,7 +35,7 @@ _CONTINUES = frozenset({"elif", "else", "except", "finally"})
 _ASSIGN = frozenset({"=", ":=", "+=", "-=", "*=", "/=", "//=", "%=", "**=", "@=", "&=", "|=", "^=", ">>=", "<<="})
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Sliced:
     """The kept units as one module; ``line_map[n - 1]`` is the file's line of its line ``n``."""
 

@@ -19,12 +19,12 @@ import functools
 import re
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from bolaudit import clients
 from bolaudit.findings import Fix, Span
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     import ast
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 Item = TypeVar("Item", "cst.BaseDictElement", "cst.Arg")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Applied:
     """The text after applying fixes, which were applied and which were skipped (overlaps)."""
 

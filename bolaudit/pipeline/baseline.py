@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bolaudit import __version__
 from bolaudit.findings import Finding
+from bolaudit.records import record
 
 FORMAT_VERSION = 1
 ABOUT = (
@@ -38,7 +38,7 @@ class BaselineError(Exception):
     """A baseline file cannot be read or written; the message names the file."""
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(slots=True, order=True)
 class BaselineEntry:
     """``count`` findings with this fingerprint were accepted (identical findings need one each)."""
 
@@ -48,7 +48,7 @@ class BaselineEntry:
     count: int = 1
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Baseline:
     """A loaded baseline. Pure: ``split`` and ``unmatched`` take findings and change nothing."""
 

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bolaudit.facts import ModuleFacts
 from bolaudit.findings import Problem, ProblemKind, Span
 from bolaudit.bounded.limits import SLICE_ABOVE
 from bolaudit.pipeline.suppress import Suppression, suppressions_in
+from bolaudit.records import record
 
 T = TypeVar("T")
 Seen = dict[str, set[str]]  # credential values found in the file, by kind; in memory only
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class FileJob:
     path: str  # absolute
     rel: str
@@ -36,7 +36,7 @@ class FileJob:
     follow: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class FileResult:
     facts: ModuleFacts
     problems: tuple[Problem, ...] = ()

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bolaudit.pipeline.listing import SKIP_DIRS, VENV_MARKER
+from bolaudit.records import record
 
 RACY_NS = 100_000_000  # many clock ticks of a filesystem that keeps nanoseconds
 COARSE_RACY_NS = 2_000_000_000  # FAT keeps mtimes to 2 s
@@ -33,7 +34,7 @@ MAX_ENTRIES = 200_000
 Entry = tuple[str, int, int]  # path, size (-1: did not exist), mtime in ns
 
 
-@dataclass(frozen=True)
+@record
 class Snapshot:
     """Paths NUL-joined, sizes and mtimes as machine integers: a record of 10,000 paths loads in
     a millisecond (a tuple per path took five)."""

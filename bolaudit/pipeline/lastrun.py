@@ -19,13 +19,13 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bolaudit.findings import Finding, Problem
 from bolaudit.pipeline.freshness import Snapshot
 from bolaudit.pipeline.suppress import Suppressed, UnusedSuppression
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     from bolaudit.config import Config
@@ -35,7 +35,7 @@ FORMAT = 2
 FILE_NAME = "last_run.json"
 
 
-@dataclass(frozen=True)
+@record
 class LastRun:
     key: str  # run_key(): the settings, the paths asked for, bolaudit's code
     snapshot: Snapshot

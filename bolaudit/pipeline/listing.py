@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -48,7 +49,7 @@ class GitTimeout(Exception):
 MAX_GITIGNORE = 4 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@record
 class Listing:
     """Files found (absolute, symlinks not resolved) and folders that could not be read."""
 

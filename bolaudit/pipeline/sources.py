@@ -15,7 +15,7 @@ import dataclasses
 import os
 import stat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -24,6 +24,7 @@ from bolaudit.extract.decoding import Decoded, DecodeFailure, decode_python, dec
 from bolaudit.findings import Problem, ProblemKind
 from bolaudit.pipeline.listing import GitTimeout, ancestors_ignores, git_files, git_toplevel, walk
 from bolaudit.bounded.files import NotRegular, TooLarge, is_within, read_head, read_regular
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     from bolaudit.pipeline.exclusion import Exclusions, Scope
@@ -58,7 +59,7 @@ BINARY_SUFFIXES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class SourceFile:
     """A file to audit. ``rel`` is what reports show: posix, relative to ``Config.root`` (for
     files outside it, relative to the current folder, or absolute)."""
@@ -71,7 +72,7 @@ class SourceFile:
     data: bytes | None = field(default=None, repr=False, compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class _Candidate:
     path: Path  # real folder + file name: a file symlink itself is not resolved
     rel: str

@@ -28,10 +28,10 @@ import io
 import re
 import tokenize
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from bolaudit.findings import Finding
+from bolaudit.records import record
 
 PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
 # In Markdown "#" starts a heading and text shows code: only an HTML comment is a directive there,
@@ -74,7 +74,7 @@ class Style(enum.Enum):
     NOQA = "noqa"
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Suppression:
     """One directive in a file.
 
@@ -107,7 +107,7 @@ class SuppressionKind(enum.Enum):
     EXTERNAL = "external"  # the baseline, or configuration
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Suppressed:
     """A finding that was found and then accepted, with why (shown in SARIF, counted in text)."""
 
@@ -116,7 +116,7 @@ class Suppressed:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class UnusedSuppression:
     """A directive (or some of its codes) that matched no finding: ``codes`` empty means "all"."""
 

@@ -13,20 +13,21 @@ what code scanning, GitLab and annotations resolve against the checkout. Never `
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from bolaudit import __version__
 from bolaudit.bounded.printable import printable as printable  # re-exported: every format uses it
 from bolaudit.findings import Finding, Problem, RuleInfo
 from bolaudit.pipeline.suppress import Suppressed, SuppressionKind, UnusedSuppression
+from bolaudit.records import record
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
 
 # Control characters (and bidi overrides) in a file name or message could move the cursor, recolour
 # or reorder a terminal line; shown escaped instead. So are lone surrogates: the bytes of a file name
 # that is not UTF-8 (``os.fsdecode`` keeps byte 0xE9 as U+DCE9), which no terminal can show.
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class CredentialRecord:
     """A credential sighting for the JSON report: unsalted SHA-256 of the value (never the value),
     ``client_id``/``client_secret``, the app it is in (``bolaudit.credentials.apps``), where."""
@@ -38,7 +39,7 @@ class CredentialRecord:
     line: int
 
 
-@dataclass(frozen=True)
+@record
 class Report:
     """Everything one ``bolaudit check`` run has to say.
 

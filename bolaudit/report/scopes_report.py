@@ -7,16 +7,16 @@ are shown from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from bolaudit.catalog import Catalog
 from bolaudit.findings import Finding
+from bolaudit.records import record
 from bolaudit.tokens.grants import GrantAudit, Location
 
 
-@dataclass(frozen=True)
+@record
 class TokenSummary:
     """What the reports say about the token compared; never the token itself, only ``masked``."""
 
@@ -33,7 +33,7 @@ class TokenSummary:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class ScopesReport:
     """One ``bolaudit scopes`` run, as every format renders it."""
 

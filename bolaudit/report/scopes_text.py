@@ -10,9 +10,9 @@ that comes from the audited code or the token's claims goes through ``printable`
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 
+from bolaudit.records import record
 from bolaudit.report.model import printable
 from bolaudit.report.scopes_report import ScopesReport, TokenSummary
 from bolaudit.tokens.grants import Comparison, Requirement, UsedOperation, group_name
@@ -160,7 +160,7 @@ def verdict(comparison: Comparison) -> str:
     return f"The token does NOT cover this code ({counts})."
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     """A finding as the text and Markdown formats list it; ``path`` empty when it has no place."""
 

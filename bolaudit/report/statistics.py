@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
 
+from bolaudit.records import record
 from bolaudit.report.model import Report
 from bolaudit.report.text import FIXABLE_MARK
 
 FORMATS = ("text", "json")
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     code: str
     name: str

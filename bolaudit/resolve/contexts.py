@@ -8,11 +8,12 @@ arguments bound to the parameters. A ``Callee`` is a project function a call rea
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from bolaudit.extract.exprtools import dotted
 from bolaudit.facts import Attr, CallExpr, CallFact, Const, Expr, LoopVar, Name, Param, Subscript
+from bolaudit.records import record
 from bolaudit.resolve.values import Obj, SVal
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ MAX_DEPTH = 30
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Ctx:
     """Where an expression is evaluated. ``depth`` bounds the work and is not part of identity
     (so results are shared between depths); the hash is computed once, as contexts nest."""
@@ -49,7 +50,7 @@ class Ctx:
         return Ctx(self.path, self.func, self.self_cls, self.bindings, self.depth + 1, self.state, self._hash)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Callee:
     """A project function a call reaches: ``how`` is direct, self, super, method or init."""
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
 from bolaudit.extract import prefilter
 from bolaudit.facts import (
@@ -29,13 +28,14 @@ from bolaudit.facts import (
     ModuleFacts,
     SessionFact,
 )
+from bolaudit.records import record
 
 MAX_IMPORT_HOPS = 8
 _DEF = re.compile(rb"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 _INDENTED_DEF = re.compile(rb"^[ \t]+(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Symbol:
     """What a module-level name is. ``kind``: constant, function, class, module, external, unknown."""
 
@@ -51,7 +51,7 @@ def caller_word(qualname: str) -> str:
     return parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1]
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Deferred:
     """A module the engine has not analysed yet: its dotted name and its bytes."""
 

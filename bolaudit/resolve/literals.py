@@ -8,10 +8,10 @@ there, so no secret is cached. An f-string's text has ``{}`` where its expressio
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bolaudit.findings import Span
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     from bolaudit.resolve.index import FactIndex
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Literal:
     path: str
     span: Span

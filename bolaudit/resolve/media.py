@@ -7,12 +7,12 @@ version (BOL303's job) gives no verdict.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bolaudit.catalog import knowledge
 from bolaudit.catalog import normalize_media_type, parse_media_type
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     from bolaudit.resolve.requests import ResolvedRequest
@@ -23,7 +23,7 @@ LIBRARY_BODY_TYPES = {"json": "application/json"}
 RETAILER_JSON = knowledge.current_media_type()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Verdict:
     """A certain problem with one header of one request. ``sent`` is None when the header is
     missing; ``wanted`` the media type to send instead (None when not one certain type)."""

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bolaudit import clients
+from bolaudit.records import record
 from bolaudit.resolve.contexts import Callee, Ctx, func_key
 from bolaudit.resolve.endpoints import BOL_API, BOL_HOSTS, NOT_API, RequestKind, classify, possible, settled
 from bolaudit.resolve.request_parts import RequestParts
@@ -46,7 +46,7 @@ MAX_INSTANCES = 1024
 MAX_STEPS = 16384  # call sites visited per HTTP call, over all layers
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class _Instance:
     """One way a function's request is reached: the context (bindings), the call sites from the
     outermost in, and why the search stopped short, if it did."""
@@ -56,14 +56,14 @@ class _Instance:
     limit: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Site:
     path: str
     span: Span
     func: str | None
 
 
-@dataclass(frozen=True)
+@record
 class ResolvedRequest:
     """One request a call site makes.
 

@@ -11,11 +11,13 @@ never confused with "session defaults we cannot see").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from urllib.parse import urlsplit
 
+from bolaudit.records import record
 
-@dataclass(frozen=True, slots=True)
+
+@record(slots=True)
 class Hole:
     reason: str
     param: str = ""  # "path::qualname" of the function whose unbound parameter left it
@@ -24,7 +26,7 @@ class Hole:
 Part = str | Hole
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class SVal:
     parts: tuple[Part, ...]
 
@@ -76,7 +78,7 @@ class SVal:
         return "".join(out)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Url:
     """A resolved URL split for matching.
 
@@ -167,7 +169,7 @@ def _path(text: str) -> tuple[tuple[str | None, ...], str | None, bool]:
     return tuple(None if HOLE_MARK in s else s for s in segs), (query or None), False
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class DVal:
     """A resolved header dict: lower-cased name -> (name as written, value).
 
@@ -214,7 +216,7 @@ class DVal:
         return DVal((), True, reason, param)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Obj:
     """What an expression denotes when it is not a plain value.
 

@@ -9,11 +9,11 @@ request (``fetch_token`` with no ``headers=``) sends ``application/json`` itself
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from bolaudit import clients
 from bolaudit.facts import Attr
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     from bolaudit.resolve.evaluate import Evaluator
@@ -24,7 +24,7 @@ JSON = "application/json"
 WILDCARDS = ("*/*", "application/*")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class AcceptSent:
     """``state``: ``sent`` (the request sets ``Accept: value``), ``default`` (it sets none and the
     library sends ``value`` instead; None when the library sends no ``Accept``), ``unknown``."""

@@ -14,10 +14,10 @@ expiry (``now + 3600``), which makes the check hit (and reuse expired tokens, an
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bolaudit.extract.exprtools import dotted, walk
+from bolaudit.records import record
 from bolaudit.tokens.handlers import web_view_class
 from bolaudit.facts import CallExpr, Const, Guard
 
@@ -30,7 +30,7 @@ _PER_REQUEST = frozenset({"flask.g", "flask.request", "starlette.requests.Reques
 _CACHING_DECORATOR = re.compile(r"cache|memoi[sz]e", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@record
 class NeverHit:
     """A cache check that can never hit: refresh ``margin`` seconds early, tokens live ``lifetime``."""
 

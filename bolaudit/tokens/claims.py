@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bolaudit.catalog import knowledge
 from bolaudit.bounded import jsontext as bounded_json
 from bolaudit.bounded.printable import printable
+from bolaudit.records import record
 
 
 BOL_ISSUER = knowledge.issuer()  # the iss of every token bol's token service issues
@@ -28,7 +28,7 @@ NBF_LEEWAY = timedelta(seconds=60)  # clocks differ a little; a token minted "no
 _JSON_TYPES: dict[type, str] = {str: "string", list: "list", dict: "JSON object"}
 
 
-@dataclass(frozen=True)
+@record
 class ClaimWarning:
     """A claim that makes the token unlike one bol issued for use now (``nbf``, ``iss``)."""
 

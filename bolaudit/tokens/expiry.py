@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bolaudit.extract.exprtools import dotted
 from bolaudit.facts import Attr, CallExpr, CallFact, Const, Expr, Guard
 from bolaudit.findings import Span
+from bolaudit.records import record
 from bolaudit.tokens.cache_checks import stored_expiries
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ _FOREVER_DECORATORS = ("lru_cache", "cache", "cached_property")
 _UP = 6  # caller levels searched for a renewal or a cache check
 
 
-@dataclass(frozen=True)
+@record
 class Outlives:
     """``func`` in ``path`` keeps the token of ``request`` ``how`` (for messages), at ``span``."""
 

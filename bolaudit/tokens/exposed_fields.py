@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bolaudit.extract.exprtools import dotted
 from bolaudit.facts import Attr, CallExpr, ClassFact, Const, DictExpr, Expr, Format, Concat, Seq, Subscript
 from bolaudit.findings import Span
+from bolaudit.records import record
 from bolaudit.tokens.handlers import handler_kind
 from bolaudit.tokens.secret_values import ACCESS, REFRESH, SECRET, by_name
 
@@ -54,7 +54,7 @@ def bol_named(name: str) -> bool:
     return re.search(r"(?:^|_)bol(?:_|$)", snake) is not None
 
 
-@dataclass(frozen=True)
+@record
 class FieldExposure:
     """``owner`` (a serializer, model form or response model) hands out ``fields`` (names, each
     holding ``what``) to clients; ``used_by`` names the routes of a response model."""

@@ -18,12 +18,12 @@ Which values carry one is ``secret_values``' business; this module finds where t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bolaudit.extract.exprtools import dotted
 from bolaudit.facts import Attr, CallExpr, CallFact, FunctionFact
 from bolaudit.findings import Span
+from bolaudit.records import record
 from bolaudit.tokens.exposed_fields import field_exposures
 from bolaudit.tokens.handlers import handler_kind, response_call
 from bolaudit.tokens.secret_values import ACCESS, REFRESH, RESPONSE, SECRET, Found, SecretValues
@@ -43,7 +43,7 @@ PARSE_ERRORS = {"KeyError", "TypeError", "ValueError", "IndexError", "LookupErro
                 "JSONDecodeError", "json.JSONDecodeError", "ValidationError", "pydantic.ValidationError"}
 
 
-@dataclass(frozen=True)
+@record
 class Exposure:
     """``kind``: print, log, warning, exception, response (a response object built from it),
     route (what a handler returns), serializer, model form, response model. ``sink`` says where,

@@ -16,10 +16,10 @@ Built once per run by ``bolaudit.project`` and shared by BOL201-BOL205:
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from bolaudit.records import record
 from bolaudit.resolve.index import Scope
 from bolaudit.tokens.callgraph import CallGraph
 from bolaudit.extract.exprtools import walk
@@ -36,7 +36,7 @@ MAX_CHAIN = 64
 SHOWN = 6
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """``scope`` requests a new token on every call: ``call`` is the token request itself
     (``target`` None) or leads to the token source ``target``."""
@@ -49,7 +49,7 @@ class Source:
     never_hit: NeverHit | None
 
 
-@dataclass(frozen=True)
+@record
 class LoopFetch:
     """BOL201: ``call`` in ``loop`` (in ``scope``) requests a new token on every iteration."""
 
@@ -60,7 +60,7 @@ class LoopFetch:
     chain: tuple[Scope, ...]  # the functions from the callee down to the token request
 
 
-@dataclass(frozen=True)
+@record
 class PerCallFetch:
     """BOL202 at ``request``: ``scope`` fetches a token and sends one API request, every call
     (``chain`` from ``scope`` down to the request); or the cache ``never_hit`` can never hit."""

@@ -22,13 +22,13 @@ from __future__ import annotations
 import dataclasses
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bolaudit.catalog import knowledge
 from bolaudit.catalog import ALL_RESOURCES, MANAGE, READ, Catalog, Operation, Resource
 
+from bolaudit.records import record
 from bolaudit.resolve.endpoints import uncovered_media
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ FLOW_SCOPES = frozenset({"offline_access"})
 RANK = {READ: 1, MANAGE: 2}
 
 
-@dataclass(frozen=True, order=True)
+@record(order=True)
 class Location:
     """A call site; ``path`` relative to the project root."""
 
@@ -51,7 +51,7 @@ class Location:
     column: int = 1
 
 
-@dataclass(frozen=True)
+@record
 class UsedOperation:
     operation: Operation
     locations: tuple[Location, ...]
@@ -59,7 +59,7 @@ class UsedOperation:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class UnresolvedCall:
     """A call bolaudit could not match to one operation. ``counted`` is the (resource id, right)
     it still counts as, when every operation it could be needs that."""
@@ -69,7 +69,7 @@ class UnresolvedCall:
     counted: tuple[str, str] | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Requirement:
     """One resource the code needs, the right it needs, and where (sorted call sites)."""
 
@@ -84,7 +84,7 @@ class Requirement:
         return self.sites[0]
 
 
-@dataclass(frozen=True)
+@record
 class Needs:
     """What the code needs: every operation (process status too), the unresolved calls, and the
     requirements per resource in dashboard order."""
@@ -106,7 +106,7 @@ class Needs:
         return next((r for r in self.required if r.resource.id == resource_id), None)
 
 
-@dataclass(frozen=True)
+@record
 class Grants:
     """What a token's scopes grant: resource id -> highest right, as far as bolaudit knows."""
 
@@ -117,7 +117,7 @@ class Grants:
     unknown: tuple[str, ...] = ()  # scope strings the catalog does not know
 
 
-@dataclass(frozen=True)
+@record
 class Gap:
     """A difference between needed and granted: BOL401/402/403. ``site``: first call site."""
 
@@ -127,7 +127,7 @@ class Gap:
     site: Location | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Comparison:
     grants: Grants
     missing: tuple[Gap, ...]
@@ -139,7 +139,7 @@ class Comparison:
         return not self.missing and not self.insufficient
 
 
-@dataclass(frozen=True)
+@record
 class Expiring:
     """BOL404: a long-lived token (a refresh token: the Code Flow authorisation) ends soon."""
 
@@ -148,7 +148,7 @@ class Expiring:
     message: str
 
 
-@dataclass(frozen=True)
+@record
 class GrantAudit:
     """Everything BOL401-BOL404 look at: what the code needs, and the token's side when given."""
 

@@ -19,7 +19,7 @@ import binascii
 import enum
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from bolaudit.bounded import jsontext as bounded_json
 from bolaudit.findings import Mask
+from bolaudit.records import record
 from bolaudit.tokens.claims import date_problem, timestamp, too_deep_part
 
 TokenErrorKind = Literal["malformed", "claims", "unsigned", "expired", "signature", "key", "url", "budget",
@@ -63,7 +64,7 @@ class SignatureStatus(enum.Enum):
     INVALID = "invalid"
 
 
-@dataclass(frozen=True)
+@record
 class DecodedToken:
     """What a bol JWT says about itself. Holds no copy of the token, only its masked form."""
 
@@ -89,7 +90,7 @@ class DecodedToken:
         return self.expires_at is not None and self.expires_at <= _aware(now)
 
 
-@dataclass(frozen=True)
+@record
 class TokenText:
     """A token as the user handed it over; ``repr`` hides both values."""
 

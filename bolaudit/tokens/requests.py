@@ -10,7 +10,6 @@ business. One ``TokenRequest`` per call site, where the endpoint is chosen (a wr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -28,6 +27,7 @@ from bolaudit.facts import (
     Name,
     Seq,
 )
+from bolaudit.records import record
 
 if TYPE_CHECKING:
     from bolaudit.resolve.index import Scope
@@ -44,7 +44,7 @@ DEFAULT_LIFETIME = 299
 _MAX_RESOLVE = 3
 
 
-@dataclass(frozen=True)
+@record
 class TokenRequest:
     """A token request at ``site``. ``grant`` is the grant type, ``"?"`` when one is sent but not
     known statically, None when none is seen (an OAuth2 session sends its own)."""

@@ -18,11 +18,12 @@ import re
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime, timezone
 from typing import Any
 
 from bolaudit.bounded import jsontext as bounded_json
+from bolaudit.records import record
 from bolaudit.tokens.echo import forms, scrub, shown
 from bolaudit.tokens.http import MAX_BODY, check_url, send
 from bolaudit.tokens.jwt import DecodedToken, TokenError, decode
@@ -56,7 +57,7 @@ class RequestBudget:
         self.used += 1
 
 
-@dataclass(frozen=True)
+@record
 class FetchLive:
     """The credentials work: bol issued a token. ``access_token`` is kept only in memory."""
 
@@ -70,7 +71,7 @@ class FetchLive:
         return f"token service issued a token ({self.decoded.masked})"
 
 
-@dataclass(frozen=True)
+@record
 class FetchRejected:
     """The token service refused the credentials (401): they are not (or no longer) live.
 
@@ -87,7 +88,7 @@ class FetchRejected:
         return f"token service rejected the credentials: {_status_text(self.status, self.title, self.detail)}"
 
 
-@dataclass(frozen=True)
+@record
 class FetchUnverified:
     """No answer either way (timeout, 5xx, 400, 403, 429, malformed body): say why, claim nothing."""
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from bolaudit.records import record
 from bolaudit.tokens.claims import BOL_ISSUER, NBF_LEEWAY, ClaimWarning, shown_value
 from bolaudit.tokens.jwt import SCOPE_CLAIMS, DecodedToken, SignatureStatus
 
@@ -26,7 +26,7 @@ ALL_RESOURCES = "*"  # what the catalog says the legacy RETAILER scope grants
 _SHOWN_CLAIMS = frozenset({"iss", "sub", "azp", "clientname", "aid", "iat", "exp", "nbf"})
 
 
-@dataclass(frozen=True)
+@record
 class ExpiryWarning:
     """BOL404 authorization-expiring: a long-lived token (refresh token) ends within the window."""
 
