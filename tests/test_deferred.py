@@ -318,3 +318,119 @@ def test_a_helper_that_calls_a_token_fetching_client_is_read_for_a_named_loop(tm
 
     named = engine.run([tmp_path / "shop" / "sync.py"], Config(root=tmp_path, use_cache=False), debug=True)
     assert [f.code for f in named.findings] == ["BOL201"]
+
+
+GROUPS = ("orders", "offers", "shipments", "invoices")
+# Shaped as openapi-generator writes a client: the package imports every endpoint group, each
+# group imports the client class, the client imports the package for its REST layer.
+GROUPS_SHARING_A_CLIENT = {
+    "client/__init__.py": "".join(f"from client.api.{g}_api import {g.title()}Api\n" for g in GROUPS)
+    + "from client.api_client import ApiClient\nfrom client.configuration import Configuration\n",
+    "client/api/__init__.py": "".join(f"from client.api.{g}_api import {g.title()}Api\n" for g in GROUPS),
+    "client/configuration.py": '''
+class Configuration:
+    def __init__(self, host=None):
+        self.host = host or "https://api.bol.com/retailer"
+''',
+    "client/rest.py": '''
+import requests
+
+
+class RESTClientObject:
+    def __init__(self, configuration):
+        self.configuration = configuration
+        self.session = requests.Session()
+
+    def request(self, method, path, headers=None):
+        return self.session.request(method, self.configuration.host + path, headers=headers)
+''',
+    "client/api_client.py": '''
+from client import rest
+from client.configuration import Configuration
+
+
+class ApiClient:
+    _default = None
+
+    def __init__(self, configuration=None):
+        self.configuration = configuration or Configuration()
+        self.rest_client = rest.RESTClientObject(self.configuration)
+
+    @classmethod
+    def get_default(cls):
+        if cls._default is None:
+            cls._default = cls()
+        return cls._default
+
+    def call_api(self, method, path, headers=None):
+        return self.rest_client.request(method, path, headers=headers)
+''',
+    **{f"client/api/{group}_api.py": f'''
+from client.api_client import ApiClient, RequestSerialized
+from client.api_client import (
+    ApiClient,
+)
+{"from client.sandbox import SANDBOX" if group == "orders" else ""}
+
+
+class {group.title()}Api:
+    def __init__(self, api_client=None):
+        if api_client is None:
+            api_client = ApiClient.get_default()
+        self.api_client = api_client
+
+    def get_{group}(self):
+        return self.api_client.call_api("GET", "/{group}", headers={{"Accept": "application/vnd.retailer.v10+json"}})
+''' for group in GROUPS},
+    # A client for the demo environment, made under another name: a call site of ApiClient
+    # that the named file's requests depend on.
+    "client/sandbox.py": '''
+from client.api_client import ApiClient as Client
+from client.configuration import Configuration
+
+SANDBOX = Client(Configuration("https://api.bol.com/retailer-demo"))
+''',
+}
+
+
+def test_a_named_group_of_a_generated_client_gives_the_same_result_deferred_or_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pre-commit on one endpoint group: its calls go through the shared client, whose call sites
+    in the other groups and whose construction under another name (the sandbox) are read."""
+    from bolaudit.config import Config
+
+    write_tree(tmp_path, GROUPS_SHARING_A_CLIENT)
+    named = tmp_path / "client" / "api" / "orders_api.py"
+
+    def run() -> tuple[list[str], tuple[list[str], list[str]]]:
+        result = engine.run([named], Config(root=tmp_path, use_cache=False), debug=True)
+        assert result.project is not None
+        return sorted(result.project.modules), _outcome(result)
+
+    modules, outcome = run()
+    assert "client/sandbox.py" in modules
+    _without_deferral(monkeypatch)
+    assert run()[1] == outcome
+
+
+@pytest.mark.parametrize(("code", "mentions"), [
+    ("from client.api_client import ApiClient, RequestSerialized\n", False),
+    ("from client.api_client import (\n    RequestSerialized,\n    ApiClient,\n)\n", False),
+    ("import client\nclient.api_client.ApiClient.get_default()\n", False),
+    ("x = MyApiClient(config)\n", False),
+    ("from client.api_client import ApiClient\napi = ApiClient(Configuration())\n", True),
+    ("from client import api_client\napi = api_client.ApiClient()\n", True),
+    ("register(ApiClient)\n", True),
+    ("class Sandbox(ApiClient):\n    pass\n", True),
+    ("from client.api_client import ApiClient as Client\nSANDBOX = Client(cfg)\n", True),
+    ("from client.api_client import (\n    ApiClient,\n)\nx = make(ApiClient, 1)\n", True),
+])
+def test_where_a_deferred_module_says_a_name(code: str, mentions: bool) -> None:
+    """A deferred module is read for the call sites (or subclasses) of ``ApiClient`` when its
+    bytes could make one: not for importing the name, which every generated group does."""
+    from bolaudit.resolve.index import Deferred, FactIndex
+
+    index = FactIndex({}, {"m.py": Deferred("m", code.encode(), inert=False)})
+    index.ask_mentions("ApiClient")
+    assert (index.asked == {"m.py"}) is mentions

@@ -11,7 +11,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bolaudit.extract.core import ExtractorBase
-from bolaudit.extract.exprtools import redact
+from bolaudit.extract.exprtools import literal_value, redact
 from bolaudit.facts import LiteralFact
 
 
@@ -138,11 +138,10 @@ class LiteralsMixin(ExtractorBase):
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if node in self._bare_strings:
             return
-        try:
-            value = node.evaluated_value
-        except Exception:  # noqa: BLE001 - an odd literal is simply not recorded
-            return
-        if isinstance(value, str):
+        if "b" in node.prefix.lower():
+            return  # bytes are not a URL or header value the code sends as text
+        value = literal_value(node.value)  # an odd literal is None: simply not recorded
+        if value is not None:
             self._note_literal(node, value)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:

@@ -222,6 +222,7 @@ def importers_closure(
     api: Mapping[str, tuple[str, bool]],
     python: Mapping[str, bytes],
     module_of: Callable[[str], tuple[str, bool]],
+    memo: dict[str, set[str]] | None = None,
 ) -> set[str]:
     """Python files that import, directly or through others, a module that mentions bol's API.
 
@@ -229,20 +230,26 @@ def importers_closure(
     Python file's bytes. A file can only import module ``a.b.c`` if its bytes contain ``c`` (or
     ``b`` for ``from a import b``): that substring test picks the few candidates whose imports
     are then read, so unrelated files cost one fast scan per frontier module, and no regex.
+    A generated client's files all say its package's name: each file's imports are read once
+    (``memo``, by path, may be shared between the closures of one run).
     """
+    imports = _ImportsOf(python, module_of, memo)
     result: set[str] = set(api)
     frontier = dict(api)
     while frontier:
         aliases = module_aliases((path, name) for path, (name, _) in frontier.items())
         words = {part.encode() for name, _ in frontier.values() for part in name.split(".")[-2:] if part}
         next_frontier: dict[str, tuple[str, bool]] = {}
+        reaches: dict[str, bool] = {}  # imported name -> names a frontier module
         for path, data in python.items():
             if path in result or not any(w in data for w in words):
                 continue
-            module, is_package = module_of(path)
-            for name in imported_modules(data, module, is_package):
-                if lookup_module(name, aliases) is not None:
-                    next_frontier[path] = (module, is_package)
+            for name in imports(path):
+                hit = reaches.get(name)
+                if hit is None:
+                    hit = reaches[name] = lookup_module(name, aliases) is not None
+                if hit:
+                    next_frontier[path] = module_of(path)
                     break
         result.update(next_frontier)
         frontier = next_frontier
@@ -254,10 +261,12 @@ def imports_closure(
     python: Mapping[str, bytes],
     module_of: Callable[[str], tuple[str, bool]],
     hops: int = 3,
+    memo: dict[str, set[str]] | None = None,
 ) -> set[str]:
     """Project modules that files in ``start`` import, directly or through up to ``hops``
     imports: the base class, the constants module and the endpoint groups of an integration
     often never say "bol", yet its requests are built from them."""
+    imports = _ImportsOf(python, module_of, memo)
     aliases = module_aliases((path, module_of(path)[0]) for path in python)
     seen = set(start)
     found: set[str] = set()
@@ -265,8 +274,7 @@ def imports_closure(
     for _ in range(hops):
         following: list[str] = []
         for path in frontier:
-            module, is_package = module_of(path)
-            for name in imported_modules(python[path], module, is_package):
+            for name in imports(path):
                 target = lookup_module(name, aliases)
                 if target is not None and target not in seen:
                     seen.add(target)
@@ -274,6 +282,21 @@ def imports_closure(
                     following.append(target)
         frontier = following
     return found
+
+
+class _ImportsOf:
+    """``imported_modules`` of a file by its path, each file's read once."""
+
+    def __init__(self, python: Mapping[str, bytes], module_of: Callable[[str], tuple[str, bool]],
+                 memo: dict[str, set[str]] | None) -> None:
+        self.python, self.module_of = python, module_of
+        self.memo: dict[str, set[str]] = {} if memo is None else memo
+
+    def __call__(self, path: str) -> set[str]:
+        found = self.memo.get(path)
+        if found is None:
+            found = self.memo[path] = imported_modules(self.python[path], *self.module_of(path))
+        return found
 
 
 def module_aliases(modules: Iterable[tuple[str, str]]) -> dict[str, str]:

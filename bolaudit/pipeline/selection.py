@@ -9,8 +9,9 @@ modules they import, found by name, so a base URL or a wrapper defined elsewhere
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 
@@ -117,8 +118,9 @@ def select(
             wanted.add(rel)
     deferred: set[str] = set()
     if api:
-        wanted |= prefilter.importers_closure(api, python, module_of)
-        imported = prefilter.imports_closure(wanted, python, module_of)
+        memo: dict[str, set[str]] = {}  # each file's imports, read once for the closures
+        wanted |= prefilter.importers_closure(api, python, module_of, memo)
+        imported = prefilter.imports_closure(wanted, python, module_of, memo=memo)
         wanted |= imported
         def inert(rel: str) -> bool:
             low = python[rel].lower()
@@ -138,7 +140,7 @@ def select(
                 and _decodes(python[rel]) and not prefilter.credentials_matter(python[rel], candidate)
             }
             active = {rel: module_of(rel) for rel in wanted if rel in python and (rel in api or not inert(rel))}
-            reaching = prefilter.importers_closure(active, python, module_of) if active else set()
+            reaching = prefilter.importers_closure(active, python, module_of, memo) if active else set()
             return module_of, wanted, {rel: rel not in reaching for rel in deferred}
         deferred = {
             rel for rel in imported
@@ -205,6 +207,8 @@ def context_files(datas: Datas, config: Config) -> list[SourceFile]:
         todo.append((path, data, 0))
     seen = {f.path.resolve() for f, _ in datas.values()}
     found: list[Path] = []
+    files = _ModuleFiles(roots)
+    tried: set[Path] = set()
     while todo and len(found) < MAX_CONTEXT_FILES:
         path, data, depth = todo.pop(0)
         if depth >= MAX_CONTEXT_DEPTH:
@@ -212,7 +216,9 @@ def context_files(datas: Datas, config: Config) -> list[SourceFile]:
         module, is_package = module_name(path, "")
         # In a fixed order: where ``MAX_CONTEXT_FILES`` cuts must not depend on hash seeds.
         for name in sorted(prefilter.imported_modules(data, module, is_package)):
-            for candidate in _module_files(name, roots):
+            candidate = files.find(name)
+            if candidate is not None and candidate not in tried:
+                tried.add(candidate)
                 real = candidate.resolve()
                 if real in seen:
                     continue
@@ -227,13 +233,36 @@ def context_files(datas: Datas, config: Config) -> list[SourceFile]:
     return sources.discover(found, config)[0]
 
 
-def _module_files(name: str, roots: list[Path]) -> Iterator[Path]:
-    parts = name.split(".")
-    for root in dict.fromkeys(roots):
-        for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
-            if candidate.is_file():
-                yield candidate
-                return
+class _ModuleFiles:
+    """The file of a module name under the first root that has it (``a/b.py``, else
+    ``a/b/__init__.py``). Generated clients' modules import the same names over and over, most
+    of them from other distributions (``typing``, ``pydantic``): each name is looked up once, and
+    a root without the name's top-level package or module is not searched for it."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        self.roots = [str(root) for root in dict.fromkeys(roots)]
+        self.found: dict[str, Path | None] = {}
+        self.tops: dict[tuple[str, str], bool] = {}
+
+    def find(self, name: str) -> Path | None:
+        if name not in self.found:
+            self.found[name] = self._find(name)
+        return self.found[name]
+
+    def _find(self, name: str) -> Path | None:
+        parts = name.split(".")
+        for root in self.roots:
+            key = (root, parts[0])
+            if key not in self.tops:
+                top = os.path.join(root, parts[0])
+                self.tops[key] = os.path.isdir(top) or os.path.isfile(top + ".py")
+            if not self.tops[key]:
+                continue
+            base = os.path.join(root, *parts)
+            for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+                if os.path.isfile(candidate):
+                    return Path(candidate)
+        return None
 
 
 def _decodes(data: bytes) -> bool:

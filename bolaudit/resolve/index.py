@@ -51,15 +51,35 @@ def caller_word(qualname: str) -> str:
     return parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1]
 
 
-@record(slots=True)
 class Deferred:
-    """A module the engine has not analysed yet: its dotted name and its bytes."""
+    """A module the engine has not analysed yet: its dotted name and its bytes. What its bytes
+    define is read once, though the project stage runs once per round of deferral."""
 
-    module: str
-    data: bytes
-    # Neither it nor what it imports speaks HTTP, bol or a token grant: a call into it from
-    # analysed code reaches no request (so building the callers index does not ask for it).
-    inert: bool = True
+    __slots__ = ("module", "data", "inert", "_defined", "_methods")
+
+    def __init__(self, module: str, data: bytes, inert: bool = True) -> None:
+        self.module = module
+        self.data = data
+        # Neither it nor what it imports speaks HTTP, bol or a token grant: a call into it from
+        # analysed code reaches no request (so building the callers index does not ask for it).
+        self.inert = inert
+        self._defined: frozenset[str] | None = None
+        self._methods: frozenset[str] | None = None
+
+    def __repr__(self) -> str:
+        return f"Deferred({self.module!r}, {len(self.data)} bytes, inert={self.inert})"
+
+    def defined(self) -> frozenset[str]:
+        """The functions and classes its bytes define, at any depth."""
+        if self._defined is None:
+            self._defined = frozenset(n.decode("ascii", "replace") for n in _DEF.findall(self.data))
+        return self._defined
+
+    def methods(self) -> frozenset[str]:
+        """The functions its bytes define indented: methods (and nested functions)."""
+        if self._methods is None:
+            self._methods = frozenset(n.decode("ascii", "replace") for n in _INDENTED_DEF.findall(self.data))
+        return self._methods
 
 
 FuncKey = tuple[str, str]  # (path, qualname)
@@ -139,27 +159,28 @@ class FactIndex:
     def ask_mentions(self, name: str) -> None:
         """A question about every module (the call sites of a function ``name``, the subclasses
         of a class ``name``): the deferred modules whose bytes say ``name`` where a call, an
-        argument or a base class list would (before ``(``, ``,`` or ``)``) are asked for."""
+        argument or a base class list would (before ``(``, ``,`` or ``)``), or import it under
+        another name, are asked for. An import's list of names is no such place: every module of
+        a generated client imports ``ApiClient``, and none calls it."""
         if not self._deferred:
             return
         word = name.encode()
         found = self._mentions.get(word)
         if found is None:
-            pattern = re.compile(rb"(?<!\w)" + re.escape(word) + rb"\s*[(),]")
-            found = self._mentions[word] = [p for p, d in self._deferred.items() if word in d.data and pattern.search(d.data)]
+            found = self._mentions[word] = [p for p, d in self._deferred.items() if word in d.data and _mentions(d.data, word)]
         self.ask(found)
 
     def deferred_names(self) -> set[str]:
         """The functions and classes deferred modules define, read from their bytes."""
-        return {n.decode("ascii", "replace") for d in self._deferred.values() for n in _DEF.findall(d.data)}
+        return set().union(*(d.defined() for d in self._deferred.values()))
 
     def deferred_methods(self, name: str) -> list[str]:
         """Deferred modules whose bytes define a method ``name`` (an indented ``def``)."""
         if self._deferred_defs is None:
             self._deferred_defs = {}
             for p, d in self._deferred.items():
-                for found in dict.fromkeys(_INDENTED_DEF.findall(d.data)):
-                    self._deferred_defs.setdefault(found.decode("ascii", "replace"), []).append(p)
+                for found in d.methods():
+                    self._deferred_defs.setdefault(found, []).append(p)
         return list(self._deferred_defs.get(name, ()))
 
     def imports_of(self, path: str) -> Mapping[str, Import]:
@@ -306,3 +327,21 @@ class FactIndex:
     def iter_modules(self) -> Iterator[tuple[str, ModuleFacts]]:
         yield from sorted(self.modules.items())
 
+
+def _mentions(data: bytes, word: bytes) -> bool:
+    """``data`` says ``word`` as a call, an argument or a base class, or imports it ``as`` another
+    name (whose calls then do not say ``word``)."""
+    w = re.escape(word)
+    if re.search(rb"(?<!\w)" + w + rb"\s+as\s", data):
+        return True
+    return any(not _in_import(data, m.start()) for m in re.finditer(rb"(?<!\w)" + w + rb"\s*[(),]", data))
+
+
+def _in_import(data: bytes, at: int) -> bool:
+    """Position ``at`` is in an import statement: on a ``from``/``import`` line or in the
+    parenthesised names of a ``from x import (...)`` (which hold no parenthesis of their own)."""
+    if data[data.rfind(b"\n", 0, at) + 1 : at].lstrip().startswith((b"from ", b"import ")):
+        return True
+    opened = data.rfind(b"import (", 0, at)
+    return (opened >= 0 and b")" not in data[opened:at]
+            and data[data.rfind(b"\n", 0, opened) + 1 : opened].lstrip().startswith(b"from "))
