@@ -29,7 +29,11 @@ _BINARY = getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 def is_within(path: Path, top: Path) -> bool:
     """``path.is_relative_to(top)`` for absolute, normalised paths, by their text: pathlib's own
     parses both paths again on every call, and listing a large tree asks this per file and folder."""
-    inner, outer = os.fspath(path), os.fspath(top)
+    return text_within(os.fspath(path), os.fspath(top))
+
+
+def text_within(inner: str, outer: str) -> bool:
+    """``is_within`` for paths already made text (absolute, normalised)."""
     return inner == outer or inner.startswith(outer if outer.endswith(os.sep) else outer + os.sep)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -96,9 +97,10 @@ class Config:
     # One line each for the user (printed on stderr): settings that were found but not used.
     notices: tuple[str, ...] = field(default=(), compare=False)
 
-    @property
+    @cached_property
     def base(self) -> Layer:
-        """The settings of files no config judges, as a layer at the root."""
+        """The settings of files no config judges, as a layer at the root (made once: listing
+        asks for it per folder)."""
         return Layer(self.config_file, "", "", self.select, self.ignore, self.exclude, self.per_file_ignores)
 
     def layer_for(self, rel_path: str) -> Layer:

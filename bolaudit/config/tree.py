@@ -14,12 +14,12 @@ relative to it, so they mean the same from any folder the command is run in.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from bolaudit.bounded.files import is_within
+from bolaudit.bounded.files import is_within, text_within
 from bolaudit.config.keys import ConfigError
 from bolaudit.records import record
 
@@ -107,37 +107,47 @@ class ConfigTree:
     root: Path
     home: Path | None
     watched: list[str] = field(default_factory=list)
-    _by_folder: dict[Path, Layer | None] = field(default_factory=dict)
+    # By the folder's text: a Path hashes and compares its parts on every lookup, and listing
+    # a large tree looks up every folder and its parents.
+    _by_folder: dict[str, Layer | None] = field(default_factory=dict)
     _layers: dict[Path, Layer] = field(default_factory=dict)
     _answers: dict[str, object] = field(default_factory=dict)
 
-    def governing(self, folder: Path) -> Layer | None:
+    def __post_init__(self) -> None:
+        self._root = os.fspath(self.root)
+        self._home = os.fspath(self.home) if self.home is not None else None
+        # Outside the home folder, the search also stops at the top of the run.
+        self._stop_at_root = not (self.home is not None and is_within(self.root, self.home))
+
+    def governing(self, folder: Path | str) -> Layer | None:
         """The layer judging files directly in ``folder`` (a real, absolute path); None: the
         defaults (no config up to where the search stops)."""
         key = os.fspath(folder)  # a Path hashes its parts on every lookup; its text is kept
         known = self._answers.get(key, _UNKNOWN)
         if known is not _UNKNOWN:  # asked once per file listed: pathlib's checks add up
             return cast("Layer | None", known)
-        found = self._governing(folder)
+        found = self._governing(key)
         self._answers[key] = found
         return found
 
-    def _governing(self, folder: Path) -> Layer | None:
-        if not is_within(folder, self.root):
+    def _governing(self, folder: str) -> Layer | None:
+        if not text_within(folder, self._root):
             return None  # only files under the root are audited with a config (see ``run_top``)
-        passed: list[Path] = []
+        passed: list[str] = []
         found: Layer | None = None
-        for current in _upwards(folder):
+        current = folder
+        while True:  # the folder, then its parents, made one at a time
             if current in self._by_folder:
                 found = self._by_folder[current]
                 break
             passed.append(current)
-            self.watched.append(os.fspath(current))
+            self.watched.append(current)
             found = self._read(current)
             if found is not None or self._stops(current):
-                if found is None and current != self.root and is_within(current, self.root):
-                    found = self._layer(current, None, {})  # a nested repository: defaults there
+                if found is None and current != self._root and text_within(current, self._root):
+                    found = self._layer(Path(current), None, {})  # a nested repository: defaults there
                 break
+            current = os.path.dirname(current)
         for current in passed:
             self._by_folder[current] = found
         return found
@@ -146,33 +156,32 @@ class ConfigTree:
     def layers(self) -> tuple[Layer, ...]:
         return tuple(sorted(self._layers.values(), key=lambda layer: (layer.depth, layer.inner)))
 
-    def _stops(self, folder: Path) -> bool:
-        """Where the search ends, this folder included: a repository's top, the home folder, or
-        (outside the home folder) the top of the run."""
-        if os.path.lexists(os.path.join(os.fspath(folder), ".git")) or folder == folder.parent or folder == self.home:
+    def _stops(self, folder: str) -> bool:
+        """Where the search ends, this folder included: a repository's top, the home folder, the
+        file system's root, or (outside the home folder) the top of the run."""
+        if os.path.lexists(os.path.join(folder, ".git")) or folder == os.path.dirname(folder) or folder == self._home:
             return True
-        below_home = self.home is not None and self.root.is_relative_to(self.home)
-        return folder == self.root and not below_home
+        return folder == self._root and self._stop_at_root
 
-    def _read(self, folder: Path) -> Layer | None:
+    def _read(self, folder: str) -> Layer | None:
         from bolaudit.config.files import CONFIG_NAME, PYPROJECT, config_in, file_values
 
-        base = os.fspath(folder)
-        present = [name for name in (CONFIG_NAME, PYPROJECT) if os.path.isfile(os.path.join(base, name))]
+        present = [name for name in (CONFIG_NAME, PYPROJECT) if os.path.isfile(os.path.join(folder, name))]
         # Watched: an edit that adds or drops [tool.bolaudit].
-        self.watched.extend(os.path.join(base, name) for name in present)
+        self.watched.extend(os.path.join(folder, name) for name in present)
         if not present:
             return None  # most folders: two stats, no second look
+        where = Path(folder)
         try:
-            found = config_in(folder)
+            found = config_in(where)
             if found is None:
                 return None
             path, table = found
-            values, _ = file_values(path, table, folder)
+            values, _ = file_values(path, table, where)
         except ConfigError as error:
-            broken = folder / (CONFIG_NAME if os.path.isfile(folder / CONFIG_NAME) else PYPROJECT)
-            return self._layer(folder, broken, {}, str(error))
-        return self._layer(folder, path, values)
+            broken = where / (CONFIG_NAME if os.path.isfile(where / CONFIG_NAME) else PYPROJECT)
+            return self._layer(where, broken, {}, str(error))
+        return self._layer(where, path, values)
 
     def _layer(self, folder: Path, path: Path | None, values: Mapping[str, object], error: str = "") -> Layer:
         if folder.is_relative_to(self.root):
@@ -183,18 +192,6 @@ class ConfigTree:
         layer = Layer(path, inner, outer, error=error, **per_file(values))
         self._layers[folder] = layer
         return layer
-
-
-def _upwards(folder: Path) -> Iterator[Path]:
-    """``folder`` and its parents, made one at a time: the search usually stops at the first
-    folder already answered (``(folder, *folder.parents)`` made them all, per folder)."""
-    current = folder
-    while True:
-        yield current
-        parent = current.parent
-        if parent == current:
-            return
-        current = parent
 
 
 def per_file(values: Mapping[str, object]) -> dict[str, Any]:

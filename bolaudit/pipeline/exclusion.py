@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bolaudit.bounded.files import is_within
+from bolaudit.bounded.files import text_within
 
 from bolaudit.config import Config, Layer
 from bolaudit.config.tree import ConfigTree, home_folder
@@ -30,7 +30,7 @@ class Exclusions:
         self.tree = ConfigTree(config.root, home_folder(os.environ)) if config.nested else None
         self._scopes: dict[Path, Scope] = {}
 
-    def layer_of(self, folder: Path) -> Layer:
+    def layer_of(self, folder: Path | str) -> Layer:
         """The layer judging the entries of ``folder`` (real and absolute)."""
         found = self.tree.governing(folder) if self.tree is not None else None
         return found if found is not None else self.config.base
@@ -99,8 +99,8 @@ class Scope:
     def __init__(self, owner: Exclusions, top: Path) -> None:
         self.owner = owner
         self.top = top
-        self._folders: dict[Path, bool] = {top: False}
         self._top_text = os.fspath(top)
+        self._folders: dict[str, bool] = {self._top_text: False}
         # A listed file's folder (by its text): whether it is left out, and the layer judging it.
         self._parents: dict[str, tuple[bool, Layer]] = {}
         self._dropped: frozenset[Dropped] = frozenset()
@@ -115,25 +115,28 @@ class Scope:
         parent = os.path.dirname(text)
         known = self._parents.get(parent)
         if known is None:  # once per folder: the files of a folder share its verdict and layer
-            folder = path.parent
-            known = self._parents[parent] = (self.folder_excluded(folder), self.owner.layer_of(folder))
+            known = self._parents[parent] = (self.folder_excluded(parent), self.owner.layer_of(parent))
         if known[0]:
             return True
         return self.owner.matches(known[1], path, is_dir, self._dropped)
 
-    def folder_excluded(self, folder: Path) -> bool:
-        """Whether ``folder`` or a folder above it (below the top) is left out."""
-        chain: list[Path] = []
-        current = folder
+    def folder_excluded(self, folder: Path | str) -> bool:
+        """Whether ``folder`` or a folder above it (below the top) is left out. By the folders'
+        text: made and compared once per folder of a large tree, pathlib's parsing adds up."""
+        chain: list[str] = []
+        current = os.fspath(folder)
         while current not in self._folders:
-            if not is_within(current, self.top) or current == current.parent:
+            if not text_within(current, self._top_text) or current == os.path.dirname(current):
                 return False
             chain.append(current)
-            current = current.parent
+            current = os.path.dirname(current)
         verdict = self._folders[current]
+        cli = bool(self.owner.config.command_line.exclude)
         for below in reversed(chain):
             if not verdict:
-                verdict = self.owner.matches(self.owner.layer_of(below.parent), below, True, self._dropped)
+                layer = self.owner.layer_of(os.path.dirname(below))
+                if layer.exclude or cli:  # else nothing can match: most trees, most layers
+                    verdict = self.owner.matches(layer, Path(below), True, self._dropped)
             self._folders[below] = verdict
         return verdict
 

@@ -215,12 +215,16 @@ def _binary(candidate: _Candidate) -> bool:
 
 def _source(candidate: _Candidate, config: Config) -> SourceFile | Problem | None:
     path, rel = candidate.path, candidate.rel
-    if candidate.top is not None and _leaves(path, candidate.top):
-        # A committed link to the CI machine's files (~/.config, /proc/self/environ): their content
-        # is not the repository's, and a report or code scanning upload must not carry it.
-        return Problem(ProblemKind.UNREADABLE, rel, "skipped: a symlink that leads outside the project")
     try:
-        info = path.stat()
+        # One lstat: for all but symlinks it is the stat.
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            if candidate.top is not None and _leaves(path, candidate.top):
+                # A committed link to the CI machine's files (~/.config, /proc/self/environ): their
+                # content is not the repository's, and a report or code scanning upload must not
+                # carry it.
+                return Problem(ProblemKind.UNREADABLE, rel, "skipped: a symlink that leads outside the project")
+            info = path.stat()
     except FileNotFoundError:
         if os.path.islink(path):
             return Problem(ProblemKind.UNREADABLE, rel, "unreadable: broken symlink")
@@ -244,12 +248,7 @@ def _source(candidate: _Candidate, config: Config) -> SourceFile | Problem | Non
 
 
 def _leaves(path: Path, top: Path) -> bool:
-    """Whether ``path`` is a symlink whose target lies outside ``top`` (a real folder)."""
-    try:
-        if not stat.S_ISLNK(os.lstat(path).st_mode):
-            return False
-    except OSError:
-        return False  # vanished: the stat that follows says so
+    """Whether the symlink ``path`` has its target outside ``top`` (a real folder)."""
     real, base = os.path.realpath(path), str(top)
     return not (real == base or real.startswith(base.rstrip(os.sep) + os.sep))
 
