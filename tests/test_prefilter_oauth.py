@@ -8,6 +8,8 @@ a bol token module that never says bol is still analysed through the import clos
 
 from __future__ import annotations
 
+import pytest
+
 from pathlib import Path
 
 from bolaudit.catalog.credentials import CANDIDATE_BYTES
@@ -93,3 +95,22 @@ def test_a_host_that_only_ends_in_bol_com_is_not_bol() -> None:
     for host in (b"https://api.bol.com/retailer", b"login.bol.com", b"see bol.com", b"\"bol.com\"",
                  b"BOL.COM"):
         assert prefilter.api_matters(b"x = '" + host + b"'\n"), host
+
+
+@pytest.mark.parametrize("groups", ["API_WORDS", "OAUTH_WORDS", "CREDENTIAL_WORDS"])
+def test_a_group_of_words_is_found_as_a_substring_scan_finds_it(groups: str) -> None:
+    """Each group's words are looked for with one regex that starts at the anchor; it must say
+    what ``any(word in bytes)`` says, around and inside other words, at the ends of the bytes."""
+    from bolaudit.extract import prefilter
+
+    table = getattr(prefilter, groups)
+    words = [w for ws in table.values() for w in ws]
+    near = [w[:-1] for w in words] + [w[1:] for w in words] + [w[:-1] + b"#" for w in words]
+    samples = [b"", b"auth", b"client", b"httpbasic", b"retailer/", b"vnd", *words, *near]
+    for before in samples:
+        for after in samples[:6]:
+            for word in [*words, *near]:
+                text = before + b" " + word + after
+                for sample in (text, before + word, word + after, word):
+                    expected = any(w in sample for w in words)
+                    assert prefilter._any_word(sample, table) is expected, (groups, sample)
