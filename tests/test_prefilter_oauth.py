@@ -9,6 +9,8 @@ a bol token module that never says bol is still analysed through the import clos
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pathlib import Path
 
@@ -114,3 +116,30 @@ def test_a_group_of_words_is_found_as_a_substring_scan_finds_it(groups: str) -> 
                 for sample in (text, before + word, word + after, word):
                     expected = any(w in sample for w in words)
                     assert prefilter._any_word(sample, table) is expected, (groups, sample)
+
+
+_SHAPE_PIECES = [b"-", b"%", b"%2F", b"%zz", b"+", b"/", b"_", b"!", b" ", b"\n", b"a", b"Z", b"9", b"f",
+                 b"0123abcd", b"0123abcd-", b"abc1234-", b"beef-", b"x" * 30, b"Ab0+/" * 4, b"k9_-" * 8, b"k9_!" * 8,
+                 b"k9_!" * 7, b"\xff", b"="]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_SHAPE_PIECES), max_size=60))
+def test_value_shape_says_what_the_regex_says(pieces: list[bytes]) -> None:
+    """``value_shape`` (translated runs, anchored searches) is ``VALUE_SHAPE.search``."""
+    from bolaudit.extract import prefilter
+
+    data = b"".join(pieces)
+    assert prefilter.value_shape(data) is (prefilter.VALUE_SHAPE.search(data) is not None)
+
+
+@pytest.mark.parametrize("data", [
+    b"id = '0123abcd-beef-4cde-'",
+    b"id = 'z123abcd-beef-4cde-'", b"x" * 64, b"x" * 63, b"_a" * 32, b"_a" * 31 + b"_",
+    b"A+/" * 14, b"A+/" * 13, b"-A+/" * 10,
+    b"secret=ab%2Fcd%2Fef%2Fgh%2F", b"secret=ab%2Fcd%2Fef%2F", b"%2F%2F%2F%2F", b"a%2Fb%2Fc%2Fd%zz",
+])
+def test_value_shape_on_the_shapes_themselves(data: bytes) -> None:
+    from bolaudit.extract import prefilter
+
+    assert prefilter.value_shape(data) is (prefilter.VALUE_SHAPE.search(data) is not None)

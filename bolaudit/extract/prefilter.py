@@ -75,11 +75,43 @@ def _bol_word(data: bytes, lowered: bytes, pattern: re.Pattern[bytes], alnum: bo
                 return True
         i = lowered.find(b"bol", i + 3)
     return False
-# Some value a credential could be: a UUID, a 64-character secret run, a long base64 run.
+
+
+# Some value a credential could be: a UUID, a 64-character secret run, a long base64 run, or a
+# secret percent-encoded in a form body. As one regex (``VALUE_SHAPE``, the definition) these
+# tried every position of a file, some with 63 steps of backtracking: 0.17 s over the 23 files
+# of Django's docs that say "client id". ``value_shape`` says the same: the UUID and the
+# percent-encoded value anchored at a literal ``-`` or ``%`` the engine skips to, the runs found
+# as a run of one marker byte in the bytes translated by character class.
+_SECRET_CHARS = rb"A-Za-z0-9!?()@+\-_"
 VALUE_SHAPE = re.compile(
-    rb"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-|[A-Za-z0-9!?()@+\-_]{64}|[A-Za-z0-9+/]{40}"
-    rb"|(?:[A-Za-z0-9!?()@+\-_]{1,63}%[0-9A-Fa-f]{2}){4}"  # percent-encoded, in a form body
+    rb"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-|[" + _SECRET_CHARS + rb"]{64}|[A-Za-z0-9+/]{40}"
+    rb"|(?:[" + _SECRET_CHARS + rb"]{1,63}%[0-9A-Fa-f]{2}){4}"
 )
+_UUID_START = re.compile(rb"-(?<=[0-9a-fA-F]{8}-)[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-")
+_PERCENT_ENCODED = re.compile(
+    rb"%(?<=[" + _SECRET_CHARS + rb"]%)[0-9A-Fa-f]{2}(?:[" + _SECRET_CHARS + rb"]{1,63}%[0-9A-Fa-f]{2}){3}"
+)
+
+
+def _class_table(members: bytes) -> bytes:
+    """A ``bytes.translate`` table: bytes of the class become "x", every other byte a space."""
+    inside = set(re.findall(rb"[" + members + rb"]", bytes(range(256))))
+    return bytes(ord("x") if bytes([b]) in inside else ord(" ") for b in range(256))
+
+
+_SECRET_TABLE = _class_table(_SECRET_CHARS)
+_BASE64_TABLE = _class_table(rb"A-Za-z0-9+/")
+
+
+def value_shape(data: bytes) -> bool:
+    """``VALUE_SHAPE.search(data) is not None``, in a few passes over the bytes."""
+    return (
+        (b"-" in data and _UUID_START.search(data) is not None)
+        or b"x" * 64 in data.translate(_SECRET_TABLE)
+        or b"x" * 40 in data.translate(_BASE64_TABLE)
+        or (b"%" in data and _PERCENT_ENCODED.search(data) is not None)
+    )
 
 
 @functools.cache
@@ -212,7 +244,7 @@ def credentials_matter(data: bytes, candidate: re.Pattern[bytes], lowered: bytes
         or b"Basic " in data
         or (b"bol" in low and _bol_word(data, low, BOL_CREDENTIAL_NAME, alnum=False))
     )
-    return named and VALUE_SHAPE.search(data) is not None and candidate.search(data) is not None
+    return named and value_shape(data) and candidate.search(data) is not None
 
 
 def imported_modules(data: bytes, module: str, is_package: bool) -> set[str]:
