@@ -6,6 +6,7 @@ code: it raises ``CatalogError`` loudly instead of being tolerated.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any, cast, get_args
 
@@ -18,13 +19,24 @@ class CatalogError(ValueError):
     """The catalog data or an override of it is invalid; the message says which entry."""
 
 
-def read_packaged() -> Mapping[str, Any]:
-    """The JSON shipped in the package, read with importlib.resources (works from a wheel too).
-    Imported here, not at module level: importing the package must stay cheap."""
-    import json
-    from importlib import resources
+def _packaged(name: str) -> str:
+    """A data file shipped in the package: read beside this module, where the package is files
+    on disk (importlib.resources costs a tenth of a small tree's run to import: tempfile, shutil,
+    zipfile), else through importlib.resources (a zipped package)."""
+    try:
+        with open(os.path.join(os.path.dirname(__file__), "data", name), encoding="utf-8") as f:
+            return f.read()
+    except OSError:
+        from importlib import resources
 
-    text = resources.files("bolaudit.catalog").joinpath("data", "catalog.json").read_text("utf-8")
+        return resources.files("bolaudit.catalog").joinpath("data", name).read_text("utf-8")
+
+
+def read_packaged() -> Mapping[str, Any]:
+    """The JSON shipped in the package (``data/catalog.json``)."""
+    import json
+
+    text = _packaged("catalog.json")
     data = json.loads(text)
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         raise CatalogError(f"catalog.json: expected schema_version {SCHEMA_VERSION}")
@@ -34,9 +46,8 @@ def read_packaged() -> Mapping[str, Any]:
 def read_removed() -> Mapping[str, Any]:
     """``data/removed_operations.json``: operations of older versions that v10 dropped."""
     import json
-    from importlib import resources
 
-    text = resources.files("bolaudit.catalog").joinpath("data", "removed_operations.json").read_text("utf-8")
+    text = _packaged("removed_operations.json")
     data = json.loads(text)
     if not isinstance(data, dict) or not isinstance(data.get("operations"), list):
         raise CatalogError("removed_operations.json: expected an object with a list of operations")

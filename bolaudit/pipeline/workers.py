@@ -48,7 +48,8 @@ def analyze_all(jobs: list[FileJob], processes: int, debug: bool,
     workers = worker_count(processes, len(jobs))
     told = progress or (lambda done, total: None)
     size = sum(len(j.data) for j in jobs)
-    forked = size >= POOL_BYTES and _forks()  # (multiprocessing is imported only when it may be used)
+    # (multiprocessing is imported only when a pool may be used)
+    forked = len(jobs) >= POOL_THRESHOLD and workers > 1 and size >= POOL_BYTES and _forks()
     if len(jobs) < POOL_THRESHOLD or workers <= 1 or size < (POOL_BYTES if forked else SPAWNED_POOL_BYTES):
         done: list[FileResult] = []
         for job in jobs:
