@@ -191,8 +191,13 @@ def test_findings_and_requests_are_those_of_a_run_that_reads_everything(
 
 
 def _fixture_trees() -> list[Path]:
-    roots = [REPO / "examples" / "shop-sync", *sorted((REPO / "tests" / "fixtures" / "integrations").iterdir())]
-    roots += sorted(p for p in (REPO / "tests" / "fixtures" / "scopes").iterdir() if p.is_dir())
+    """Every multi-file tree of the fixtures: the example, the integrations, the scopes trees, the
+    generated clients, and the apps the token oracle runs (Django, DRF, Flask, FastAPI, Celery,
+    Odoo, schedulers), each written the way such code is."""
+    fixtures = REPO / "tests" / "fixtures"
+    roots = [REPO / "examples" / "shop-sync", *sorted((fixtures / "integrations").iterdir())]
+    for group in ("scopes", "generated", "token_apps"):
+        roots += sorted(p for p in (fixtures / group).iterdir() if p.is_dir())
     return [r for r in roots if r.is_dir()]
 
 
@@ -434,3 +439,64 @@ def test_where_a_deferred_module_says_a_name(code: str, mentions: bool) -> None:
     index = FactIndex({}, {"m.py": Deferred("m", code.encode(), inert=False)})
     index.ask_mentions("ApiClient")
     assert (index.asked == {"m.py"}) is mentions
+
+
+# An openapi-generator model whose field docs say "bol.com ... identify" and whose example is a
+# UUID (an economic operator's id): bytes shaped like a credential, in a module that holds none.
+OFFERS = {
+    **GENERATED,
+    "bol_retailer/models/create_offer_request.py": DOCSTRING + '''
+from pydantic import BaseModel, Field
+
+
+class CreateOfferRequest(BaseModel):
+    ean: str
+    unknown_product_title: str | None = Field(default=None, description="In case the item is not known to bol.com you can use this field to identify this particular product.")
+    economic_operator_id: str | None = Field(default=None, alias="economicOperatorId", json_schema_extra={"examples": ["90bfddc5-a6d0-4986-9253-407b3a6850ca"]})
+
+    def to_dict(self):
+        return self.model_dump(by_alias=True)
+''',
+    "bol_retailer/api/offers_api.py": DOCSTRING + '''
+import requests
+
+from bol_retailer.models.create_offer_request import CreateOfferRequest
+
+HOST = "https://api.bol.com"
+
+
+class OffersApi:
+    def __init__(self, session: requests.Session):
+        self.session = session
+
+    def post_offer(self, offer: CreateOfferRequest):
+        return self.session.post(HOST + "/retailer/offers", json=offer.to_dict(),
+                                 headers={"Accept": "application/vnd.retailer.v10+json"})
+''',
+}
+
+
+def test_a_module_shaped_like_a_credential_holder_waits_when_the_named_file_holds_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Credentials are compared across files only with a credential in the named file: a model
+    whose example UUID looks like a client id is not parsed for an API module named alone, and
+    it is parsed when the named file holds a credential of its own."""
+    from bolaudit.config import Config
+
+    write_tree(tmp_path, OFFERS)
+    named = tmp_path / "bol_retailer" / "api" / "offers_api.py"
+
+    def run() -> tuple[list[str], tuple[list[str], list[str]]]:
+        result = engine.run([named], Config(root=tmp_path, use_cache=False), debug=True)
+        assert result.project is not None
+        return sorted(result.project.modules), _outcome(result)
+
+    modules, outcome = run()
+    assert "bol_retailer/models/create_offer_request.py" not in modules
+    assert outcome[1] == ["bol_retailer/api/offers_api.py:21 api POST /retailer/offers"]
+    named.write_text(named.read_text() + '\nBOL_CLIENT_ID = "6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b"\n')
+    modules, outcome = run()
+    assert "bol_retailer/models/create_offer_request.py" in modules
+    _without_deferral(monkeypatch)
+    assert run()[1] == outcome

@@ -58,8 +58,8 @@ def select(
     stage asks for one of its names (``FactIndex.asked``), not before. A generated client's
     hundreds of model modules are never asked for. ``named`` files (given one by one) are never
     deferred; with ``context`` (a run that reports on the named files only) every other module
-    not holding a credential is, and one is inert only if neither it nor a module it imports
-    speaks HTTP, bol or a token grant."""
+    is, but one that may hold a credential when a named file may too, and one is inert only if
+    neither it nor a module it imports speaks HTTP, bol or a token grant."""
     from bolaudit.extract import prefilter
     from bolaudit.credentials.apps import deploy_matters
 
@@ -130,14 +130,17 @@ def select(
         if keep and context:
             # A named run reports on the named files only: every other module is there to lend
             # them definitions (its requests and tokens are asked for through the names the
-            # named files use), so it waits to be asked for, unless it may hold a credential.
+            # named files use), so it waits to be asked for, unless it may hold a credential
+            # and so may a named file (credentials are compared across files; a model whose
+            # example UUID looks like a client id holds nothing a named API module is judged by).
             # One that speaks HTTP, says bol or a token grant, or imports one that does, is
             # asked for also when analysed code merely calls into it (a loop's callee may
             # request a token).
+            holders = any(prefilter.credentials_matter(datas[rel][1], candidate) for rel in keep if rel in datas)
             deferred = {
                 rel for rel in wanted - keep
                 if datas[rel][0].kind == "python" and not module_of(rel)[1]
-                and _decodes(python[rel]) and not prefilter.credentials_matter(python[rel], candidate)
+                and _decodes(python[rel]) and not (holders and prefilter.credentials_matter(python[rel], candidate))
             }
             active = {rel: module_of(rel) for rel in wanted if rel in python and (rel in api or not inert(rel))}
             reaching = prefilter.importers_closure(active, python, module_of, memo) if active else set()
@@ -219,7 +222,7 @@ def context_files(datas: Datas, config: Config) -> list[SourceFile]:
             candidate = files.find(name)
             if candidate is not None and candidate not in tried:
                 tried.add(candidate)
-                real = candidate.resolve()
+                real = files.real(candidate)
                 if real in seen:
                     continue
                 seen.add(real)
@@ -243,6 +246,17 @@ class _ModuleFiles:
         self.roots = [str(root) for root in dict.fromkeys(roots)]
         self.found: dict[str, Path | None] = {}
         self.tops: dict[tuple[str, str], bool] = {}
+        self.folders: dict[str, str] = {}  # folder -> its real path
+
+    def real(self, path: Path) -> Path:
+        """``path.resolve()``, its folder's real path looked up once."""
+        if os.path.islink(path):
+            return path.resolve()
+        folder = os.path.dirname(path)
+        found = self.folders.get(folder)
+        if found is None:
+            found = self.folders[folder] = os.path.realpath(folder)
+        return Path(found, path.name)
 
     def find(self, name: str) -> Path | None:
         if name not in self.found:

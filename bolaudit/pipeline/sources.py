@@ -107,13 +107,14 @@ def gather(
     folders: list[Path] = []
     given: list[SourceFile] = []
     broken: set[Path] = set()
+    real: dict[str, str] = {}  # folder -> its real path: named files share folders
     if stdin is not None:
-        path = _real_parent(Path(os.path.abspath(stdin[0])))
+        path = _real_parent(Path(os.path.abspath(stdin[0])), real)
         if not rules.named_excluded(path) and not _broken(rules.layer_of(path.parent), config, broken, problems):
             kind = _kind_of(path.suffix.lower(), stdin[1][:128])
             given.append(SourceFile(path, _relative(path, config.root)[0], kind, len(stdin[1]), stdin[1]))
     for raw in paths or ([] if stdin is not None else [Path(".")]):
-        path = _real_parent(Path(os.path.abspath(raw)))
+        path = _real_parent(Path(os.path.abspath(raw)), real)
         if watch is not None:
             watch.file(path)
         try:
@@ -348,10 +349,17 @@ def _relative(path: Path, root: Path) -> tuple[str, bool]:
         return path.as_posix(), False
 
 
-def _real_parent(path: Path) -> Path:
+def _real_parent(path: Path, real: dict[str, str]) -> Path:
     """The path with its folders' symlinks resolved, so it compares with git's and the root's
-    real paths; the last component stays, so a symlinked file is reported under its own name."""
-    return Path(os.path.realpath(path.parent)) / path.name if path.name else path.resolve()
+    real paths; the last component stays, so a symlinked file is reported under its own name.
+    ``real`` remembers the folders' real paths for the run."""
+    if not path.name:
+        return path.resolve()
+    folder = os.path.dirname(path)
+    found = real.get(folder)
+    if found is None:
+        found = real[folder] = os.path.realpath(folder)
+    return Path(found, path.name)
 
 
 def _unreadable(path: Path, config: Config, error: OSError) -> Problem:
