@@ -230,6 +230,10 @@ def test_bol_named_only_in_a_docstring_or_an_import_of_a_project_module_is_not_b
     assert not prefilter.api_in_code(data, "bol_retailer.models.order", False, lambda name: name.startswith("bol_retailer"))
     # An installed bol SDK is not a project module: importing it is bol code.
     assert prefilter.api_in_code(data, "bol_retailer.models.order", False, lambda name: False)
+    # A generated model's test names the model by its dotted name, in a string of example code.
+    test = b'from bol_retailer.models.order import Order\n"""\nmodel = bol_retailer.models.order.Order(\n"""\n'
+    assert not prefilter.api_in_code(test, "test.test_order", False, lambda name: name.startswith("bol_retailer"))
+    assert prefilter.api_in_code(test, "test.test_order", False, lambda name: False)
 
 
 def _python_files(root: Path) -> list[Path]:
@@ -267,7 +271,10 @@ def test_bol_com_in_code_counts_as_a_host_not_as_the_shops_name() -> None:
     assert not says('total: float = Field(description="The commission for selling at bol.com.")\n')
     assert says('BASE = "https://api.bol.com/retailer"\n')
     assert says('HOST = "bol.com/"\n')
-    assert says('example = "billie@verkopen.bol.com"\n')
+    assert not says('example = "billie@verkopen.bol.com"\n')  # an e-mail address, not a host
+    assert not says('CONTACT = "mailto:partnerservice@bol.com"\n')
+    assert says('BASE = "https://user:pw@api.bol.com/retailer"\n')
+    assert says('send(to="billie@verkopen.bol.com", url="https://api.bol.com/retailer/orders")\n')
 
 
 def test_the_context_of_a_named_file_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:

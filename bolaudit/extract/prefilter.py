@@ -41,9 +41,11 @@ OAUTH_WORDS: dict[bytes, tuple[bytes, ...]] = {
 # bol's hosts (api.bol.com, login.bol.com, "bol.com" in a docstring), but not a host that ends in
 # "bol.com" (rebol.com, a COBOL site): "bol" must start a word.
 _BOL_HOST = re.compile(rb"bol\.com", re.IGNORECASE)
-# In code, bol.com counts as a host (``api.bol.com``, ``https://bol.com/``, an address at a
-# bol.com domain), not as the shop's name in a message or a field description.
+# In code, bol.com counts as a host (``api.bol.com``, ``https://bol.com/``), not as the shop's
+# name in a message or a field description, nor as the domain of an e-mail address (a generated
+# client's examples are full of ``billie@verkopen.bol.com``): see ``_host_in_code``.
 _BOL_HOST_IN_CODE = re.compile(rb"(?<=[./@])bol\.com|bol\.com/", re.IGNORECASE)
+_TOKEN_END = re.compile(rb"[\s\"'`(<>=,;\[\]{}]")
 # bol-named identifiers (BOL_API_URL, bol_client, BolClient), checked only when "bol" is there.
 API_NAMES = re.compile(rb"(?:BOL|bol|Bol)_|Bol[A-Z]")
 _ANY = re.compile(rb"")
@@ -183,7 +185,7 @@ def api_matters(data: bytes, lowered: bytes | None = None, *, oauth_alone: bool 
     if b"bol" not in low:
         return False  # (most Python files: the OAuth words are not looked for at all)
     if b"bol.com" in low and (
-        _bol_word(low, low, _BOL_HOST, alnum=True) if prose else _BOL_HOST_IN_CODE.search(low) is not None
+        _bol_word(low, low, _BOL_HOST, alnum=True) if prose else _host_in_code(low)
     ):
         return True
     if _any_word(low, OAUTH_WORDS) and _bol_word(data, low, _ANY, alnum=False):
@@ -210,12 +212,34 @@ def without_docstring(data: bytes) -> bytes | None:
     return data[: m.start(1)] + b" " * (end + 3 - m.start(1)) + data[end + 3 :]
 
 
+def _host_in_code(low: bytes) -> bool:
+    """bol.com as a host in lower-cased code: a URL's or a bare host name, not an e-mail
+    address's domain (the text before it, up to a quote or a space, has an "@" and no "://")."""
+    for m in _BOL_HOST_IN_CODE.finditer(low):
+        start = m.start()
+        begin = start
+        while begin > 0 and not _TOKEN_END.match(low, begin - 1):
+            begin -= 1
+            if start - begin > 255:
+                break
+        before = low[begin:start]
+        if b"@" in before and b"://" not in before:
+            continue
+        return True
+    return False
+
+
+# A dotted name's first part (``bol_retailer_v10`` of ``bol_retailer_v10.models.order.Order``).
+_DOTTED_HEAD = re.compile(rb"(?<![\w.])([A-Za-z_]\w*)(?=\.[A-Za-z_])")
+
+
 def api_in_code(data: bytes, module: str, is_package: bool, in_project: Callable[[str], bool]) -> bool:
     """``api_matters`` (token grants only beside "bol", bol.com only as a host) on a Python
-    module's code: without its
-    docstring (``without_docstring``) and without its imports of project modules, which the import
-    closures follow: ``from bol_retailer_v10.models.order import Order`` in a generated model
-    names a package, not the API; the model matters if ``order`` does."""
+    module's code: without its docstring (``without_docstring``), without its imports of project
+    modules, which the import closures follow, and without the project packages' names in its
+    dotted names: ``from bol_retailer_v10.models.order import Order`` in a generated model, or
+    ``bol_retailer_v10.models.order.Order(...)`` in its test, names a package, not the API; the
+    model matters if ``order`` does."""
     code = without_docstring(data) or data
     if not api_matters(code, code.lower(), oauth_alone=False, prose=False):
         return False
@@ -228,7 +252,11 @@ def api_in_code(data: bytes, module: str, is_package: bool, in_project: Callable
             names = {_absolute(raw.lstrip("."), level, module, is_package)}
         return b" " * len(m.group(0)) if names and all(in_project(n) for n in names) else m.group(0)
 
-    code = _IMPORT.sub(blank, code)
+    def own(m: re.Match[bytes]) -> bytes:
+        head = m.group(1)
+        return b" " * len(head) if in_project(head.decode("ascii")) else head
+
+    code = _DOTTED_HEAD.sub(own, _IMPORT.sub(blank, code))
     return api_matters(code, code.lower(), oauth_alone=False, prose=False)
 
 
