@@ -144,6 +144,29 @@ def test_a_small_tree_is_read_up_front(tmp_path: Path, monkeypatch: pytest.Monke
     assert project is not None and "bol_retailer/models/order.py" in project.modules
 
 
+def test_a_large_module_of_a_small_tree_waits_to_be_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client's response models in one large module (as python_bol_api_latest's 640-line
+    ``models.py``): parsing it costs about a round of the project stage, and nothing asks for it."""
+    monkeypatch.setattr(engine, "DEFER_BYTES", 48 * 1024)
+    models = "".join(
+        f"class {name}(Model):\n    def parse(self, api, text):\n        return self.from_json(api, text, '{name.lower()}')\n\n"
+        for name in (f"Model{i}" for i in range(80))
+    )
+    tree = {
+        "shop/__init__.py": "",
+        "shop/models.py": "class Model:\n    @classmethod\n    def from_json(cls, api, text, key):\n        return cls()\n\n" + models,
+        "shop/api.py": GENERATED["bol_retailer/api/orders_api.py"].replace("bol_retailer.models.order", "shop.models")
+        .replace("bol_retailer.models.reduced_order", "shop.models"),
+    }
+    assert len(tree["shop/models.py"]) >= engine.DEFER_ONE_BYTES
+    write_tree(tmp_path, tree)
+    result = audit(tmp_path)
+    assert result.project is not None and "shop/models.py" not in result.project.modules
+    deferred = _outcome(result)
+    _without_deferral(monkeypatch)
+    assert _outcome(audit(tmp_path)) == deferred
+
+
 def _without_deferral(monkeypatch: pytest.MonkeyPatch) -> None:
     real = selection.select
 
