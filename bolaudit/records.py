@@ -108,8 +108,8 @@ def _one_step(cls: type[T], *, slots: bool, order: bool, eq: bool, with_repr: bo
         methods["__getstate__"] = _getstate(names)
         methods["__setstate__"] = _setstate(names)
     for name, fn in methods.items():
-        if fn.__qualname__.endswith(f"{name}.<locals>.{name}") or name == "__init__":
-            fn.__qualname__ = f"{made.__qualname__}.{name}"
+        if fn is not _frozen_setattr and fn is not _frozen_delattr:  # made for this class alone
+            fn.__name__, fn.__qualname__ = name, f"{made.__qualname__}.{name}"
         setattr(made, name, fn)
     params = made.__dataclass_params__
     params.init, params.repr, params.eq, params.order, params.frozen = True, with_repr, eq, order, True

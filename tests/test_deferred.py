@@ -213,6 +213,15 @@ def test_findings_and_requests_are_those_of_a_run_that_reads_everything(
     assert _outcome(audit(tmp_path)) == deferred
 
 
+def _named_run(root: Path, named: Path) -> tuple[list[str], tuple[list[str], list[str]]]:
+    """A pre-commit run on ``named``: the modules it analysed, its findings and requests."""
+    from bolaudit.config import Config
+
+    result = engine.run([named], Config(root=root, use_cache=False), debug=True)
+    assert result.project is not None
+    return sorted(result.project.modules), _outcome(result)
+
+
 def _fixture_trees() -> list[Path]:
     """Every multi-file tree of the fixtures: the example, the integrations, the scopes trees, the
     generated clients, and the apps the token oracle runs (Django, DRF, Flask, FastAPI, Celery,
@@ -433,20 +442,13 @@ def test_a_named_group_of_a_generated_client_gives_the_same_result_deferred_or_n
 ) -> None:
     """pre-commit on one endpoint group: its calls go through the shared client, whose call sites
     in the other groups and whose construction under another name (the sandbox) are read."""
-    from bolaudit.config import Config
-
     write_tree(tmp_path, GROUPS_SHARING_A_CLIENT)
     named = tmp_path / "client" / "api" / "orders_api.py"
 
-    def run() -> tuple[list[str], tuple[list[str], list[str]]]:
-        result = engine.run([named], Config(root=tmp_path, use_cache=False), debug=True)
-        assert result.project is not None
-        return sorted(result.project.modules), _outcome(result)
-
-    modules, outcome = run()
+    modules, outcome = _named_run(tmp_path, named)
     assert "client/sandbox.py" in modules
     _without_deferral(monkeypatch)
-    assert run()[1] == outcome
+    assert _named_run(tmp_path, named)[1] == outcome
 
 
 @pytest.mark.parametrize(("code", "mentions"), [
@@ -512,21 +514,14 @@ def test_a_module_shaped_like_a_credential_holder_waits_when_the_named_file_hold
     """Credentials are compared across files only with a credential in the named file: a model
     whose example UUID looks like a client id is not parsed for an API module named alone, and
     it is parsed when the named file holds a credential of its own."""
-    from bolaudit.config import Config
-
     write_tree(tmp_path, OFFERS)
     named = tmp_path / "bol_retailer" / "api" / "offers_api.py"
 
-    def run() -> tuple[list[str], tuple[list[str], list[str]]]:
-        result = engine.run([named], Config(root=tmp_path, use_cache=False), debug=True)
-        assert result.project is not None
-        return sorted(result.project.modules), _outcome(result)
-
-    modules, outcome = run()
+    modules, outcome = _named_run(tmp_path, named)
     assert "bol_retailer/models/create_offer_request.py" not in modules
     assert outcome[1] == ["bol_retailer/api/offers_api.py:21 api POST /retailer/offers"]
     named.write_text(named.read_text() + '\nBOL_CLIENT_ID = "6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b"\n')
-    modules, outcome = run()
+    modules, outcome = _named_run(tmp_path, named)
     assert "bol_retailer/models/create_offer_request.py" in modules
     _without_deferral(monkeypatch)
-    assert run()[1] == outcome
+    assert _named_run(tmp_path, named)[1] == outcome

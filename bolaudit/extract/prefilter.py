@@ -3,18 +3,19 @@
 A Python file matters when its bytes mention bol (hosts, media types, credential names, token
 grants) or hold a credential shape, or when it imports a module that matters (a loop in
 ``sync.py`` that calls ``BolClient.get_order`` from ``bol/client.py`` matters, though it never says
-"bol"). The import closure runs over the regex-extracted imports of every Python file, so the
-decision needs no parse. Most files of a large unrelated codebase match nothing and cost one regex
-search.
+"bol"). The import closures (``import_graph``) run over the regex-extracted imports of every
+Python file, so the decision needs no parse. Most files of a large unrelated codebase match
+nothing and cost a few substring scans.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 
 from bolaudit.catalog import knowledge
+from bolaudit.extract.import_graph import IMPORT_LINE, absolute, imported_modules
 
 # Plain substrings of the lower-cased bytes: ``in`` on bytes is a fast scan, unlike a regex with
 # many branches (measured: 0.07 s for one such scan over 44 MB, 4 s for one alternation regex).
@@ -128,30 +129,27 @@ def http_words() -> tuple[bytes, ...]:
 
 def oauth_words(low: bytes) -> bool:
     """The lower-cased bytes say a token grant's words (``OAUTH_WORDS``)."""
-    return _any_word(low, OAUTH_WORDS)
+    return _any_word(low, _OAUTH_SEARCHES)
 
 
-def _any_word(low: bytes, groups: dict[bytes, tuple[bytes, ...]]) -> bool:
-    return any(anchor in low and (found is None or found(low) is not None) for anchor, found in _searches(groups))
+Searches = list[tuple[bytes, Callable[[bytes], object] | None]]
 
 
-_SEARCHES: dict[int, list[tuple[bytes, Callable[[bytes], object] | None]]] = {}
+def _any_word(low: bytes, searches: Searches) -> bool:
+    return any(anchor in low and (found is None or found(low) is not None) for anchor, found in searches)
 
 
-def _searches(groups: dict[bytes, tuple[bytes, ...]]) -> list[tuple[bytes, Callable[[bytes], object] | None]]:
+def _searches(groups: dict[bytes, tuple[bytes, ...]]) -> Searches:
     """Each group's anchor and what finds one of its words once the anchor is there: nothing
     when the anchor is the word, else one search for them all. "auth" is in most files of a web
     framework; its three words were three more scans of each. The search is written to start
     with the anchor ("auth", then: preceded by "httpbasic", or followed by "=(" or " = ("), so
     the regex engine skips ahead to each "auth" as a substring scan would; an alternation of the
     bare words would try every position of the file."""
-    found = _SEARCHES.get(id(groups))
-    if found is None:
-        found = _SEARCHES[id(groups)] = [
-            (anchor, None if words == (anchor,) else re.compile(_from_anchor(anchor, words)).search)
-            for anchor, words in groups.items()
-        ]
-    return found
+    return [
+        (anchor, None if words == (anchor,) else re.compile(_from_anchor(anchor, words)).search)
+        for anchor, words in groups.items()
+    ]
 
 
 def _from_anchor(anchor: bytes, words: tuple[bytes, ...]) -> bytes:
@@ -164,10 +162,9 @@ def _from_anchor(anchor: bytes, words: tuple[bytes, ...]) -> bytes:
     return re.escape(anchor) + b"(?:" + b"|".join(branches) + b")"
 
 
-_IMPORT = re.compile(
-    rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([^\n#;]*)|import[ \t]+([^\n#;]+))",
-    re.MULTILINE,
-)
+_API_SEARCHES = _searches(API_WORDS)
+_OAUTH_SEARCHES = _searches(OAUTH_WORDS)
+_CREDENTIAL_SEARCHES = _searches(CREDENTIAL_WORDS)
 
 
 def api_matters(data: bytes, lowered: bytes | None = None, *, oauth_alone: bool = True, prose: bool = True) -> bool:
@@ -178,9 +175,9 @@ def api_matters(data: bytes, lowered: bytes | None = None, *, oauth_alone: bool 
     ``prose=False``: "bol.com" counts only as a host (``api_in_code``).
     """
     low = data.lower() if lowered is None else lowered
-    if _any_word(low, API_WORDS):
+    if _any_word(low, _API_SEARCHES):
         return True
-    if oauth_alone and _any_word(low, OAUTH_WORDS):
+    if oauth_alone and _any_word(low, _OAUTH_SEARCHES):
         return True
     if b"bol" not in low:
         return False  # (most Python files: the OAuth words are not looked for at all)
@@ -188,7 +185,7 @@ def api_matters(data: bytes, lowered: bytes | None = None, *, oauth_alone: bool 
         _bol_word(low, low, _BOL_HOST, alnum=True) if prose else _host_in_code(low)
     ):
         return True
-    if _any_word(low, OAUTH_WORDS) and _bol_word(data, low, _ANY, alnum=False):
+    if _any_word(low, _OAUTH_SEARCHES) and _bol_word(data, low, _ANY, alnum=False):
         return True
     return _bol_word(data, low, API_NAMES, alnum=True)
 
@@ -249,14 +246,14 @@ def api_in_code(data: bytes, module: str, is_package: bool, in_project: Callable
         if m.group(3) is None:  # from X import a, b: X is what is imported from
             raw = m.group(1).decode("ascii", "replace")
             level = len(raw) - len(raw.lstrip("."))
-            names = {_absolute(raw.lstrip("."), level, module, is_package)}
+            names = {absolute(raw.lstrip("."), level, module, is_package)}
         return b" " * len(m.group(0)) if names and all(in_project(n) for n in names) else m.group(0)
 
     def own(m: re.Match[bytes]) -> bytes:
         head = m.group(1)
         return b" " * len(head) if in_project(head.decode("ascii")) else head
 
-    code = _DOTTED_HEAD.sub(own, _IMPORT.sub(blank, code))
+    code = _DOTTED_HEAD.sub(own, IMPORT_LINE.sub(blank, code))
     return api_matters(code, code.lower(), oauth_alone=False, prose=False)
 
 
@@ -268,147 +265,8 @@ def credentials_matter(data: bytes, candidate: re.Pattern[bytes], lowered: bytes
     """
     low = data.lower() if lowered is None else lowered
     named = (
-        _any_word(low, CREDENTIAL_WORDS)
+        _any_word(low, _CREDENTIAL_SEARCHES)
         or b"Basic " in data
         or (b"bol" in low and _bol_word(data, low, BOL_CREDENTIAL_NAME, alnum=False))
     )
     return named and value_shape(data) and candidate.search(data) is not None
-
-
-def imported_modules(data: bytes, module: str, is_package: bool) -> set[str]:
-    """Absolute names of modules a file imports (``from .x import y`` -> ``pkg.x`` and ``pkg.x.y``)."""
-    out: set[str] = set()
-    for m in _IMPORT.finditer(data):
-        if m.group(3) is not None:
-            for part in m.group(3).split(b","):
-                name = part.strip().split(b" ")[0].decode("ascii", "replace")
-                if name:
-                    out.add(name)
-            continue
-        raw = m.group(1).decode("ascii", "replace")
-        level = len(raw) - len(raw.lstrip("."))
-        base = _absolute(raw.lstrip("."), level, module, is_package)
-        if base:
-            out.add(base)
-        for part in m.group(2).replace(b"(", b"").split(b","):
-            name = part.strip().split(b" ")[0].decode("ascii", "replace")
-            if name and name.isidentifier():
-                out.add(f"{base}.{name}" if base else name)
-    return out
-
-
-def _absolute(name: str, level: int, module: str, is_package: bool) -> str:
-    if level == 0:
-        return name
-    parts = module.split(".") if module else []
-    keep = len(parts) - level + (1 if is_package else 0)
-    base = parts[: max(keep, 0)]
-    return ".".join([*base, name] if name else base)
-
-
-def importers_closure(
-    api: Mapping[str, tuple[str, bool]],
-    python: Mapping[str, bytes],
-    module_of: Callable[[str], tuple[str, bool]],
-    memo: dict[str, set[str]] | None = None,
-) -> set[str]:
-    """Python files that import, directly or through others, a module that mentions bol's API.
-
-    ``api`` maps the paths of such modules to (dotted name, is-package); ``python`` holds every
-    Python file's bytes. A file can only import module ``a.b.c`` if its bytes contain ``c`` (or
-    ``b`` for ``from a import b``): that substring test picks the few candidates whose imports
-    are then read, so unrelated files cost one fast scan per frontier module, and no regex.
-    A generated client's files all say its package's name: each file's imports are read once
-    (``memo``, by path, may be shared between the closures of one run).
-    """
-    imports = _ImportsOf(python, module_of, memo)
-    result: set[str] = set(api)
-    frontier = dict(api)
-    while frontier:
-        aliases = module_aliases((path, name) for path, (name, _) in frontier.items())
-        words = {part.encode() for name, _ in frontier.values() for part in name.split(".")[-2:] if part}
-        next_frontier: dict[str, tuple[str, bool]] = {}
-        reaches: dict[str, bool] = {}  # imported name -> names a frontier module
-        for path, data in python.items():
-            if path in result or not any(w in data for w in words):
-                continue
-            for name in imports(path):
-                hit = reaches.get(name)
-                if hit is None:
-                    hit = reaches[name] = lookup_module(name, aliases) is not None
-                if hit:
-                    next_frontier[path] = module_of(path)
-                    break
-        result.update(next_frontier)
-        frontier = next_frontier
-    return result
-
-
-def imports_closure(
-    start: Iterable[str],
-    python: Mapping[str, bytes],
-    module_of: Callable[[str], tuple[str, bool]],
-    hops: int = 3,
-    memo: dict[str, set[str]] | None = None,
-) -> set[str]:
-    """Project modules that files in ``start`` import, directly or through up to ``hops``
-    imports: the base class, the constants module and the endpoint groups of an integration
-    often never say "bol", yet its requests are built from them."""
-    imports = _ImportsOf(python, module_of, memo)
-    aliases = module_aliases((path, module_of(path)[0]) for path in python)
-    seen = set(start)
-    found: set[str] = set()
-    frontier = [p for p in seen if p in python]
-    for _ in range(hops):
-        following: list[str] = []
-        for path in frontier:
-            for name in imports(path):
-                target = lookup_module(name, aliases)
-                if target is not None and target not in seen:
-                    seen.add(target)
-                    found.add(target)
-                    following.append(target)
-        frontier = following
-    return found
-
-
-class _ImportsOf:
-    """``imported_modules`` of a file by its path, each file's read once."""
-
-    def __init__(self, python: Mapping[str, bytes], module_of: Callable[[str], tuple[str, bool]],
-                 memo: dict[str, set[str]] | None) -> None:
-        self.python, self.module_of = python, module_of
-        self.memo: dict[str, set[str]] = {} if memo is None else memo
-
-    def __call__(self, path: str) -> set[str]:
-        found = self.memo.get(path)
-        if found is None:
-            found = self.memo[path] = imported_modules(self.python[path], *self.module_of(path))
-        return found
-
-
-def module_aliases(modules: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Names by which each module can be imported -> its path (exact dotted names win)."""
-    exact: dict[str, str] = {}
-    loose: dict[str, str | None] = {}
-    for path, name in modules:
-        if not name:
-            continue
-        exact[name] = path
-        parts = name.split(".")
-        for i in range(1, len(parts)):
-            suffix = ".".join(parts[i:])
-            loose[suffix] = None if suffix in loose and loose[suffix] != path else path
-    out = {k: v for k, v in loose.items() if v is not None}
-    out.update(exact)
-    return out
-
-
-def lookup_module(name: str, aliases: Mapping[str, str]) -> str | None:
-    """The path of the module imported as ``name``; tries shorter suffixes for namespace layouts."""
-    parts = name.split(".")
-    for i in range(len(parts)):
-        found = aliases.get(".".join(parts[i:]))
-        if found is not None:
-            return found
-    return None

@@ -60,7 +60,7 @@ def select(
     deferred; with ``context`` (a run that reports on the named files only) every other module
     is, but one that may hold a credential when a named file may too, and one is inert only if
     neither it nor a module it imports speaks HTTP, bol or a token grant."""
-    from bolaudit.extract import prefilter
+    from bolaudit.extract import import_graph, prefilter
     from bolaudit.credentials.apps import deploy_matters
 
     names: dict[str, tuple[str, bool]] = {}
@@ -119,8 +119,8 @@ def select(
     deferred: set[str] = set()
     if api:
         memo: dict[str, set[str]] = {}  # each file's imports, read once for the closures
-        wanted |= prefilter.importers_closure(api, python, module_of, memo)
-        imported = prefilter.imports_closure(wanted, python, module_of, memo=memo)
+        wanted |= import_graph.importers_closure(api, python, module_of, memo)
+        imported = import_graph.imports_closure(wanted, python, module_of, memo=memo)
         wanted |= imported
         def inert(rel: str) -> bool:
             low = python[rel].lower()
@@ -143,7 +143,7 @@ def select(
                 and _decodes(python[rel]) and not (holders and prefilter.credentials_matter(python[rel], candidate))
             }
             active = {rel: module_of(rel) for rel in wanted if rel in python and (rel in api or not inert(rel))}
-            reaching = prefilter.importers_closure(active, python, module_of, memo) if active else set()
+            reaching = import_graph.importers_closure(active, python, module_of, memo) if active else set()
             return module_of, wanted, {rel: rel not in reaching for rel in deferred}
         deferred = {
             rel for rel in imported
@@ -195,7 +195,7 @@ MAX_CONTEXT_DEPTH = 3
 def context_files(datas: Datas, config: Config) -> list[SourceFile]:
     """Python files the named files import, transitively, found by module name under the root."""
     from bolaudit.pipeline import sources
-    from bolaudit.extract import prefilter
+    from bolaudit.extract import import_graph
     from bolaudit.bounded.files import read_regular
 
     roots: list[Path] = [config.root, config.root / "src"]
@@ -218,7 +218,7 @@ def context_files(datas: Datas, config: Config) -> list[SourceFile]:
             continue
         module, is_package = module_name(path, "")
         # In a fixed order: where ``MAX_CONTEXT_FILES`` cuts must not depend on hash seeds.
-        for name in sorted(prefilter.imported_modules(data, module, is_package)):
+        for name in sorted(import_graph.imported_modules(data, module, is_package)):
             candidate = files.find(name)
             if candidate is not None and candidate not in tried:
                 tried.add(candidate)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from bolaudit.extract import prefilter
+from bolaudit.extract import import_graph
 from bolaudit.facts import (
     CallFact,
     ClassFact,
@@ -103,7 +103,7 @@ class FactIndex:
         self.deferred_hits = 0  # answers that a deferred module made unknown (asked or not)
         self._mentions: dict[bytes, list[str]] = {}
         self._deferred_defs: dict[str, list[str]] | None = None
-        self._aliases = prefilter.module_aliases(
+        self._aliases = import_graph.module_aliases(
             [*((p, m.module) for p, m in self.modules.items()), *((p, d.module) for p, d in self._deferred.items())]
         )
         self._module_paths: dict[str, str | None] = {}
@@ -144,7 +144,7 @@ class FactIndex:
         """The analysed project module imported as ``name``; ``ask``: a deferred one is asked
         for (False where an answer about a module not analysed changes nothing)."""
         if name not in self._module_paths:
-            self._module_paths[name] = prefilter.lookup_module(name, self._aliases)
+            self._module_paths[name] = import_graph.lookup_module(name, self._aliases)
         path = self._module_paths[name]
         if path is not None and path in self._deferred:
             self.deferred_hits += 1
