@@ -9,7 +9,7 @@ a bol token module that never says bol is still analysed through the import clos
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pathlib import Path
@@ -144,3 +144,34 @@ def test_value_shape_on_the_shapes_themselves(data: bytes) -> None:
     from bolaudit.extract import prefilter
 
     assert prefilter.value_shape(data) is (prefilter.VALUE_SHAPE.search(data) is not None)
+
+
+_HEAD_PIECES = st.lists(
+    st.sampled_from([b"bol", b"Bol", b"BOL", b"bol_pkg", b"mybol", b"shop", b"x1", b".", b"..", b" ", b"\n",
+                     b"@", b"(", b"_", b"9", b"\"", b"\xc3\xa9"]),
+    max_size=16,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@example([b"shop", b".", b"bol_pkg", b".", b"x1"], {"bol_pkg"})  # not a first part
+@example([b"bol_pkg", b".", b"9"], {"bol_pkg"})  # not a dotted name
+@example([b"9", b"bol_pkg", b".", b"x1"], {"bol_pkg"})
+@example([b"(", b"bol_pkg", b".", b"_", b"x1"], {"bol_pkg"})
+@given(_HEAD_PIECES, st.sets(st.sampled_from(["bol", "bol_pkg", "Bol", "mybol", "shop", "bolx1"])))
+def test_project_heads_are_blanked_as_the_dotted_name_regex_finds_them(pieces: list[bytes], tops: set[str]) -> None:
+    """``without_project_heads`` (found from each "bol") blanks what the definition's regex of a
+    dotted name's first part finds, where that part says bol and names a project package."""
+    import re
+
+    from bolaudit.extract import prefilter
+
+    code = b"".join(pieces)
+    head = re.compile(rb"(?<![\w.])([A-Za-z_]\w*)(?=\.[A-Za-z_])")
+
+    def own(m: re.Match[bytes]) -> bytes:
+        name = m.group(1)
+        return b" " * len(name) if b"bol" in name.lower() and name.decode() in tops else name
+
+    expected = head.sub(own, code)
+    assert prefilter.without_project_heads(code, code.lower(), tops.__contains__) == expected
