@@ -456,6 +456,9 @@ def test_a_named_group_of_a_generated_client_gives_the_same_result_deferred_or_n
     ("from client.api_client import (\n    RequestSerialized,\n    ApiClient,\n)\n", False),
     ("import client\nclient.api_client.ApiClient.get_default()\n", False),
     ("x = MyApiClient(config)\n", False),
+    ("from x import MyApiClient as C\n", False),
+    ("from client.api_client import ApiClient as C\n", True),
+    ("ApiClient(config)\n", True),  # at the very start of the bytes
     ("from client.api_client import ApiClient\napi = ApiClient(Configuration())\n", True),
     ("from client import api_client\napi = api_client.ApiClient()\n", True),
     ("register(ApiClient)\n", True),
@@ -525,3 +528,26 @@ def test_a_module_shaped_like_a_credential_holder_waits_when_the_named_file_hold
     assert "bol_retailer/models/create_offer_request.py" in modules
     _without_deferral(monkeypatch)
     assert _named_run(tmp_path, named)[1] == outcome
+
+
+@pytest.mark.parametrize("code", [
+    "def top(): pass\nclass Api:\n    def get(self):\n        def inner(): pass\n    async def poll(self): pass\n",
+    "async def first(): pass\r\n\tdef tabbed(): pass\r\nclass  Spaced :\n",
+    "x = 'def not_this'\nundefined = 1\npredef  nope = 2\n  class Nested: pass\n",
+    "",
+])
+def test_what_a_deferred_module_defines_is_what_the_line_anchored_regexes_find(code: str) -> None:
+    """``Deferred.defined`` and ``methods`` (one pass, from each line's start) say what their
+    definitions, two ``^``-anchored regexes over the bytes, say."""
+    import re
+
+    from bolaudit.resolve.index import Deferred
+
+    data = code.encode()
+    every = re.compile(rb"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+    indented = re.compile(rb"^[ \t]+(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+    d = Deferred("m", data)
+    assert d.defined() == {n.decode() for n in every.findall(data)}
+    assert d.methods() == {n.decode() for n in indented.findall(data)}
+    if code:
+        assert d.defined()  # the cases define something

@@ -31,8 +31,9 @@ from bolaudit.facts import (
 from bolaudit.records import record
 
 MAX_IMPORT_HOPS = 8
-_DEF = re.compile(rb"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
-_INDENTED_DEF = re.compile(rb"^[ \t]+(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+# A def or class at the start of a line, after its indentation: one pass finds both what a
+# module defines and its methods (a ``^``-anchored regex tries every position of the bytes).
+_DEFINITION = re.compile(rb"\n([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @record(slots=True)
@@ -55,7 +56,7 @@ class Deferred:
     """A module the engine has not analysed yet: its dotted name and its bytes. What its bytes
     define is read once, though the project stage runs once per round of deferral."""
 
-    __slots__ = ("module", "data", "inert", "_defined", "_methods")
+    __slots__ = ("module", "data", "inert", "_defined", "_methods", "_says")
 
     def __init__(self, module: str, data: bytes, inert: bool = True) -> None:
         self.module = module
@@ -64,7 +65,8 @@ class Deferred:
         # analysed code reaches no request (so building the callers index does not ask for it).
         self.inert = inert
         self._defined: frozenset[str] | None = None
-        self._methods: frozenset[str] | None = None
+        self._methods: frozenset[str] = frozenset()
+        self._says: dict[bytes, bool] = {}
 
     def __repr__(self) -> str:
         return f"Deferred({self.module!r}, {len(self.data)} bytes, inert={self.inert})"
@@ -72,14 +74,28 @@ class Deferred:
     def defined(self) -> frozenset[str]:
         """The functions and classes its bytes define, at any depth."""
         if self._defined is None:
-            self._defined = frozenset(n.decode("ascii", "replace") for n in _DEF.findall(self.data))
+            defined: set[str] = set()
+            methods: set[str] = set()
+            for indent, kind, name in _DEFINITION.findall(b"\n" + self.data):
+                text = name.decode("ascii", "replace")
+                defined.add(text)
+                if indent and kind == b"def":
+                    methods.add(text)
+            self._defined, self._methods = frozenset(defined), frozenset(methods)
         return self._defined
 
     def methods(self) -> frozenset[str]:
         """The functions its bytes define indented: methods (and nested functions)."""
-        if self._methods is None:
-            self._methods = frozenset(n.decode("ascii", "replace") for n in _INDENTED_DEF.findall(self.data))
+        self.defined()
         return self._methods
+
+    def mentions(self, word: bytes) -> bool:
+        """Its bytes say ``word`` as a call, an argument or a base class would, or import it
+        ``as`` another name (``_mentions``); asked again in every round of the project stage."""
+        found = self._says.get(word)
+        if found is None:
+            found = self._says[word] = word in self.data and _mentions(self.data, word)
+        return found
 
 
 FuncKey = tuple[str, str]  # (path, qualname)
@@ -167,7 +183,7 @@ class FactIndex:
         word = name.encode()
         found = self._mentions.get(word)
         if found is None:
-            found = self._mentions[word] = [p for p, d in self._deferred.items() if word in d.data and _mentions(d.data, word)]
+            found = self._mentions[word] = [p for p, d in self._deferred.items() if d.mentions(word)]
         self.ask(found)
 
     def deferred_names(self) -> set[str]:
@@ -331,10 +347,13 @@ class FactIndex:
 def _mentions(data: bytes, word: bytes) -> bool:
     """``data`` says ``word`` as a call, an argument or a base class, or imports it ``as`` another
     name (whose calls then do not say ``word``)."""
+    # The word first, then what precedes it: a search that starts with a look-behind tries
+    # every position of the bytes, one that starts with the word skips to it.
     w = re.escape(word)
-    if re.search(rb"(?<!\w)" + w + rb"\s+as\s", data):
+    at_start = rb"(?<!\w" + w + rb")"
+    if re.search(w + at_start + rb"\s+as\s", data):
         return True
-    return any(not _in_import(data, m.start()) for m in re.finditer(rb"(?<!\w)" + w + rb"\s*[(),]", data))
+    return any(not _in_import(data, m.start()) for m in re.finditer(w + at_start + rb"\s*[(),]", data))
 
 
 def _in_import(data: bytes, at: int) -> bool:
