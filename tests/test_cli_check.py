@@ -153,17 +153,18 @@ def test_a_worker_that_dies_costs_one_file_not_the_run(tree: Path, monkeypatch: 
     """A native crash (LibCST's parser has segfaulted on input CPython accepts) kills a worker;
     the file that did it becomes a BOL000 and every other file is still audited."""
     import bolaudit.pipeline.engine as engine
+    import bolaudit.pipeline.filestage as filestage
     import bolaudit.pipeline.workers as workers
     from bolaudit.config import Config
 
-    real = workers.analyze
+    real = filestage.analyze
 
     def crashing(job: workers.FileJob) -> workers.FileResult:
         if job.rel == "pkg/crash.py":
             os._exit(139)  # what a SIGSEGV in native code looks like to the pool
         return real(job)
 
-    monkeypatch.setattr(workers, "analyze", crashing)
+    monkeypatch.setattr(filestage, "analyze", crashing)
     # A tree this small is analysed in-process (no pool under POOL_BYTES); the pool is what keeps
     # a native crash to one file, so this test makes the pool run.
     monkeypatch.setattr(workers, "POOL_BYTES", 0)

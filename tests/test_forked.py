@@ -11,7 +11,7 @@ import pytest
 from bolaudit.pipeline import forked
 
 BIG = [forked.MIN_BYTES] * 2  # weights that make it fork
-needs_fork = pytest.mark.skipif(not forked._fork_is_safe(), reason="forks only on Linux without threads")
+needs_fork = pytest.mark.skipif(not forked.fork_is_safe(), reason="forks only on Linux without threads")
 
 
 def test_small_inputs_are_mapped_here() -> None:

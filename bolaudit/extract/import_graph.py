@@ -37,6 +37,52 @@ def imported_modules(data: bytes, module: str, is_package: bool) -> set[str]:
     return out
 
 
+def called_imports(data: bytes, module: str, is_package: bool) -> set[str]:
+    """``imported_modules`` a file calls into: the modules it imports a name from (or imports)
+    where that name is then called or has an attribute read (``ApiClient.get_default()``,
+    ``rest.RESTClientObject(...)``), not only named in an annotation. A guess, from the bytes."""
+    out: set[str] = set()
+    for m in IMPORT_LINE.finditer(data):
+        if m.group(3) is not None:
+            for part in m.group(3).split(b","):
+                words = part.split()
+                if words:
+                    local = words[2] if len(words) >= 3 and words[1] == b"as" else words[0].split(b".")[0]
+                    if _used(data, local):
+                        out.add(words[0].decode("ascii", "replace"))
+            continue
+        raw = m.group(1).decode("ascii", "replace")
+        level = len(raw) - len(raw.lstrip("."))
+        base = absolute(raw.lstrip("."), level, module, is_package)
+        names = m.group(2)
+        if b"(" in m.group(0):  # ``from x import (`` and its names up to the ``)``
+            close = data.find(b")", m.end())
+            names = data[m.start(2): close if close >= 0 else m.end()]
+        for part in names.replace(b"\n", b",").split(b","):
+            words = part.split()
+            if not words or not _IDENTIFIER.fullmatch(words[0]):
+                continue
+            local = words[2] if len(words) >= 3 and words[1] == b"as" else words[0]
+            if _used(data, local):
+                name = words[0].decode("ascii", "replace")
+                out.update((base, f"{base}.{name}") if base else (name,))
+    return out
+
+
+_IDENTIFIER = re.compile(rb"[A-Za-z_]\w*")
+
+
+def _used(data: bytes, local: bytes) -> bool:
+    """``local`` is called or has an attribute read somewhere but in an import statement."""
+    if not _IDENTIFIER.fullmatch(local):
+        return False
+    for m in re.finditer(local + rb"(?<![\w.]" + local + rb")\s*[(.]", data):
+        line = data[data.rfind(b"\n", 0, m.start()) + 1 : m.start()].lstrip()
+        if not line.startswith((b"from ", b"import ")):
+            return True
+    return False
+
+
 def absolute(name: str, level: int, module: str, is_package: bool) -> str:
     if level == 0:
         return name

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bolaudit.facts import ModuleFacts
     from bolaudit.pipeline.filestage import FileResult
     from bolaudit.pipeline.freshness import Watch
+    from bolaudit.pipeline.analyst import Analyst
     from bolaudit.pipeline.lastrun import LastRun
     from bolaudit.resolve.index import Deferred
 
@@ -96,7 +97,6 @@ def run(
     ``stdin``: a file's name and content read from standard input, audited as that file.
     ``progress`` is told how the per-file stage goes."""
     import os
-    import time
 
     from bolaudit.pipeline.cache_folder import with_cache_folder
 
@@ -108,6 +108,21 @@ def run(
     # Files named one by one (pre-commit) are read with the modules they import, found by name:
     # no listing to snapshot, so no whole-run reuse (each file's facts are still cached).
     named = stdin is not None or (bool(paths) and all(p.is_file() for p in paths))
+    analyst = _start_analyst() if named else None
+    try:
+        return _run(paths, config, debug, trust_stat, rules, stdin, progress, refused, named, analyst)
+    finally:
+        if analyst is not None:
+            analyst.close()
+
+
+def _run(
+    paths: Sequence[Path], config: Config, debug: bool, trust_stat: bool, rules: bool,
+    stdin: tuple[Path, bytes] | None, progress: Progress | None, refused: list[Problem], named: bool,
+    analyst: Analyst | None,
+) -> RunResult:
+    import time
+
     key: str | None = None
     if config.use_cache and not named:
         from bolaudit.pipeline import lastrun
@@ -135,6 +150,11 @@ def run(
 
     datas: dict[str, tuple[sources.SourceFile, bytes]] = {}
     selection.read_all(files, datas, result.problems, config.max_file_size)
+    if analyst is not None:  # the named Python files, while this process reads what they import
+        analyst.guess([
+            filejobs.file_job(rel, f, data, selection.module_name(f.path, rel)) for rel, (f, data) in datas.items()
+            if f.kind == "python"
+        ])
     reported: set[str] | None = None
     if named:
         # Report on the named files, but read the modules they import too, so a base URL or a
@@ -150,13 +170,24 @@ def run(
     counts: dict[str, int] = {}
 
     def analyse(rels: list[str]) -> dict[str, FileResult]:
-        found = filejobs.analysed(rels, datas, modules, cache_, config, debug, counts, keys, seeds, progress)
+        found = filejobs.analysed(
+            rels, datas, modules, cache_, config, debug, counts, keys, seeds, progress, analyst
+        )
         result.files_cached = counts.get("cached", 0)
         return found
 
     if sum(len(datas[rel][1]) for rel in deferred) < DEFER_BYTES:
         # Parsing them costs less than one more round of the project stage, but for large ones.
         deferred = {rel: inert for rel, inert in deferred.items() if len(datas[rel][1]) >= DEFER_ONE_BYTES}
+    if analyst is not None and wanted:
+        # What it is about to be asked for, then the deferred modules the project stage will
+        # likely ask for (it parses them while this process runs the stage's first round); and
+        # this process imports the project stage meanwhile.
+        up_front = sorted(wanted - deferred.keys())
+        likely = selection.likely_asked(reported or set(), deferred, datas, modules)
+        analyst.guess([filejobs.file_job(rel, *datas[rel], modules(rel), seeds.get(rel)) for rel in up_front + likely])
+        if rules:
+            _prepare_project_stage()
     results = analyse(sorted(wanted - deferred.keys())) if wanted else {}
     if results and not any(map(_says_something, results.values())):
         # Text files that held nothing after all (a document whose words only looked like
@@ -231,6 +262,27 @@ def _project(facts: Mapping[str, ModuleFacts], config: Config, deferred: Mapping
     from bolaudit.project import Project
 
     return Project(facts, config, deferred)
+
+
+def _start_analyst() -> Analyst | None:
+    """A forked process for the per-file stage of a run on named files (``pipeline.analyst``),
+    started first, so that it imports the stage while this process reads and chooses the files;
+    None where there is no second CPU to run it on, or it is not worth it."""
+    from bolaudit.pipeline import analyst, workers
+
+    if workers.available_cpus() < 2 or not analyst.worth_starting():
+        return None
+    return analyst.Analyst.start()
+
+
+def _prepare_project_stage() -> None:
+    """Import the project stage (the resolver, the rules) and read the catalog."""
+    from bolaudit import project  # noqa: F401
+    from bolaudit.catalog import load_catalog
+    from bolaudit.rulebase import all_rules
+
+    all_rules()
+    load_catalog()
 
 
 def _deferred(module: str, data: bytes, inert: bool) -> Deferred:

@@ -15,8 +15,9 @@ from bolaudit.findings import ProblemKind
 Progress = Callable[[str, int, int], None]  # (stage, done, total): "parsing" files, "checking"
 
 if TYPE_CHECKING:
+    from bolaudit.pipeline.analyst import Analyst
     from bolaudit.pipeline.cache import Cache
-    from bolaudit.pipeline.filestage import FileResult
+    from bolaudit.pipeline.filestage import FileJob, FileResult
     from bolaudit.pipeline.sources import SourceFile
 
 
@@ -31,14 +32,15 @@ def analysed(
     keys: dict[str, str],
     seeds: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]],
     progress: Progress | None = None,
+    analyst: Analyst | None = None,
 ) -> dict[str, FileResult]:
     """The per-file stage's result for each wanted file: from the cache, else analysed.
 
     ``keys`` gets each file's content key and ``counts["cached"]`` how many came from the cache;
     ``seeds``: what each big module's slice keeps (``slice_seeds``, worked out once per run over
-    every file it may analyse, deferred ones included)."""
+    every file it may analyse, deferred ones included); ``analyst``: the forked process that
+    analyses a named run's files (``pipeline.analyst``)."""
     from bolaudit.pipeline.cache import content_key
-    from bolaudit.pipeline.filestage import FileJob
     from bolaudit.pipeline.workers import analyze_all
 
     located: dict[str, tuple[str, bool]] = {}
@@ -51,19 +53,26 @@ def analysed(
         keys[rel] = content_key(data, f.kind, module, config.cache_key() + context)
     results = cache_.lookup({rel: keys[rel] for rel in wanted})
     counts["cached"] = counts.get("cached", 0) + len(results)
-    jobs: list[tuple[FileJob, str]] = []
-    for rel in wanted:
-        if rel not in results:
-            f, data = datas[rel]
-            module, is_package = located[rel]
-            kept, follow = seeds.get(rel, ((), ()))
-            jobs.append((FileJob(str(f.path), rel, f.kind, module, is_package, data, kept, follow), keys[rel]))
+    jobs = [(file_job(rel, *datas[rel], located[rel], seeds.get(rel)), keys[rel]) for rel in wanted if rel not in results]
     told = None if progress is None else (lambda done, total: progress("parsing", done, total))
-    for (job, file_key), res in zip(jobs, analyze_all([j for j, _ in jobs], config.jobs, debug, told)):
+    for (job, file_key), res in zip(jobs, analyze_all([j for j, _ in jobs], config.jobs, debug, told, analyst)):
         results[job.rel] = res
         if not any(p.kind is ProblemKind.INTERNAL for p in res.problems):
             cache_.put(job.rel, file_key, res)
     return results
+
+
+def file_job(
+    rel: str, f: SourceFile, data: bytes, located: tuple[str, bool],
+    seeds: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
+) -> FileJob:
+    """The per-file stage's job for one file; ``located``: its module name and is-package
+    (for a Python file), ``seeds``: what its slice keeps (``slice_seeds``)."""
+    from bolaudit.pipeline.filestage import FileJob
+
+    module, is_package = located if f.kind == "python" else ("", False)
+    kept, follow = seeds or ((), ())
+    return FileJob(str(f.path), rel, f.kind, module, is_package, data, kept, follow)
 
 
 def slice_seeds(

@@ -67,6 +67,26 @@ def analyze(job: FileJob) -> FileResult:
     return result
 
 
+def safe_analyze(job: FileJob, debug: bool = False) -> FileResult:
+    """``analyze``, with a bolaudit bug an internal problem of the file (raised with ``debug``)."""
+    if debug:
+        return analyze(job)
+    try:
+        return analyze(job)
+    except Exception as exc:  # noqa: BLE001 - a bolaudit bug in one file must not sink the run
+        from bolaudit.facts import ModuleFacts
+
+        return FileResult(ModuleFacts(job.rel, job.module), problems=(internal_problem(job.rel, exc),))
+
+def warm() -> None:
+    """Import what the per-file stage needs, before a pool or an analyst forks: every worker
+    starts with it."""
+    import libcst  # noqa: F401
+
+    from bolaudit.credentials import python_visitor, textscan  # noqa: F401
+    from bolaudit.extract import extractor, positions  # noqa: F401
+
+
 def _error(job: FileJob, message: str, span: Span) -> FileResult:
     return FileResult(ModuleFacts(job.rel, job.module, job.is_package, errors=((message, span),)))
 

@@ -26,7 +26,7 @@ def map_in_halves(fn: Callable[[T], int], items: Sequence[T], weights: Sequence[
     """``[fn(x) for x in items]``; ``weights`` (each item's bytes) decide whether to fork and
     where to split the work."""
     total = sum(weights)
-    if total < MIN_BYTES or len(items) < 2 or not _fork_is_safe():
+    if total < MIN_BYTES or len(items) < 2 or not fork_is_safe():
         return [fn(x) for x in items]
     middle, done = 0, 0
     while middle < len(items) - 1 and done < total // 2:
@@ -65,5 +65,5 @@ def map_in_halves(fn: Callable[[T], int], items: Sequence[T], weights: Sequence[
     return first + second
 
 
-def _fork_is_safe() -> bool:
+def fork_is_safe() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -151,6 +151,45 @@ def select(
             if rel not in keep and datas[rel][0].kind == "python" and not module_of(rel)[1] and inert(rel)
         }
     return module_of, wanted, dict.fromkeys(deferred, True)
+
+
+# How far from the named files, and how much, a named run's analyst parses before it is asked.
+LIKELY_HOPS = 2
+LIKELY_BYTES = 256 * 1024
+
+
+def likely_asked(named: set[str], deferred: Mapping[str, bool], datas: Datas,
+                 module_of: Callable[[str], tuple[str, bool]]) -> list[str]:
+    """Deferred modules a named run's project stage will likely ask for, nearest first: those
+    that are not inert (they speak HTTP, bol or a token grant, or import one that does) and that
+    the named files call into (``import_graph.called_imports``), or that such a module calls
+    into (``LIKELY_HOPS``). A generated
+    client's endpoint group imports its ``api_client``, which imports ``rest`` and
+    ``configuration``: each of those is asked for in a round of its own. Packages' re-exports
+    are not followed (a client's ``__init__`` imports every module it has)."""
+    from bolaudit.extract import import_graph
+
+    active = [rel for rel, inert in deferred.items() if not inert]
+    if not active:
+        return []
+    aliases = import_graph.module_aliases((rel, module_of(rel)[0]) for rel in active)
+    found: list[str] = []
+    size = 0
+    frontier = sorted(rel for rel in named if rel in datas and datas[rel][0].kind == "python")
+    for _ in range(LIKELY_HOPS):
+        following: list[str] = []
+        for rel in frontier:
+            for name in sorted(import_graph.called_imports(datas[rel][1], *module_of(rel))):
+                target = import_graph.lookup_module(name, aliases)
+                if target is None or target in found:
+                    continue
+                size += len(datas[target][1])
+                if size > LIKELY_BYTES:
+                    return found
+                found.append(target)
+                following.append(target)
+        frontier = following
+    return found
 
 
 def _as_utf8(data: bytes) -> bytes:

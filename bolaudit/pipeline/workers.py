@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from bolaudit.pipeline.filestage import FileJob, FileResult, analyze, internal_problem
+from bolaudit.pipeline.filestage import FileJob, FileResult, safe_analyze, warm
+
+if TYPE_CHECKING:
+    from bolaudit.pipeline.analyst import Analyst
 
 # Below this many files, or this many bytes, to parse, a process pool costs more than it saves.
-# Workers are forked after this process has imported LibCST and the extractors (``_warm``), so
+# Workers are forked after this process has imported LibCST and the extractors (``warm``), so
 # they start with them: what a pool costs is the fork and sending facts back, not the 0.4 s of
 # CPU each worker used to spend importing. Measured on the public bol clients (8-20 files,
 # 25-60 KB): about even at 32 KB on two cores; a generated client's 38 context modules (200 KB)
@@ -42,30 +46,44 @@ def worker_count(processes: int, files: int) -> int:
 
 
 def analyze_all(jobs: list[FileJob], processes: int, debug: bool,
-                progress: Callable[[int, int], None] | None = None) -> list[FileResult]:
-    """Every job's result, in order: in this process for a few files, else in a process pool.
+                progress: Callable[[int, int], None] | None = None,
+                analyst: Analyst | None = None) -> list[FileResult]:
+    """Every job's result, in order: by the ``analyst`` where there is one (a run on named
+    files, ``pipeline.analyst``), else in this process for a few files, else in a process pool.
     ``progress`` is told (done, total) as results come in."""
     workers = worker_count(processes, len(jobs))
     told = progress or (lambda done, total: None)
     size = sum(len(j.data) for j in jobs)
     # (multiprocessing is imported only when a pool may be used)
     forked = len(jobs) >= POOL_THRESHOLD and workers > 1 and size >= POOL_BYTES and _forks()
-    if len(jobs) < POOL_THRESHOLD or workers <= 1 or size < (POOL_BYTES if forked else SPAWNED_POOL_BYTES):
+    small = len(jobs) < POOL_THRESHOLD or workers <= 1 or size < (POOL_BYTES if forked else SPAWNED_POOL_BYTES)
+    if analyst is not None and analyst.alive and small:
+        from bolaudit.pipeline.analyst import ChildFailed
+
+        try:
+            answered = analyst.analyse(jobs, debug, told)
+        except ChildFailed:
+            pass  # not a file's fault: all of them are analysed here
+        else:
+            if None in answered:  # a child died: its files one by one, each in a fresh worker
+                _one_by_one(jobs, answered, debug)
+            return [r if r is not None else _crashed(j) for r, j in zip(answered, jobs)]
+    if small:
         done: list[FileResult] = []
         for job in jobs:
-            done.append(_safe_analyze(job, debug))
+            done.append(safe_analyze(job, debug))
             told(len(done), len(jobs))
         return done
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     if forked:
-        _warm()
+        warm()
     chunk = max(1, len(jobs) // (workers * 8))
     results: list[FileResult | None] = [None] * len(jobs)
     try:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for i, res in enumerate(pool.map(_safe_analyze, jobs, [debug] * len(jobs), chunksize=chunk)):
+            for i, res in enumerate(pool.map(safe_analyze, jobs, [debug] * len(jobs), chunksize=chunk)):
                 results[i] = res
                 told(i + 1, len(jobs))
     except BrokenProcessPool:
@@ -82,14 +100,6 @@ def _forks() -> bool:
     return multiprocessing.get_start_method(allow_none=False) == "fork"
 
 
-def _warm() -> None:
-    """Import what the per-file stage needs before the pool forks, so every worker has it."""
-    import libcst  # noqa: F401
-
-    from bolaudit.credentials import python_visitor, textscan  # noqa: F401
-    from bolaudit.extract import extractor, positions  # noqa: F401
-
-
 def _one_by_one(jobs: list[FileJob], results: list[FileResult | None], debug: bool) -> None:
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -100,7 +110,7 @@ def _one_by_one(jobs: list[FileJob], results: list[FileResult | None], debug: bo
             if results[i] is not None:
                 continue
             try:
-                results[i] = pool.submit(_safe_analyze, job, debug).result()
+                results[i] = pool.submit(safe_analyze, job, debug).result()
             except BrokenProcessPool:
                 results[i] = _crashed(job)
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -115,14 +125,3 @@ def _crashed(job: FileJob) -> FileResult:
 
     message = "the process analysing this file crashed (a parser bug); the file was not audited"
     return FileResult(ModuleFacts(job.rel, job.module, job.is_package, errors=((message, Span.at(1)),)))
-
-
-def _safe_analyze(job: FileJob, debug: bool = False) -> FileResult:
-    if debug:
-        return analyze(job)
-    try:
-        return analyze(job)
-    except Exception as exc:  # noqa: BLE001 - a bolaudit bug in one file must not sink the run
-        from bolaudit.facts import ModuleFacts
-
-        return FileResult(ModuleFacts(job.rel, job.module), problems=(internal_problem(job.rel, exc),))
