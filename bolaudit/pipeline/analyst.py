@@ -193,7 +193,7 @@ class Analyst:
             if not waiting:
                 break
             writing = [m.commands for m in self.members if m.alive and m.outbox]
-            readable, writable, _ = select.select([m.answers for m in waiting], writing, [])
+            readable, writable = _ready([m.answers for m in waiting], writing, None)
             for member in self.members:
                 if member.commands in writable:
                     member.flush()
@@ -263,7 +263,7 @@ def _serve(commands: int, answers: int) -> None:
     guesses: deque[FileJob] = deque()
     done: dict[str, tuple[FileJob, FileResult]] = {}  # each file analysed, asked for or guessed
     while True:
-        if guesses and not select.select([commands], [], [], 0)[0]:
+        if guesses and not _ready([commands], [], 0)[0]:
             job = guesses.popleft()
             if job.rel not in done:
                 done[job.rel] = (job, safe_analyze(job))
@@ -289,6 +289,25 @@ def _serve(commands: int, answers: int) -> None:
                     continue
                 done[job.rel] = (job, result)
             _send(answers, ("result", result))
+
+
+def _ready(reading: list[int], writing: list[int], timeout: float | None) -> tuple[set[int], set[int]]:
+    """Which of the pipes can be read (or are closed) and written now; waits up to ``timeout``
+    seconds (None: until one can). ``poll``, not ``select``: a long-lived process may hold file
+    descriptors past ``select``'s 1024."""
+    poller = select.poll()
+    for fd in reading:
+        poller.register(fd, select.POLLIN)
+    for fd in writing:
+        poller.register(fd, select.POLLOUT | (select.POLLIN if fd in reading else 0))
+    readable: set[int] = set()
+    writable: set[int] = set()
+    for fd, events in poller.poll(None if timeout is None else int(timeout * 1000)):
+        if events & (select.POLLIN | select.POLLHUP | select.POLLERR):
+            readable.add(fd)
+        if events & (select.POLLOUT | select.POLLERR):
+            writable.add(fd)
+    return readable, writable
 
 
 def _picklable(exc: Exception) -> Exception:
