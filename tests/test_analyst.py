@@ -255,3 +255,25 @@ def test_the_likely_modules_of_a_generated_endpoint_group_are_those_the_stage_as
     # The other groups and the sandbox are asked for as call sites of ``ApiClient`` (they make
     # one), which is no import of the named file's: not guessed.
     assert set(likely) < asked
+
+
+@needs_fork
+def test_files_left_by_children_that_are_gone_are_not_parsed_in_this_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both children dead before a request (a guess crashed them): the files go one at a time to
+    fresh workers, never to this process, where a parser's crash would end the run."""
+    jobs = _jobs(INTEGRATION)[:3]
+    expected = [workers.safe_analyze(job) for job in jobs]
+    child = Analyst.start()
+    assert child is not None
+    _ended(child)
+    here = os.getpid()
+    real = filestage.analyze
+
+    def analyze(job: FileJob) -> FileResult:
+        assert os.getpid() != here, "parsed in this process"
+        return real(job)
+
+    monkeypatch.setattr(filestage, "analyze", analyze)
+    assert workers.analyze_all(jobs, 1, True, None, child) == expected

@@ -16,8 +16,8 @@ Linux (``fork``), with another thread running, with one CPU, or when this proces
 LibCST already (a long-lived process: the imports are what the children save). What goes wrong
 with a child costs time, not results: the files a dead child did not answer for are analysed
 again (``workers``: one at a time, each in a fresh worker, so a file that crashes a parser is
-named as a pool names it), and a child that cannot be reached at all leaves its files to this
-process. This process never blocks writing to a child (a job holds a file's bytes; a pipe holds
+named as a pool names it, and no file goes back to this process, where a parser's crash would end
+the run). This process never blocks writing to a child (a job holds a file's bytes; a pipe holds
 64 KB): what a child has not read yet waits here and is written while its answers are read.
 The children end when this process closes its ends of the pipes, or are killed.
 """
@@ -40,10 +40,6 @@ if TYPE_CHECKING:
 
 _HEADER = struct.Struct("!Q")  # each message: its length, then its pickle
 HELPERS = 1  # children besides the first: a pre-commit run's files, parsed on two CPUs
-
-
-class ChildFailed(Exception):
-    """No child can be reached: the files are analysed in this process."""
 
 
 def worth_starting() -> bool:
@@ -167,14 +163,14 @@ class Analyst:
 
     def analyse(self, jobs: list[FileJob], debug: bool,
                 told: Callable[[int, int], None]) -> list[FileResult | None]:
-        """Each job's result, in order; None for a job a child died before answering. Raises
-        ``ChildFailed`` when no child can be asked; with ``debug``, re-raises what a bolaudit
-        bug raised in a child."""
+        """Each job's result, in order; None for a job a child died before answering (every job,
+        when none is left). With ``debug``, re-raises what a bolaudit bug raised in a child."""
         from bolaudit.pipeline.filestage import FileResult
 
         alive = [m for m in self.members if m.alive]
+        results: list[FileResult | None] = [None] * len(jobs)
         if not alive:
-            raise ChildFailed
+            return results
         waiting: dict[_Member, deque[int]] = {}
         load = {m: 0 for m in alive}
         for i, job in enumerate(jobs):
@@ -185,7 +181,6 @@ class Analyst:
             waiting.setdefault(member, deque()).append(i)
         for member, order in waiting.items():
             member.queue(("analyse", [jobs[i] for i in order], debug))
-        results: list[FileResult | None] = [None] * len(jobs)
         done = 0
         while waiting:
             for member in [m for m in waiting if not m.alive]:

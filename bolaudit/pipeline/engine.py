@@ -150,11 +150,9 @@ def _run(
 
     datas: dict[str, tuple[sources.SourceFile, bytes]] = {}
     selection.read_all(files, datas, result.problems, config.max_file_size)
-    if analyst is not None:  # the named Python files, while this process reads what they import
-        analyst.guess([
-            filejobs.file_job(rel, f, data, selection.module_name(f.path, rel)) for rel, (f, data) in datas.items()
-            if f.kind == "python"
-        ])
+    if analyst is not None:  # the named files, while this process reads what they import
+        named_at = {rel: selection.module_name(f.path, rel) for rel, (f, _) in datas.items()}
+        analyst.guess(filejobs.file_jobs(list(datas), datas, named_at.__getitem__, {}))
     reported: set[str] | None = None
     if named:
         # Report on the named files, but read the modules they import too, so a base URL or a
@@ -183,9 +181,8 @@ def _run(
         # What it is about to be asked for, then the deferred modules the project stage will
         # likely ask for (it parses them while this process runs the stage's first round); and
         # this process imports the project stage meanwhile.
-        up_front = sorted(wanted - deferred.keys())
         likely = selection.likely_asked(reported or set(), deferred, datas, modules)
-        analyst.guess([filejobs.file_job(rel, *datas[rel], modules(rel), seeds.get(rel)) for rel in up_front + likely])
+        analyst.guess(filejobs.file_jobs(sorted(wanted - deferred.keys()) + likely, datas, modules, seeds))
         if rules:
             _prepare_project_stage()
     results = analyse(sorted(wanted - deferred.keys())) if wanted else {}

@@ -53,26 +53,32 @@ def analysed(
         keys[rel] = content_key(data, f.kind, module, config.cache_key() + context)
     results = cache_.lookup({rel: keys[rel] for rel in wanted})
     counts["cached"] = counts.get("cached", 0) + len(results)
-    jobs = [(file_job(rel, *datas[rel], located[rel], seeds.get(rel)), keys[rel]) for rel in wanted if rel not in results]
+    jobs = file_jobs([rel for rel in wanted if rel not in results], datas, located.__getitem__, seeds)
     told = None if progress is None else (lambda done, total: progress("parsing", done, total))
-    for (job, file_key), res in zip(jobs, analyze_all([j for j, _ in jobs], config.jobs, debug, told, analyst)):
+    for job, res in zip(jobs, analyze_all(jobs, config.jobs, debug, told, analyst)):
         results[job.rel] = res
         if not any(p.kind is ProblemKind.INTERNAL for p in res.problems):
-            cache_.put(job.rel, file_key, res)
+            cache_.put(job.rel, keys[job.rel], res)
     return results
 
 
-def file_job(
-    rel: str, f: SourceFile, data: bytes, located: tuple[str, bool],
-    seeds: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
-) -> FileJob:
-    """The per-file stage's job for one file; ``located``: its module name and is-package
-    (for a Python file), ``seeds``: what its slice keeps (``slice_seeds``)."""
+def file_jobs(
+    rels: list[str],
+    datas: Mapping[str, tuple[SourceFile, bytes]],
+    modules: Callable[[str], tuple[str, bool]],
+    seeds: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]],
+) -> list[FileJob]:
+    """The per-file stage's jobs for files: each with its module name and is-package (for a
+    Python file) and what its slice keeps (``slice_seeds``)."""
     from bolaudit.pipeline.filestage import FileJob
 
-    module, is_package = located if f.kind == "python" else ("", False)
-    kept, follow = seeds or ((), ())
-    return FileJob(str(f.path), rel, f.kind, module, is_package, data, kept, follow)
+    jobs = []
+    for rel in rels:
+        f, data = datas[rel]
+        module, is_package = modules(rel) if f.kind == "python" else ("", False)
+        kept, follow = seeds.get(rel, ((), ()))
+        jobs.append(FileJob(str(f.path), rel, f.kind, module, is_package, data, kept, follow))
+    return jobs
 
 
 def slice_seeds(

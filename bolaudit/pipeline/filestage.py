@@ -78,6 +78,7 @@ def safe_analyze(job: FileJob, debug: bool = False) -> FileResult:
 
         return FileResult(ModuleFacts(job.rel, job.module), problems=(internal_problem(job.rel, exc),))
 
+
 def warm() -> None:
     """Import what the per-file stage needs, before a pool or an analyst forks: every worker
     starts with it."""

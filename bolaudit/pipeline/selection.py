@@ -163,10 +163,10 @@ def likely_asked(named: set[str], deferred: Mapping[str, bool], datas: Datas,
     """Deferred modules a named run's project stage will likely ask for, nearest first: those
     that are not inert (they speak HTTP, bol or a token grant, or import one that does) and that
     the named files call into (``import_graph.called_imports``), or that such a module calls
-    into (``LIKELY_HOPS``). A generated
-    client's endpoint group imports its ``api_client``, which imports ``rest`` and
-    ``configuration``: each of those is asked for in a round of its own. Packages' re-exports
-    are not followed (a client's ``__init__`` imports every module it has)."""
+    into (``LIKELY_HOPS``). A generated client's endpoint group calls into its ``api_client``,
+    which calls into ``rest`` and ``configuration``: each of those used to be asked for in a
+    round of its own. Packages' re-exports are not followed (a client's ``__init__`` imports
+    every module it has)."""
     from bolaudit.extract import import_graph
 
     active = [rel for rel, inert in deferred.items() if not inert]

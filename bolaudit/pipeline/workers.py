@@ -57,17 +57,11 @@ def analyze_all(jobs: list[FileJob], processes: int, debug: bool,
     # (multiprocessing is imported only when a pool may be used)
     forked = len(jobs) >= POOL_THRESHOLD and workers > 1 and size >= POOL_BYTES and _forks()
     small = len(jobs) < POOL_THRESHOLD or workers <= 1 or size < (POOL_BYTES if forked else SPAWNED_POOL_BYTES)
-    if analyst is not None and analyst.alive and small:
-        from bolaudit.pipeline.analyst import ChildFailed
-
-        try:
-            answered = analyst.analyse(jobs, debug, told)
-        except ChildFailed:
-            pass  # not a file's fault: all of them are analysed here
-        else:
-            if None in answered:  # a child died: its files one by one, each in a fresh worker
-                _one_by_one(jobs, answered, debug)
-            return [r if r is not None else _crashed(j) for r, j in zip(answered, jobs)]
+    if analyst is not None and small:
+        answered = analyst.analyse(jobs, debug, told)
+        if None in answered:  # a child died: its files one by one, each in a fresh worker
+            _one_by_one(jobs, answered, debug)
+        return [r if r is not None else _crashed(j) for r, j in zip(answered, jobs)]
     if small:
         done: list[FileResult] = []
         for job in jobs:
